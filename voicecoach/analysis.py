@@ -1,0 +1,330 @@
+"""``analyze()``: the one library entry point. Load -> transcribe -> measure -> judge.
+
+Every shell (CLI, notebook, trainer comparison, QA batch) calls :func:`analyze` and gets an
+:class:`Analysis`, whose ``to_dict()`` is exactly what ``report.json`` holds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from voicecoach import __version__
+from voicecoach.assess import MeasureSet, assess
+from voicecoach.audio import LoadedAudio, audio_from_array, load_audio
+from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
+from voicecoach.measures.activity import Activity, compute_activity
+from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
+from voicecoach.measures.drawl import DrawlMeasures, measure_drawl, typical_syllable_s
+from voicecoach.measures.loudness import LoudnessMeasures, measure_loudness
+from voicecoach.measures.p56 import active_level
+from voicecoach.measures.pace import PaceMeasures, measure_pace
+from voicecoach.measures.pauses import PauseMeasures, detect_pauses, measure_pauses
+from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, track_pitch
+from voicecoach.measures.sentences import SentenceDetail, sentence_details
+from voicecoach.measures.syllables import detect_nuclei
+from voicecoach.scoring import DimensionResult, Overall, overall
+from voicecoach.script import ScriptAlignment, align_script, load_script
+from voicecoach.segmentation import Segmentation, segment
+from voicecoach.targets import Targets, load_targets
+from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcript, WhisperTranscriber
+
+log = logging.getLogger(__name__)
+
+REPORT_SCHEMA = "voicecoach.report"
+REPORT_SCHEMA_VERSION = "1.0"
+MIN_SPEECH_S = 1.0
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything voicecoach found in one recording.
+
+    Attributes
+    ----------
+    loaded : LoadedAudio
+        The analysis audio and what is known of its source.
+    transcript : Transcript
+        What the recogniser heard.
+    chars : tuple of Char
+        The syllables measured: the script's when a script was given, else the recognised ones.
+    script : ScriptAlignment or None
+    activity : Activity
+    pitch_track : PitchTrack
+    segmentation : Segmentation
+    pace, pauses, loudness, pitch, drawl, articulation : measures
+    acoustic_syllables : int
+        Syllable nuclei counted from the signal alone (cross-check of ``pace.n_syllables``).
+    sentences : tuple of SentenceDetail
+    dimensions : tuple of DimensionResult
+    overall : Overall
+    targets : Targets
+    lang : str
+    notices : tuple of Notice
+    timings_s : dict
+        Wall time of each stage, s.
+    created_utc : str
+    """
+
+    loaded: LoadedAudio
+    transcript: Transcript
+    chars: tuple[Char, ...]
+    script: ScriptAlignment | None
+    activity: Activity
+    pitch_track: PitchTrack
+    segmentation: Segmentation
+    pace: PaceMeasures
+    pauses: PauseMeasures
+    loudness: LoudnessMeasures
+    pitch: PitchMeasures
+    drawl: DrawlMeasures
+    articulation: ArticulationMeasures
+    acoustic_syllables: int
+    sentences: tuple[SentenceDetail, ...]
+    dimensions: tuple[DimensionResult, ...]
+    overall: Overall
+    targets: Targets
+    lang: str
+    notices: tuple[Notice, ...]
+    timings_s: dict = field(default_factory=dict)
+    created_utc: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return self.loaded.audio.duration_s
+
+    def dimension(self, name: str) -> DimensionResult:
+        return next(d for d in self.dimensions if d.name == name)
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text + c.punct_after for c in self.chars)
+
+    def rate_agreement_ratio(self) -> float:
+        """Acoustic syllable count over the transcript's count (1.0 = they agree)."""
+        return self.acoustic_syllables / self.pace.n_syllables if self.pace.n_syllables else float("nan")
+
+    def to_dict(self) -> dict:
+        """The report: every figure, score and verdict, plus what produced it."""
+        from voicecoach.report.jsonio import analysis_to_dict
+
+        return analysis_to_dict(self)
+
+
+def analyze(
+    source: str | os.PathLike | LoadedAudio | np.ndarray,
+    *,
+    sample_rate_hz: int | None = None,
+    channel: str = "mix",
+    targets: Targets | str | os.PathLike | None = None,
+    script: str | os.PathLike | None = None,
+    script_text: str | None = None,
+    scripts_dir: str | os.PathLike | None = None,
+    transcriber: Transcriber | None = None,
+    model: str = "base",
+    lang: str = "zh",
+    use_cache: bool = True,
+    max_duration_s: float = 4 * 3600.0,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Analyse one recording's delivery against the targets.
+
+    Parameters
+    ----------
+    source : path-like, LoadedAudio or numpy.ndarray
+        A recording file, an already loaded recording, or samples (then ``sample_rate_hz``).
+    sample_rate_hz : int, optional
+        Rate of ``source`` when it is an array, Hz.
+    channel : str
+        ``"mix"``, ``"left"``, ``"right"`` or a channel number (1-based).
+    targets : Targets or path-like, optional
+        Targets in effect, or an organisation's TOML overriding the defaults.
+    script : path-like, optional
+        File (or id in ``scripts_dir``) with the text that was meant to be said.
+    script_text : str, optional
+        The script itself, instead of a file.
+    scripts_dir : path-like, optional
+        Folder of scripts for ids.
+    transcriber : Transcriber, optional
+        Default: Whisper ``model`` with the transcript cache.
+    model : str
+        Used when no transcriber is given: ``"base"``, a folder or a hub name.
+    lang : str
+        Report language, ``"zh"`` or ``"en"``.
+    use_cache : bool
+        Cache transcripts on disk.
+    max_duration_s : float
+        Longer recordings are refused, s.
+    progress : callable, optional
+        Called with the name of each stage as it starts.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    InputError
+        Bad, silent, speechless or too short input (one sentence saying what to do).
+    """
+    timings: dict[str, float] = {}
+    step = _Stopwatch(timings, progress)
+    tgt = targets if isinstance(targets, Targets) else load_targets(targets)
+    with step("decode"):
+        loaded = _load(source, sample_rate_hz, channel, max_duration_s)
+    name = Path(loaded.source.path).name
+    audio = loaded.audio
+    notices = list(loaded.notices)
+    with step("level"):
+        level = active_level(audio.samples, sample_rate_hz=audio.sample_rate_hz)
+    if level.is_silent or loaded.source.peak_dbfs < -70:
+        raise SilentAudioError(f"{name} is silent (peak {loaded.source.peak_dbfs:.0f} dBFS, no active speech); check the microphone was on, or choose another channel")
+    with step("activity"):
+        activity = compute_activity(audio, active_level_dbov=level.active_level_dbov)
+    speech_s = float(activity.is_speech.sum() * activity.frame_s)
+    if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
+        raise AudioTooShortError(f"{name} holds {speech_s:.1f} s of speech in {audio.duration_s:.1f} s; at least {MIN_SPEECH_S:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample")
+    with step("recognition"):
+        if transcriber is None:
+            transcriber = WhisperTranscriber(model)
+        if use_cache and not isinstance(transcriber, CachedTranscriber):
+            transcriber = CachedTranscriber(transcriber)
+        transcript = transcriber.transcribe(audio)
+    chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
+    if n_silent:
+        notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations"))
+    if len(chars) == 0:
+        raise NoSpeechError(f"no speech was recognised in {name} ({speech_s:.1f} s of sound); check it is Mandarin speech (or set the language), and the right channel")
+    alignment = None
+    if script is not None or script_text is not None:
+        with step("script"):
+            text = script_text if script_text is not None else load_script(script, scripts_dir=scripts_dir)
+            alignment = align_script(text, chars, activity)
+            chars = alignment.chars or chars
+    with step("pitch"):
+        pitch_track = track_pitch(audio)
+    measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step)
+    notices += _quality_notices(measures, loaded, n_nuclei)
+    with step("assess"):
+        dims = assess(measures, tgt, lang=lang)
+        total = overall(dims, tgt)
+    return Analysis(
+        loaded=loaded, transcript=transcript, chars=tuple(chars), script=alignment, activity=activity,
+        pitch_track=pitch_track, segmentation=measures.segmentation, pace=measures.pace, pauses=measures.pauses,
+        loudness=measures.loudness, pitch=measures.pitch, drawl=measures.drawl, articulation=measures.articulation,
+        acoustic_syllables=n_nuclei, sentences=sentences, dimensions=dims, overall=total, targets=tgt, lang=lang,
+        notices=tuple(notices), timings_s=timings, created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, alignment, step):
+    with step("pauses"):
+        pauses = detect_pauses(activity, min_pause_s=tgt.value("pauses.min_pause_s"), other_level_db=loaded.other_level_db)
+        pause_m = measure_pauses(activity, pauses, long_pause_s=tgt.value("pauses.long_pause_s"), dead_air_s=tgt.value("pauses.dead_air_s"))
+        seg = segment(chars, pauses, sentence_pause_s=tgt.value("pauses.sentence_pause_s"))
+    with step("pace"):
+        span = _speech_span(activity, chars)
+        centres = np.array([(c.start_s + c.end_s) / 2 for c in chars])
+        pace = measure_pace(centres, span_s=span, pauses=pauses, sentences=seg.sentences, window_s=tgt.value("pace.rate_window_s"))
+    with step("volume"):
+        loud = measure_loudness(audio, level=level, activity=activity, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio)
+    with step("pitch_measures"):
+        pitch = measure_pitch(pitch_track, monotone_range_st=tgt.value("pitch.monotone_window_range_st"), window_s=tgt.value("pitch.monotone_window_s"))
+    with step("drawl"):
+        typical = typical_syllable_s(chars, seg.phrases, fallback_s=pace.phonation_time_s / pace.n_syllables if pace.n_syllables else float("nan"))
+        drawl = measure_drawl(chars, seg.phrases, activity, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"), speech_end_s=span[1])
+    with step("articulation"):
+        artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
+    with step("syllable_nuclei"):
+        nuclei = detect_nuclei(activity, pitch_track)
+        n_nuclei = int(np.sum((nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])))
+    sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)
+    measures = MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment)
+    return measures, sentences, n_nuclei
+
+
+def _load(source, sample_rate_hz, channel, max_duration_s) -> LoadedAudio:
+    if isinstance(source, LoadedAudio):
+        return source
+    if isinstance(source, np.ndarray):
+        if sample_rate_hz is None:
+            raise ValueError("sample_rate_hz is required when source is an array")
+        return audio_from_array(source, sample_rate_hz=sample_rate_hz, channel=channel)
+    return load_audio(source, channel=channel, max_duration_s=max_duration_s)
+
+
+def _drop_chars_in_silence(chars: tuple[Char, ...], activity: Activity) -> tuple[list[Char], int]:
+    """Leave out recognised syllables with (almost) no speech under them: hallucinations."""
+    kept = []
+    for c in chars:
+        pad = 0.1
+        if activity.speech_ratio(c.start_s - pad, c.end_s + pad) >= 0.1:
+            kept.append(c)
+    return kept, len(chars) - len(kept)
+
+
+def _speech_span(activity: Activity, chars) -> tuple[float, float]:
+    """First speech onset and last offset around the recognised syllables, s."""
+    speech = activity.is_speech
+    t = activity.times_s
+    lo = max(0.0, chars[0].start_s - 0.3)
+    hi = chars[-1].end_s + 0.3
+    idx = np.flatnonzero(speech & (t >= lo) & (t <= hi))
+    if len(idx) == 0:
+        return chars[0].start_s, chars[-1].end_s
+    return float(t[idx[0]] - activity.frame_s / 2), float(t[idx[-1]] + activity.frame_s / 2)
+
+
+def _quality_notices(m: MeasureSet, loaded: LoadedAudio, n_nuclei: int) -> list[Notice]:
+    out = []
+    src = loaded.source
+    if src.clipped_ratio > 0.001:
+        out.append(Notice("clipping", f"the recording clips ({src.clipped_ratio:.2%} of samples at full scale); levels and pitch were measured on distorted audio"))
+    if np.isfinite(m.loudness.snr_db) and m.loudness.snr_db < 15:
+        out.append(Notice("low_snr", f"the background is loud (speech only {m.loudness.snr_db:.0f} dB above it); pauses and articulation are less certain"))
+    if src.sample_rate_hz < 16000:
+        out.append(Notice("narrowband", f"telephone-band audio ({src.sample_rate_hz} Hz); recognition is less accurate than on wideband audio"))
+    n = m.pace.n_syllables
+    if n >= 10 and n_nuclei and abs(n_nuclei / n - 1) > 0.3:
+        out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain"))
+    if m.pace.speaking_time_s < 3.0:
+        out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough"))
+    return out
+
+
+class _Stopwatch:
+    def __init__(self, timings: dict, progress: Progress | None) -> None:
+        self.timings = timings
+        self.progress = progress
+
+    def __call__(self, name: str):
+        return _Stage(self, name)
+
+
+class _Stage:
+    def __init__(self, watch: _Stopwatch, name: str) -> None:
+        self.watch, self.name = watch, name
+
+    def __enter__(self):
+        if self.watch.progress:
+            self.watch.progress(self.name)
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.watch.timings[self.name] = self.watch.timings.get(self.name, 0.0) + time.perf_counter() - self.t0
+        return False
+
+
+def tool_info() -> dict:
+    return {"name": "voicecoach", "version": __version__}
+
+
+__all__ = ["Analysis", "analyze", "REPORT_SCHEMA", "REPORT_SCHEMA_VERSION"]

@@ -1,0 +1,525 @@
+"""Load any recording once: decode, pick or mix channels, resample to the analysis rate.
+
+Every later stage (recognition, level, pitch, pauses, drawl) works on the one
+:class:`Audio` value this module returns, at :data:`ANALYSIS_RATE_HZ`. Decoding is done in
+blocks and resampled as a stream, so a one-hour call never exists as several full-rate
+copies in memory. What only the original samples can tell (clipping, whether the channels
+carry different talkers) is measured on the way through.
+
+Conventions
+-----------
+Samples are float32 with digital full scale at +-1.0. ``peak_dbfs`` is the sample peak
+relative to full scale (0 dBFS = a sample at +-1.0). Speech levels elsewhere are in dBov
+(ITU-T P.56): 0 dBov is the RMS of a full-scale square wave, so a full-scale sine measures
+-3.01 dBov.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from voicecoach.errors import (
+    AudioNotFoundError,
+    AudioTooLongError,
+    ChannelError,
+    CorruptAudioError,
+    EmptyAudioError,
+    Notice,
+    UnsupportedAudioError,
+)
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_RATE_HZ = 16_000
+"""Sample rate of the analysis copy: Whisper's rate, enough for speech F0 and level."""
+
+FRAME_S = 0.010
+"""Hop of every frame-wise track in voicecoach (10 ms)."""
+
+_BLOCK_S = 20.0
+_CLIP_LEVEL = 0.999  # |x| at or above this counts as a full-scale sample
+_CLIP_RUN = 3  # consecutive full-scale samples that count as a clipped run
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".oga", ".mp3", ".m4a", ".aac", ".mp4", ".wma", ".amr", ".webm", ".aif", ".aiff", ".caf")
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Mono audio samples with their sample rate.
+
+    Attributes
+    ----------
+    samples : numpy.ndarray
+        float32, shape (n_samples,), full scale +-1.0.
+    sample_rate_hz : int
+        Samples per second.
+    """
+
+    samples: np.ndarray
+    sample_rate_hz: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate_hz
+
+    def content_sha256(self) -> str:
+        """SHA-256 of the samples and rate: the key of every cache."""
+        digest = hashlib.sha256(str(self.sample_rate_hz).encode())
+        digest.update(np.ascontiguousarray(self.samples, dtype=np.float32).tobytes())
+        return digest.hexdigest()
+
+    def slice_s(self, start_s: float, end_s: float) -> np.ndarray:
+        """Samples between two times (clamped to the recording)."""
+        a = max(0, int(round(start_s * self.sample_rate_hz)))
+        b = min(len(self.samples), int(round(end_s * self.sample_rate_hz)))
+        return self.samples[a:max(a, b)]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the original file was and what was measured on its original samples.
+
+    Attributes
+    ----------
+    path : str
+        The file as given ("<array>" when samples were passed in directly).
+    format : str
+        Container, e.g. ``"WAV"``, ``"FLAC"``, ``"MP3"``, ``"mov,mp4,m4a..."``.
+    codec : str
+        Sample encoding, e.g. ``"PCM_16"``, ``"ULAW"``, ``"aac"``.
+    sample_rate_hz : int
+        Original rate.
+    n_channels : int
+        Channels in the file.
+    channel : str
+        What was analysed: ``"mix"`` or a channel name/number.
+    duration_s : float
+        Decoded length.
+    peak_dbfs : float
+        Sample peak of the analysed channel(s), dB re full scale (-inf for digital silence).
+    clipped_ratio : float
+        Fraction of samples that sit in runs of >= 3 consecutive full-scale samples.
+    channel_similarity : float or None
+        Correlation (0..1) of the channels' 10 ms level envelopes; None for mono.
+    """
+
+    path: str
+    format: str
+    codec: str
+    sample_rate_hz: int
+    n_channels: int
+    channel: str
+    duration_s: float
+    peak_dbfs: float
+    clipped_ratio: float
+    channel_similarity: float | None = None
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedAudio:
+    """The analysis copy of a recording and what is known about its source.
+
+    Attributes
+    ----------
+    audio : Audio
+        The analysed channel (or mix) at :data:`ANALYSIS_RATE_HZ`.
+    source : SourceInfo
+        The original file's properties.
+    other_level_db : numpy.ndarray or None
+        For multi-channel input analysed on one channel: the 10 ms frame level (dB re full
+        scale, mean square) of the loudest *other* channel, to tell a pause from listening.
+    notices : tuple of Notice
+        Degraded-input warnings found while loading.
+    """
+
+    audio: Audio
+    source: SourceInfo
+    other_level_db: np.ndarray | None = None
+    notices: tuple[Notice, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Header:
+    format: str
+    codec: str
+    sample_rate_hz: int
+    n_channels: int
+    n_frames: int | None  # None when the container does not say
+
+
+def load_audio(
+    path: str | os.PathLike,
+    *,
+    channel: str = "mix",
+    max_duration_s: float = 4 * 3600.0,
+) -> LoadedAudio:
+    """Decode a recording and return its mono analysis copy at 16 kHz.
+
+    Parameters
+    ----------
+    path : str or path-like
+        WAV (PCM 8/16/24/32-bit, float, mu-law, A-law), FLAC, OGG/Vorbis/Opus, MP3, M4A/AAC,
+        or anything else FFmpeg decodes.
+    channel : str
+        ``"mix"`` (average of all channels), ``"left"``/``"right"``, or a 1-based channel
+        number (``"1"``, ``"2"``...).
+    max_duration_s : float
+        Longer recordings are refused before decoding, s (> 0).
+
+    Returns
+    -------
+    LoadedAudio
+
+    Raises
+    ------
+    InputError
+        Missing, empty, corrupt, truncated, non-audio or over-long files, or an unknown channel.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise AudioNotFoundError(f"{p} does not exist; check the path and file name")
+    if p.is_dir():
+        raise AudioNotFoundError(f"{p} is a folder, not a recording; give one audio file (or use 'voicecoach batch' for folders)")
+    if p.stat().st_size == 0:
+        raise EmptyAudioError(f"{p.name} is empty (0 bytes); the recording was not saved: record or export it again")
+    header, blocks = _open_blocks(p)
+    if header.n_frames == 0:
+        raise EmptyAudioError(f"{p.name} holds no audio samples (0 frames); record or export it again")
+    if header.n_frames is not None and header.n_frames / header.sample_rate_hz > max_duration_s:
+        raise AudioTooLongError(
+            f"{p.name} is {header.n_frames / header.sample_rate_hz / 3600:.1f} h long; at most "
+            f"{max_duration_s / 3600:.1f} h is analysed at once: split the recording, or raise --max-duration"
+        )
+    selector = _channel_selector(channel, header.n_channels, p.name)
+    return _consume(blocks, header, selector, str(p), channel, max_duration_s)
+
+
+def audio_from_array(samples: np.ndarray, *, sample_rate_hz: int, channel: str = "mix") -> LoadedAudio:
+    """Build the analysis copy from samples already in memory (tests, notebooks).
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Shape (n,) or (n, channels), float (full scale +-1.0) or integer PCM.
+    sample_rate_hz : int
+        Rate of ``samples``, Hz (> 0).
+    channel : str
+        As in :func:`load_audio`.
+    """
+    x = np.asarray(samples)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x.astype(np.float32) / float(2 ** (8 * x.dtype.itemsize - 1))
+    x = x.astype(np.float32, copy=False)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.size == 0:
+        raise EmptyAudioError("the audio array is empty; pass at least a few seconds of speech")
+    if not np.all(np.isfinite(x)):
+        raise CorruptAudioError("the audio array holds NaN or infinite samples; check how it was produced")
+    header = _Header("array", "float32", int(sample_rate_hz), x.shape[1], x.shape[0])
+    selector = _channel_selector(channel, x.shape[1], "the array")
+    step = int(_BLOCK_S * sample_rate_hz)
+    blocks = (x[i:i + step] for i in range(0, len(x), step))
+    return _consume(blocks, header, selector, "<array>", channel, float("inf"))
+
+
+def resample(samples: np.ndarray, *, from_rate_hz: int, to_rate_hz: int) -> np.ndarray:
+    """Resample mono float32 samples (soxr, high quality)."""
+    if from_rate_hz == to_rate_hz:
+        return samples.astype(np.float32, copy=False)
+    import soxr
+
+    return soxr.resample(samples, from_rate_hz, to_rate_hz).astype(np.float32, copy=False)
+
+
+def frame_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float = FRAME_S) -> np.ndarray:
+    """Mean-square level of consecutive non-overlapping frames, dB re full scale.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Mono samples, shape (n,).
+    sample_rate_hz : int
+        Rate of ``samples``, Hz.
+    frame_s : float
+        Frame length and hop, s.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n // frame,), dB; digital silence gives -200 dB only inside this helper's
+        floor (1e-20), callers mask it.
+    """
+    n = max(1, int(round(frame_s * sample_rate_hz)))
+    m = len(samples) // n
+    if m == 0:
+        return np.zeros(0)
+    frames = samples[: m * n].reshape(m, n).astype(np.float32)
+    power = np.einsum("ij,ij->i", frames, frames) / n
+    return 10.0 * np.log10(power.astype(np.float64) + 1e-20)
+
+
+# ---------------------------------------------------------------------------------- decoding
+
+
+def _open_blocks(p: Path) -> tuple[_Header, Iterator[np.ndarray]]:
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(p))
+        header = _Header(info.format, info.subtype, int(info.samplerate), int(info.channels), int(info.frames))
+        if header.sample_rate_hz <= 0 or header.n_channels <= 0:
+            raise CorruptAudioError(f"{p.name} has an invalid header (rate {info.samplerate} Hz, {info.channels} channels); export it again")
+        return header, _sf_blocks(p, header)
+    except CorruptAudioError:
+        raise
+    except Exception as sf_error:  # libsndfile cannot read it: try FFmpeg
+        log.debug("soundfile cannot open %s (%s); trying FFmpeg", p, sf_error)
+        return _av_open(p, sf_error)
+
+
+def _sf_blocks(p: Path, header: _Header) -> Iterator[np.ndarray]:
+    import soundfile as sf
+
+    step = int(_BLOCK_S * header.sample_rate_hz)
+    try:
+        with sf.SoundFile(str(p)) as f:
+            while True:
+                block = f.read(step, dtype="float32", always_2d=True)
+                if len(block) == 0:
+                    break
+                yield block
+    except Exception as e:  # a truncated or damaged body
+        raise CorruptAudioError(f"{p.name} is damaged after its header ({e}); the file may be truncated: copy or export it again") from None
+
+
+def _av_open(p: Path, sf_error: Exception) -> tuple[_Header, Iterator[np.ndarray]]:
+    import av
+
+    try:
+        container = av.open(str(p))
+        streams = [s for s in container.streams if s.type == "audio"]
+    except Exception as e:
+        raise _undecodable(p, sf_error, e) from None
+    if not streams:
+        container.close()
+        kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
+        raise UnsupportedAudioError(f"{p.name} has no audio stream (it holds {kinds}); give a recording with sound")
+    stream = streams[0]
+    rate = int(stream.codec_context.sample_rate or stream.rate or 0)
+    n_ch = int(stream.codec_context.channels or 0) or len(stream.codec_context.layout.channels)
+    if rate <= 0 or n_ch <= 0:
+        container.close()
+        raise CorruptAudioError(f"{p.name} has an audio stream without a sample rate or channels; export it again")
+    n_frames = None
+    if stream.duration is not None and stream.time_base is not None:
+        n_frames = int(round(float(stream.duration * stream.time_base) * rate))
+    elif container.duration:
+        n_frames = int(round(container.duration / 1_000_000 * rate))
+    header = _Header(container.format.name, stream.codec_context.name, rate, n_ch, n_frames if n_frames else None)
+    return header, _av_blocks(p, container, stream, n_ch)
+
+
+def _av_blocks(p: Path, container, stream, n_ch: int) -> Iterator[np.ndarray]:
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=stream.codec_context.sample_rate)
+    n_decoded = 0
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                for out in resampler.resample(frame):
+                    block = out.to_ndarray().reshape(-1, n_ch)
+                    n_decoded += len(block)
+                    yield block
+        for out in resampler.resample(None):
+            yield out.to_ndarray().reshape(-1, n_ch)
+    except av.error.FFmpegError as e:
+        if n_decoded == 0:
+            raise CorruptAudioError(f"{p.name} cannot be decoded ({e}); the file is damaged: copy or export it again") from None
+        log.warning("%s: decoding stopped early (%s); analysing the %d samples before the damage", p.name, e, n_decoded)
+    finally:
+        container.close()
+
+
+def _undecodable(p: Path, sf_error: Exception, av_error: Exception) -> Exception:
+    with open(p, "rb") as f:
+        head = f.read(512)
+    if head and all(b in b"\t\n\r" or 32 <= b < 127 for b in head[:256]):
+        return UnsupportedAudioError(f"{p.name} is a text file, not audio; give a recording (WAV, FLAC, MP3, M4A, OGG)")
+    return CorruptAudioError(
+        f"{p.name} cannot be decoded as audio (libsndfile: {sf_error}; FFmpeg: {av_error}); "
+        "check that it is a recording and not damaged, or convert it to WAV"
+    )
+
+
+# ------------------------------------------------------------------------- channels and mixing
+
+
+def _channel_selector(channel: str, n_channels: int, name: str) -> int | None:
+    """Index of the channel to analyse, or None to mix them all."""
+    c = str(channel).strip().lower()
+    if c in ("mix", "mono", "all", ""):
+        return None
+    names = {"left": 0, "l": 0, "right": 1, "r": 1}
+    if c in names:
+        index = names[c]
+    elif c.isdigit():
+        index = int(c) - 1
+    else:
+        raise ChannelError(f"unknown channel '{channel}'; use mix, left, right or a channel number from 1 to {n_channels}")
+    if not 0 <= index < n_channels:
+        raise ChannelError(f"{name} has {n_channels} channel(s), so channel '{channel}' does not exist; use mix or 1..{n_channels}")
+    return index
+
+
+class _Accumulator:
+    """Consumes native-rate blocks; keeps only the 16 kHz analysis copy and small tracks."""
+
+    def __init__(self, header: _Header, selector: int | None) -> None:
+        import soxr
+
+        self.header = header
+        self.selector = selector
+        rate = header.sample_rate_hz
+        self.stream = None if rate == ANALYSIS_RATE_HZ else soxr.ResampleStream(rate, ANALYSIS_RATE_HZ, 1, dtype="float32")
+        expected = None if header.n_frames is None else int(np.ceil(header.n_frames * ANALYSIS_RATE_HZ / rate)) + 64
+        self.out = np.empty(expected, dtype=np.float32) if expected else None
+        self.parts: list[np.ndarray] = []
+        self.n_out = 0
+        self.n_in = 0
+        self.peak = 0.0
+        self.n_clipped = 0
+        self.frame = max(1, int(round(FRAME_S * rate)))
+        self.carry = np.zeros((0, header.n_channels), dtype=np.float32)
+        self.channel_db: list[np.ndarray] = []
+        self.run_tail = 0
+
+    def feed(self, block: np.ndarray, last: bool = False) -> None:
+        self.n_in += len(block)
+        mono = block.mean(axis=1) if self.selector is None else block[:, self.selector]
+        if len(mono):
+            self.peak = max(self.peak, float(np.max(np.abs(mono))))
+            self._count_clipping(block if self.selector is None else block[:, [self.selector]])
+        if self.header.n_channels > 1:
+            self._channel_levels(block)
+        y = mono if self.stream is None else self.stream.resample_chunk(np.ascontiguousarray(mono), last=last)
+        self._append(np.asarray(y, dtype=np.float32))
+
+    def finish(self) -> np.ndarray:
+        if self.stream is not None:
+            self._append(np.asarray(self.stream.resample_chunk(np.zeros(0, np.float32), last=True), dtype=np.float32))
+        if self.out is not None and not self.parts:
+            return self.out[: self.n_out]
+        head = [self.out[: self.n_out]] if self.out is not None else []
+        return np.concatenate(head + self.parts) if (head or self.parts) else np.zeros(0, np.float32)
+
+    def _append(self, y: np.ndarray) -> None:
+        if not len(y):
+            return
+        if self.out is not None and not self.parts and self.n_out + len(y) <= len(self.out):
+            self.out[self.n_out:self.n_out + len(y)] = y
+            self.n_out += len(y)
+        else:
+            self.parts.append(y)
+
+    def _count_clipping(self, block: np.ndarray) -> None:
+        # A clipped run: >= _CLIP_RUN consecutive samples at full scale in any analysed channel.
+        at_max = (np.abs(block) >= _CLIP_LEVEL).any(axis=1)
+        if not at_max.any():
+            self.run_tail = 0
+            return
+        padded = np.concatenate(([0], at_max.astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(padded))
+        starts, ends = edges[0::2], edges[1::2]
+        lengths = ends - starts
+        if len(starts) and starts[0] == 0:
+            lengths[0] += self.run_tail
+        self.n_clipped += int(lengths[lengths >= _CLIP_RUN].sum())
+        self.run_tail = int(lengths[-1]) if ends[-1] == len(at_max) else 0
+
+    def _channel_levels(self, block: np.ndarray) -> None:
+        x = np.concatenate([self.carry, block]) if len(self.carry) else block
+        m = len(x) // self.frame
+        frames = x[: m * self.frame].reshape(m, self.frame, x.shape[1])
+        self.channel_db.append(10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20))
+        self.carry = x[m * self.frame:]
+
+
+def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None, path: str, channel: str, max_duration_s: float) -> LoadedAudio:
+    acc = _Accumulator(header, selector)
+    name = Path(path).name
+    for block in blocks:
+        acc.feed(block)
+        if acc.n_in / header.sample_rate_hz > max_duration_s:
+            raise AudioTooLongError(
+                f"{name} is longer than {max_duration_s / 3600:.1f} h, the most analysed at once; "
+                "split the recording, or raise --max-duration"
+            )
+    samples = acc.finish()
+    if acc.n_in == 0 or len(samples) == 0:
+        raise EmptyAudioError(f"{name} holds no audio samples; record or export it again")
+    if header.n_frames and acc.n_in < 0.98 * header.n_frames - header.sample_rate_hz * 0.05:
+        log.warning("%s: header promises %d samples, file holds %d (truncated)", name, header.n_frames, acc.n_in)
+    notices: list[Notice] = []
+    if header.n_frames and acc.n_in < 0.98 * header.n_frames - header.sample_rate_hz * 0.05:
+        notices.append(Notice("truncated", f"the file is truncated: its header promises {header.n_frames / header.sample_rate_hz:.1f} s but it holds {acc.n_in / header.sample_rate_hz:.1f} s; the analysis covers what is there"))
+    similarity, other_db = None, None
+    if header.n_channels > 1 and acc.channel_db:
+        levels = np.concatenate(acc.channel_db)
+        similarity = _envelope_similarity(levels)
+        if selector is not None:
+            others = np.delete(levels, selector, axis=1)
+            other_db = others.max(axis=1)
+            other_db = _to_analysis_frames(other_db, len(samples))
+        elif similarity is not None and similarity < 0.5:
+            notices.append(Notice(
+                "channels_differ",
+                f"the {header.n_channels} channels carry different sound (level correlation {similarity:.2f}), "
+                "probably different speakers; they were mixed: choose the agent's channel with --channel left/right",
+            ))
+    clipped_ratio = acc.n_clipped / max(1, acc.n_in)
+    source = SourceInfo(
+        path=path,
+        format=header.format,
+        codec=header.codec,
+        sample_rate_hz=header.sample_rate_hz,
+        n_channels=header.n_channels,
+        channel=str(channel),
+        duration_s=acc.n_in / header.sample_rate_hz,
+        peak_dbfs=float(20 * np.log10(acc.peak)) if acc.peak > 0 else float("-inf"),
+        clipped_ratio=float(clipped_ratio),
+        channel_similarity=similarity,
+    )
+    return LoadedAudio(Audio(samples, ANALYSIS_RATE_HZ), source, other_db, tuple(notices))
+
+
+def _envelope_similarity(levels_db: np.ndarray) -> float | None:
+    """Correlation of the channels' level envelopes over frames where any channel is active."""
+    if len(levels_db) < 50:
+        return None
+    top = np.percentile(levels_db.max(axis=1), 95)
+    active = levels_db.max(axis=1) > top - 40
+    if active.sum() < 20:
+        return None
+    x = np.clip(levels_db[active], top - 60, None)
+    corr = np.corrcoef(x.T)
+    off = corr[~np.eye(len(corr), dtype=bool)]
+    off = off[np.isfinite(off)]
+    return float(np.clip(off.min(), 0.0, 1.0)) if len(off) else 1.0
+
+
+def _to_analysis_frames(track_db: np.ndarray, n_samples: int) -> np.ndarray:
+    n_frames = n_samples // int(FRAME_S * ANALYSIS_RATE_HZ)
+    if len(track_db) >= n_frames:
+        return track_db[:n_frames]
+    return np.concatenate([track_db, np.full(n_frames - len(track_db), -200.0)])

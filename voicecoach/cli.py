@@ -1,0 +1,169 @@
+"""The ``voicecoach`` command: a thin typer shell over the library, with one error boundary.
+
+Library defaults are not restated here: options default to None and are passed on only when
+given, so the CLI cannot drift from the library.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from voicecoach.errors import VoiceCoachError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # never print tracebacks (their locals can hold transcripts)
+    help="voicecoach: coach the delivery of recorded Mandarin customer-service speech.",
+)
+
+LangOpt = typer.Option("zh", "--lang", help="Report language: zh or en.")
+ModelOpt = typer.Option(None, "--model", help="Whisper model: 'base' (bundled, offline), a CTranslate2 folder, or a hub name.")
+DeviceOpt = typer.Option(None, "--device", help="auto, cpu or cuda (default auto: CUDA float16 when a GPU is present).")
+
+
+def _err(message: str) -> None:
+    typer.echo(f"voicecoach: {message}", err=True)
+
+
+def guarded(fn):
+    """The error boundary of each command: our errors become one line on stderr and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except VoiceCoachError as e:
+            _err(str(e))
+            raise typer.Exit(e.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if os.environ.get("VOICECOACH_DEBUG"):
+                raise
+            _err(f"internal error ({type(e).__name__}: {e}); run again with VOICECOACH_DEBUG=1 and report it")
+            raise typer.Exit(70) from None
+
+    return wrapper
+
+
+def _transcriber(model: Optional[str], device: Optional[str], allow_download: bool, use_cache: bool = True):
+    from voicecoach.transcribe import CachedTranscriber, TranscribeSettings, WhisperTranscriber
+
+    settings = TranscribeSettings(device=device) if device else TranscribeSettings()
+    inner = WhisperTranscriber(model or "base", settings, allow_download=allow_download)
+    return CachedTranscriber(inner) if use_cache else inner
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+
+    status = Console(stderr=True).status("")
+    status.start()
+    return status, (lambda stage: status.update(f"[bold]{stage}[/bold] …"))
+
+
+@app.command()
+@guarded
+def analyze(
+    recording: Path = typer.Argument(..., help="Audio file: WAV, FLAC, MP3, M4A/AAC, OGG/Opus..."),
+    channel: str = typer.Option("mix", "--channel", help="mix, left, right, or a channel number (1-based)."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (overrides any subset of the defaults)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <name>.report/ into (default: beside the recording)."),
+    lang: str = LangOpt,
+    script: Optional[str] = typer.Option(None, "--script", help="Text file (or id in --scripts-dir) with what was meant to be said."),
+    scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="Folder of scripts, for --script ids."),
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    allow_download: bool = typer.Option(False, "--allow-download", help="Let a hub model be downloaded."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Transcribe again even if a cached transcript exists."),
+    max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Refuse recordings longer than this many seconds."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
+) -> None:
+    """Analyse one recording and write report.html, report.json and charts."""
+    from voicecoach.analysis import analyze as run
+    from voicecoach.report import default_report_dir, write_report
+    from voicecoach.report.text import summary_lines
+
+    if lang not in ("zh", "en"):
+        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
+    kwargs = {"max_duration_s": max_duration} if max_duration else {}
+    transcriber = _transcriber(model, device, allow_download, use_cache=not no_cache)
+    status, progress = _progress(quiet)
+    try:
+        result = run(recording, channel=channel, targets=targets, script=script, scripts_dir=scripts_dir,
+                     transcriber=transcriber, lang=lang, use_cache=not no_cache, progress=progress, **kwargs)
+        if progress:
+            progress("report")
+        files = write_report(result, default_report_dir(recording, out), lang=lang)
+    finally:
+        if status:
+            status.stop()
+    if quiet:
+        typer.echo(str(files.folder))
+        return
+    for line in summary_lines(result, lang=lang):
+        typer.echo(line)
+    typer.echo(f"report: {files.html}")
+
+
+@app.command()
+@guarded
+def setup(
+    model: Optional[str] = ModelOpt,
+    allow_download: bool = typer.Option(False, "--allow-download", help="Let a hub model be downloaded."),
+) -> None:
+    """Assemble and verify the model, and warm every cache, so the first analysis is fast."""
+    import numpy as np
+
+    from voicecoach.measures.p56 import active_level
+    from voicecoach.measures.pitch import track_pitch
+    from voicecoach.audio import Audio
+    from voicecoach.transcribe import WhisperTranscriber
+
+    t = WhisperTranscriber(model or "base", allow_download=allow_download)
+    t.load()
+    x = (0.1 * np.sin(2 * np.pi * 200 * np.arange(16000) / 16000)).astype(np.float32)
+    track_pitch(Audio(x, 16000))
+    active_level(x, sample_rate_hz=16000)
+    typer.echo(f"model ready: {t.model.path} (sha256 {t.model.sha256})")
+
+
+@app.command("targets")
+@guarded
+def targets_cmd(
+    check: Optional[Path] = typer.Option(None, "--check", help="Validate an organisation's targets file."),
+    show: bool = typer.Option(False, "--show", help="Print the default targets file."),
+) -> None:
+    """Show the default targets, or check your own targets file."""
+    from voicecoach.targets import default_targets_path, load_targets
+
+    if show or check is None:
+        typer.echo(default_targets_path().read_text(encoding="utf-8"))
+    if check is not None:
+        t = load_targets(check)
+        changed = [k for k, v in t.items.items() if v.origin != "defaults"]
+        typer.echo(f"{check}: OK; overrides {len(changed)} target(s): {', '.join(changed) or 'none'}")
+
+
+def main() -> None:
+    """Entry point of the ``voicecoach`` script."""
+    logging.basicConfig(level=os.environ.get("VOICECOACH_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

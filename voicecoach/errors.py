@@ -1,0 +1,125 @@
+"""One exception hierarchy and one notice type for the whole library.
+
+Every error message is one sentence that says what is wrong, the constraint, what was got,
+and what to do. The CLI prints ``str(error)`` and exits non-zero; it never shows a traceback
+(tracebacks can hold customer transcripts in their locals).
+
+Degraded but usable input (clipping, low SNR, very short speech) is not an error: it becomes a
+:class:`Notice` that is logged and recorded in the result, so a report can say "measured on a
+clipped recording".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class VoiceCoachError(Exception):
+    """Base class of every error voicecoach raises on purpose.
+
+    Attributes
+    ----------
+    code : str
+        A short stable identifier (``"corrupt_audio"``, ``"no_speech"``...) that batch stores
+        and QA tools can group by.
+    """
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(VoiceCoachError):
+    """The recording cannot be analysed as it is."""
+
+    code = "bad_input"
+    exit_code = 2
+
+
+class AudioNotFoundError(InputError):
+    code = "not_found"
+
+
+class EmptyAudioError(InputError):
+    code = "empty"
+
+
+class CorruptAudioError(InputError):
+    code = "corrupt"
+
+
+class UnsupportedAudioError(InputError):
+    code = "unsupported"
+
+
+class AudioTooLongError(InputError):
+    code = "too_long"
+
+
+class AudioTooShortError(InputError):
+    code = "too_short"
+
+
+class SilentAudioError(InputError):
+    code = "silent"
+
+
+class NoSpeechError(InputError):
+    code = "no_speech"
+
+
+class ChannelError(InputError):
+    code = "bad_channel"
+
+
+class ModelError(VoiceCoachError):
+    """The speech-recognition model cannot be found, assembled, verified or loaded."""
+
+    code = "model"
+    exit_code = 3
+
+
+class TargetsError(VoiceCoachError):
+    """A targets file is unreadable or holds a wrong value; the message names key and line."""
+
+    code = "targets"
+    exit_code = 4
+
+
+class ScriptError(VoiceCoachError):
+    """A script (the text that was meant to be said) cannot be read or found."""
+
+    code = "script"
+    exit_code = 4
+
+
+class StoreError(VoiceCoachError):
+    """The result store cannot be opened, migrated or written."""
+
+    code = "store"
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about degraded input, recorded in the result.
+
+    Attributes
+    ----------
+    code : str
+        Stable identifier, e.g. ``"clipping"``, ``"low_snr"``, ``"channels_differ"``.
+    message : str
+        One sentence for a person.
+    """
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}

@@ -1,0 +1,112 @@
+"""Frame levels and the speech/silence decision that pauses, drawl and articulation share.
+
+One 10 ms level track is computed once per recording. The silence threshold sits between
+the noise floor and the speech level: ``max(noise + min(10, SNR/2), active - 35)`` dB, so a
+clean studio take and a noisy call centre both get a threshold in the gap between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.audio import FRAME_S, Audio, frame_power_db
+
+FLOOR_DB = -120.0  # frames below this are digital silence
+
+
+@dataclass(frozen=True, eq=False)
+class Activity:
+    """Frame-wise level and speech decision.
+
+    Attributes
+    ----------
+    times_s : numpy.ndarray
+        Frame centres, s, shape (n,).
+    level_db : numpy.ndarray
+        Mean-square level of each 10 ms frame, dBov (0 dBov = full-scale square wave);
+        NaN for digital silence.
+    smooth_db : numpy.ndarray
+        ``level_db`` smoothed over 30 ms, dBov (NaN where silent).
+    is_speech : numpy.ndarray
+        bool, True where the frame is above the silence threshold.
+    threshold_db : float
+        Silence threshold, dBov.
+    noise_floor_db : float
+        Background level (5th percentile of frame levels), dBov.
+    speech_level_db : float
+        Typical speech frame level (median of speech frames), dBov.
+    frame_s : float
+        Hop, s.
+    """
+
+    times_s: np.ndarray
+    level_db: np.ndarray
+    smooth_db: np.ndarray
+    is_speech: np.ndarray
+    threshold_db: float
+    noise_floor_db: float
+    speech_level_db: float
+    frame_s: float = FRAME_S
+
+    def frame_at(self, t_s: float) -> int:
+        return int(np.clip(round(t_s / self.frame_s - 0.5), 0, max(0, len(self.times_s) - 1)))
+
+    def speech_ratio(self, start_s: float, end_s: float) -> float:
+        """Fraction of frames between two times that are speech."""
+        a, b = self.frame_at(start_s), self.frame_at(end_s) + 1
+        return float(self.is_speech[a:b].mean()) if b > a else 0.0
+
+
+def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, frame_s: float = FRAME_S) -> Activity:
+    """Frame levels, noise floor and speech/silence decision.
+
+    Parameters
+    ----------
+    audio : Audio
+        Mono analysis audio.
+    active_level_dbov : float, optional
+        P.56 active level, dBov; used to keep the threshold within 35 dB of speech.
+    frame_s : float
+        Frame hop and length, s.
+
+    Returns
+    -------
+    Activity
+    """
+    raw = frame_power_db(audio.samples, sample_rate_hz=audio.sample_rate_hz, frame_s=frame_s)
+    n = len(raw)
+    times = (np.arange(n) + 0.5) * frame_s
+    level = np.where(raw > FLOOR_DB, raw, np.nan)
+    smooth = _smooth_db(level, 3)
+    finite = smooth[np.isfinite(smooth)]
+    if len(finite) == 0:
+        return Activity(times, level, smooth, np.zeros(n, bool), 0.0, FLOOR_DB, FLOOR_DB, frame_s)
+    # Where >= 5 % of frames are digital silence, the background is that silence.
+    noise = FLOOR_DB if np.isnan(smooth).mean() >= 0.05 else float(np.percentile(finite, 5))
+    loud = float(np.percentile(finite, 90))
+    speech_ref = active_level_dbov if active_level_dbov is not None and active_level_dbov > -100 else loud - 5
+    snr = speech_ref - max(noise, FLOOR_DB)
+    threshold = max(max(noise, FLOOR_DB) + min(10.0, snr / 2), speech_ref - 35.0)
+    is_speech = np.nan_to_num(smooth, nan=FLOOR_DB - 1) > threshold
+    speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
+    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s)
+
+
+def _smooth_db(level_db: np.ndarray, n_frames: int) -> np.ndarray:
+    """Average in the power domain over n frames (centred); NaN stays NaN only if all are NaN."""
+    power = np.where(np.isfinite(level_db), 10 ** (level_db / 10), 0.0)
+    kernel = np.ones(n_frames) / n_frames
+    smooth = np.convolve(power, kernel, mode="same")
+    with np.errstate(divide="ignore"):
+        out = 10 * np.log10(smooth)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the True runs of a boolean array."""
+    padded = np.concatenate(([False], mask.astype(bool), [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges[0::2], edges[1::2]

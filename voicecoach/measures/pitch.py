@@ -1,0 +1,266 @@
+"""Pitch: F0 track with a voiced mask, octave errors cleaned, range, variability, monotone stretches.
+
+Tracker: SwiftF0 (MIT; a small CNN run by ONNX Runtime, 16 ms hop at 16 kHz; on this project's
+2-core machine about 0.3 s per minute of audio, against 2.8-8.7 s for librosa's pYIN). Its
+pitch agrees with Praat to ~0.02 semitone on frames both call voiced.
+
+Semitones: absolute values are relative to 100 Hz (``hz_to_st(f, ref_hz=100)``); ranges and
+standard deviations are differences and need no reference.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.audio import Audio
+
+FMIN_HZ = 60.0
+FMAX_HZ = 500.0
+_DETECTORS: dict[int, object] = {}
+_LOCK = threading.Lock()
+
+
+def hz_to_st(f_hz, *, ref_hz: float):
+    """Frequency to semitones above ``ref_hz`` (NaN stays NaN)."""
+    return 12.0 * np.log2(np.asarray(f_hz, dtype=float) / ref_hz)
+
+
+def st_to_hz(st, *, ref_hz: float):
+    """Semitones above ``ref_hz`` to frequency, Hz."""
+    return ref_hz * 2.0 ** (np.asarray(st, dtype=float) / 12.0)
+
+
+@dataclass(frozen=True, eq=False)
+class PitchTrack:
+    """Frame-wise F0.
+
+    Attributes
+    ----------
+    times_s : numpy.ndarray
+        Frame centres, s, shape (n,).
+    f0_hz : numpy.ndarray
+        F0, Hz; NaN where unvoiced.
+    voiced : numpy.ndarray
+        bool mask, True where ``f0_hz`` is defined.
+    n_octave_fixes : int
+        Frames moved by an octave (or dropped) by the cleaning step.
+    """
+
+    times_s: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    n_octave_fixes: int = 0
+
+    @property
+    def frame_s(self) -> float:
+        return float(self.times_s[1] - self.times_s[0]) if len(self.times_s) > 1 else 0.016
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A time span with a label value (monotone stretch, etc.)."""
+
+    start_s: float
+    end_s: float
+    value: float
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "value": round(self.value, 3)}
+
+
+@dataclass(frozen=True)
+class PitchMeasures:
+    """Pitch figures of a recording.
+
+    Attributes
+    ----------
+    median_f0_hz : float
+    p10_f0_hz, p90_f0_hz : float
+    range_st : float
+        10-90 % range, semitones.
+    std_st : float
+        Standard deviation of F0, semitones.
+    position_ratio : float
+        Where the median sits in the speaker's own 5-95 % range: 0 = bottom, 1 = top.
+    voiced_s : float
+        Voiced time, s.
+    monotone_stretches : tuple of Stretch
+        Windows whose 10-90 % range stayed under the monotone threshold; value = range, st.
+    monotone_ratio : float
+        Share of analysed windows that were monotone, 0..1.
+    n_octave_fixes : int
+    """
+
+    median_f0_hz: float
+    p10_f0_hz: float
+    p90_f0_hz: float
+    range_st: float
+    std_st: float
+    position_ratio: float
+    voiced_s: float
+    monotone_stretches: tuple[Stretch, ...]
+    monotone_ratio: float
+    n_octave_fixes: int
+
+    def to_dict(self) -> dict:
+        f = lambda v, d=3: None if not np.isfinite(v) else round(float(v), d)  # noqa: E731
+        return {
+            "median_f0_hz": f(self.median_f0_hz, 2), "p10_f0_hz": f(self.p10_f0_hz, 2), "p90_f0_hz": f(self.p90_f0_hz, 2),
+            "range_st": f(self.range_st), "std_st": f(self.std_st), "position_ratio": f(self.position_ratio),
+            "voiced_s": f(self.voiced_s), "monotone_ratio": f(self.monotone_ratio),
+            "monotone_stretches": [s.to_dict() for s in self.monotone_stretches],
+            "n_octave_fixes": self.n_octave_fixes,
+        }
+
+
+def _detector(threads: int):
+    with _LOCK:
+        if threads not in _DETECTORS:
+            from swift_f0 import SwiftF0
+
+            _DETECTORS[threads] = SwiftF0(threads=threads)
+        return _DETECTORS[threads]
+
+
+def track_pitch(audio: Audio, *, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2, clean: bool = True) -> PitchTrack:
+    """Track F0 with SwiftF0, then clean octave errors.
+
+    Parameters
+    ----------
+    audio : Audio
+        Mono audio; 16 kHz avoids a resample.
+    fmin_hz, fmax_hz : float
+        Search band, Hz (speech: 60-500).
+    threads : int
+        ONNX Runtime threads (>= 1).
+    clean : bool
+        Apply :func:`clean_octaves`.
+    """
+    result = _detector(threads).detect(audio.samples, audio.sample_rate_hz, fmin=fmin_hz, fmax=fmax_hz)
+    f0 = np.asarray(result.pitch_hz, float)
+    voiced = (np.asarray(result.confidence) >= 0.5) & (f0 >= fmin_hz) & (f0 <= fmax_hz)
+    track = PitchTrack(np.asarray(result.timestamps, float), np.where(voiced, f0, np.nan), voiced)
+    return clean_octaves(track) if clean else track
+
+
+def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames: int = 3) -> PitchTrack:
+    """Fold octave errors back to the local contour; drop impossible jumps and voiced blips.
+
+    A voiced frame 9-15 st from the median of its +-``context_s`` voiced neighbourhood is moved
+    by 12 st towards it when that lands within 3 st (an octave error); a frame more than 15 st
+    away is unvoiced. Real pitch movements of up to 9 st around the local median are kept.
+    Then, wherever two adjacent voiced frames still differ by more than 9 st, the one further
+    from the local median is unvoiced. Voiced runs shorter than ``min_run_frames`` are unvoiced.
+
+    Parameters
+    ----------
+    track : PitchTrack
+    context_s : float
+        Half-width of the neighbourhood, s.
+    min_run_frames : int
+        Shortest voiced run kept, frames.
+    """
+    from voicecoach.measures.activity import runs
+
+    voiced = track.voiced.copy()
+    if voiced.sum() < 5:
+        return track
+    st = hz_to_st(track.f0_hz, ref_hz=100.0)
+    ref = _local_median(st, voiced, max(1, int(round(context_s / track.frame_s))))
+    d = st - ref
+    fixes = 0
+    for sign in (1, -1):
+        off = voiced & (sign * d > 9.0)
+        fold = off & (sign * d < 15.0) & (np.abs(st - sign * 12.0 - ref) < 3.0)
+        st[fold] -= sign * 12.0
+        voiced[off & ~fold] = False
+        fixes += int(off.sum())
+    idx = np.flatnonzero(voiced)
+    jumps = np.flatnonzero((np.abs(np.diff(st[idx])) > 9.0) & (np.diff(idx) == 1))
+    for j in jumps:
+        a, b = idx[j], idx[j + 1]
+        worse = a if abs(st[a] - ref[a]) > abs(st[b] - ref[b]) else b
+        voiced[worse] = False
+        fixes += 1
+    starts, ends = runs(voiced)
+    for s, e in zip(starts, ends):
+        if e - s < min_run_frames:
+            voiced[s:e] = False
+    f0 = np.where(voiced, st_to_hz(st, ref_hz=100.0), np.nan)
+    return PitchTrack(track.times_s, f0, voiced, track.n_octave_fixes + fixes)
+
+
+def _local_median(st: np.ndarray, voiced: np.ndarray, half: int) -> np.ndarray:
+    """Running median over the neighbouring voiced frames (2*half+1 of them), C speed."""
+    from scipy.ndimage import median_filter
+
+    out = np.full(len(st), np.nan)
+    vals = st[voiced]
+    out[voiced] = median_filter(vals, size=2 * half + 1, mode="nearest")
+    return out
+
+
+def measure_pitch(track: PitchTrack, *, monotone_range_st: float, window_s: float = 4.0, hop_s: float = 1.0, min_voiced_s: float = 1.0) -> PitchMeasures:
+    """Summarise an F0 track.
+
+    Parameters
+    ----------
+    track : PitchTrack
+    monotone_range_st : float
+        A window whose 10-90 % range is below this is monotone, semitones.
+    window_s, hop_s : float
+        Sliding window for monotone detection, s.
+    min_voiced_s : float
+        A window needs this much voiced time to be judged, s.
+    """
+    v = track.voiced
+    st = hz_to_st(track.f0_hz[v], ref_hz=100.0)
+    if len(st) < 3:
+        nan = float("nan")
+        return PitchMeasures(nan, nan, nan, nan, nan, nan, 0.0, (), 0.0, track.n_octave_fixes)
+    p5, p10, p50, p90, p95 = np.percentile(st, [5, 10, 50, 90, 95])
+    position = (p50 - p5) / (p95 - p5) if p95 - p5 > 1e-6 else 0.5
+    stretches, ratio = _monotone(track, monotone_range_st, window_s, hop_s, min_voiced_s)
+    return PitchMeasures(
+        median_f0_hz=float(st_to_hz(p50, ref_hz=100.0)),
+        p10_f0_hz=float(st_to_hz(p10, ref_hz=100.0)),
+        p90_f0_hz=float(st_to_hz(p90, ref_hz=100.0)),
+        range_st=float(p90 - p10),
+        std_st=float(np.std(st)),
+        position_ratio=float(position),
+        voiced_s=float(v.sum() * track.frame_s),
+        monotone_stretches=stretches,
+        monotone_ratio=ratio,
+        n_octave_fixes=track.n_octave_fixes,
+    )
+
+
+def _monotone(track: PitchTrack, limit_st: float, window_s: float, hop_s: float, min_voiced_s: float) -> tuple[tuple[Stretch, ...], float]:
+    t = track.times_s
+    if len(t) == 0:
+        return (), 0.0
+    vt = t[track.voiced]
+    vst = hz_to_st(track.f0_hz[track.voiced], ref_hz=100.0)
+    starts = np.arange(t[0], max(t[0], t[-1] - window_s) + 1e-9, hop_s)
+    if len(starts) and t[-1] - window_s > starts[-1] + 1e-6:
+        starts = np.append(starts, t[-1] - window_s)  # a last window flush with the end
+    flagged, judged = [], 0
+    for s in starts:
+        a, b = np.searchsorted(vt, s), np.searchsorted(vt, s + window_s)
+        if (b - a) * track.frame_s < min_voiced_s:
+            continue
+        judged += 1
+        p10, p90 = np.percentile(vst[a:b], [10, 90])
+        if p90 - p10 < limit_st:
+            flagged.append((s, s + window_s, p90 - p10))
+    merged: list[Stretch] = []
+    for s, e, r in flagged:
+        if merged and s <= merged[-1].end_s:
+            last = merged[-1]
+            merged[-1] = Stretch(last.start_s, e, min(last.value, r))
+        else:
+            merged.append(Stretch(s, e, r))
+    return tuple(merged), (len(flagged) / judged if judged else 0.0)

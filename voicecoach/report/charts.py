@@ -1,0 +1,254 @@
+"""Charts for one analysis: a timeline per minute and a one-glance summary of all dimensions.
+
+Every chart is drawn on its own :class:`matplotlib.figure.Figure` (no pyplot state). Labels
+are Chinese when a CJK font is installed and the report is Chinese, English otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import logging
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
+import matplotlib.pyplot  # noqa: E402,F401  (registers the Agg canvas for Figure.savefig)
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label  # noqa: E402
+from voicecoach.report.fonts import chart_lang, rc  # noqa: E402
+
+GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
+TIMELINE_CHUNK_S = 60.0
+
+T = {
+    "pace": {"zh": "语速（每句，字/秒）", "en": "Pace per sentence (syllables/s)"},
+    "volume": {"zh": "音量（dBov）", "en": "Volume (dBov)"},
+    "pitch": {"zh": "语调（音高，Hz）", "en": "Pitch (Hz)"},
+    "time": {"zh": "时间（分:秒）", "en": "time (min:s)"},
+    "target": {"zh": "目标范围", "en": "target band"},
+    "your_range": {"zh": "你的常用音域", "en": "your usual range"},
+    "pause": {"zh": "停顿", "en": "pause"},
+    "long_pause": {"zh": "长停顿", "en": "long pause"},
+    "dead_air": {"zh": "冷场", "en": "dead air"},
+    "drawl": {"zh": "拖音", "en": "drawl"},
+    "monotone": {"zh": "单调", "en": "monotone"},
+    "ok": {"zh": "合适", "en": "on target"},
+    "fast": {"zh": "太快", "en": "too fast"},
+    "slow": {"zh": "太慢", "en": "too slow"},
+    "edge": {"zh": "偏快/偏慢", "en": "a bit fast/slow"},
+    "your_level": {"zh": "你的音量", "en": "your level"},
+    "summary": {"zh": "各项表现与目标", "en": "Each dimension against its target"},
+    "score": {"zh": "分", "en": ""},
+    "overall": {"zh": "总分", "en": "Overall"},
+    "s": {"zh": "秒", "en": " s"},
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return T[key][lang]
+
+
+def _mmss(t: float, _pos=None) -> str:
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def timeline_chunks(duration_s: float, chunk_s: float = TIMELINE_CHUNK_S) -> list[tuple[float, float]]:
+    """Time windows of at most ``chunk_s`` covering the recording (the last may be shorter)."""
+    n = max(1, int(np.ceil(duration_s / chunk_s - 1e-9)))
+    if n == 1:
+        return [(0.0, duration_s)]
+    return [(k * chunk_s, min(duration_s, (k + 1) * chunk_s)) for k in range(n)]
+
+
+def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
+    """Pace bars, loudness envelope with pauses, pitch contour with range, drawl and monotone marks.
+
+    Parameters
+    ----------
+    a : Analysis
+    start_s, end_s : float
+        Window shown, s.
+    lang : str
+        "zh" or "en" (falls back to "en" without a CJK font).
+    """
+    lang = chart_lang(lang)
+    with matplotlib.rc_context(rc(lang)):
+        width = 4.0 + 10.0 * min(1.0, (end_s - start_s) / TIMELINE_CHUNK_S)
+        fig = Figure(figsize=(max(8.0, width), 7.2), dpi=100, layout="constrained")
+        ax_pace, ax_vol, ax_f0 = fig.subplots(3, 1, sharex=True, height_ratios=[1.0, 1.5, 1.8])
+        _pace_panel(ax_pace, a, start_s, end_s, lang)
+        _volume_panel(ax_vol, a, start_s, end_s, lang)
+        _pitch_panel(ax_f0, a, start_s, end_s, lang)
+        ax_f0.set_xlim(start_s, end_s)
+        ax_f0.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_mmss))
+        ax_f0.set_xlabel(_t("time", lang))
+        return fig
+
+
+def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
+    # A sentence's rate has no pauses between sentences in it, so it is compared with the
+    # articulation band (green), and flagged beyond the sentence band (red fast / blue slow).
+    band = a.targets["pace.sentence_rate_cps"]
+    ok = a.targets["pace.articulation_rate_cps"]
+    for s, sp in zip(a.sentences, a.pace.sentences):
+        if sp.end_s < t0 or sp.start_s > t1 or not np.isfinite(sp.rate_cps):
+            continue
+        if band.max is not None and sp.rate_cps > band.max:
+            color = BAD
+        elif band.min is not None and sp.rate_cps < band.min:
+            color = SLOW
+        elif (ok.max is not None and sp.rate_cps > ok.max) or (ok.min is not None and sp.rate_cps < ok.min):
+            color = WARN
+        else:
+            color = GOOD
+        ax.barh(0, sp.end_s - sp.start_s, left=sp.start_s, height=0.8, color=color, alpha=0.85, edgecolor="white", gid=f"sentence-{s.index}")
+        if sp.end_s - sp.start_s > 0.6:
+            ax.text((max(sp.start_s, t0) + min(sp.end_s, t1)) / 2, 0, f"{s.index + 1}\n{sp.rate_cps:.1f}", ha="center", va="center", fontsize=8, color="white", fontweight="bold", clip_on=True)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_title(_t("pace", lang), loc="left", fontsize=10)
+    handles = [matplotlib.patches.Patch(color=c, label=_t(k, lang)) for c, k in ((GOOD, "ok"), (WARN, "edge"), (BAD, "fast"), (SLOW, "slow"))]
+    ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(1.0, 1.35))
+    for sp in ("top", "right", "left"):
+        ax.spines[sp].set_visible(False)
+
+
+def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
+    act = a.activity
+    sel = (act.times_s >= t0) & (act.times_s <= t1)
+    lv = np.clip(np.nan_to_num(act.smooth_db[sel], nan=-90.0), -70, 0)
+    ax.fill_between(act.times_s[sel], -70, lv, color="#7f8fa6", alpha=0.6, lw=0, label=None)
+    band = a.targets["volume.active_level_dbov"]
+    ax.axhspan(band.min, band.max, color=GOOD, alpha=0.12, lw=0, label=_t("target", lang))
+    ax.axhline(a.loudness.active_level_dbov, color="#2f3640", lw=1, ls="--")
+    ax.text(t0, a.loudness.active_level_dbov + 1, f" {_t('your_level', lang)} {a.loudness.active_level_dbov:.1f}", fontsize=7, va="bottom", color="#2f3640")
+    for p in a.pauses.pauses:
+        if p.end_s < t0 or p.start_s > t1:
+            continue
+        kind = "dead_air" if p in a.pauses.dead_air else "long_pause" if p in a.pauses.long_pauses else None
+        color = BAD if kind == "dead_air" else WARN if kind else GREY
+        ax.axvspan(p.start_s, p.end_s, color=color, alpha=0.35 if kind else 0.15, lw=0)
+        if kind:
+            ax.text((p.start_s + p.end_s) / 2, -8, f"{_t(kind, lang)}\n{p.duration_s:.1f}{_t('s', lang)}", ha="center", va="top", fontsize=8, color=color, fontweight="bold")
+    ax.set_ylim(-70, 0)
+    ax.set_ylabel("dBov", fontsize=8)
+    ax.set_title(_t("volume", lang), loc="left", fontsize=10)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    for sp in ("top", "right"):
+        ax.spines[sp].set_visible(False)
+
+
+def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
+    tr = a.pitch_track
+    sel = (tr.times_s >= t0) & (tr.times_s <= t1)
+    pm = a.pitch
+    if np.isfinite(pm.p10_f0_hz):
+        ax.axhspan(pm.p10_f0_hz, pm.p90_f0_hz, color=SLOW, alpha=0.10, lw=0, label=_t("your_range", lang))
+        ax.axhline(pm.median_f0_hz, color=SLOW, lw=0.8, ls="--")
+    ax.plot(tr.times_s[sel], tr.f0_hz[sel], color="#1b3a6b", lw=1.6, gid="f0")
+    for s in pm.monotone_stretches:
+        if s.end_s < t0 or s.start_s > t1:
+            continue
+        ax.axvspan(s.start_s, s.end_s, color=WARN, alpha=0.18, lw=0)
+        ax.text(max(s.start_s, t0) + 0.1, 0.97, _t("monotone", lang), transform=ax.get_xaxis_transform(), fontsize=8, color=WARN, va="top")
+    f0 = tr.f0_hz[tr.voiced]
+    lo, hi = (np.percentile(f0, 1) / 1.25, np.percentile(f0, 99) * 1.3) if len(f0) else (60, 400)
+    for e in a.drawl.ends:
+        if e.end_s < t0 or e.start_s > t1:
+            continue
+        if e.flagged:
+            ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
+            ax.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(e.end_s, hi * 0.93), ha="center", va="top", fontsize=8, color=BAD, fontweight="bold")
+        else:
+            ax.plot([e.end_s, e.end_s], [lo, lo * 1.08], color=GREY, lw=1)
+    ax.set_ylim(lo, hi)
+    ax.set_ylabel("Hz", fontsize=8)
+    ax.set_title(_t("pitch", lang), loc="left", fontsize=10)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    for sp in ("top", "right"):
+        ax.spines[sp].set_visible(False)
+
+
+def summary_figure(a, *, lang: str) -> Figure:
+    """One row per dimension: its target band (green), the measured value, score and verdict."""
+    lang = chart_lang(lang)
+    dims = a.dimensions
+    with matplotlib.rc_context(rc(lang)):
+        fig = Figure(figsize=(9.0, 0.75 * len(dims) + 1.2), dpi=100, layout="constrained")
+        axes = fig.subplots(len(dims), 1)
+        for ax, d in zip(np.atleast_1d(axes), dims):
+            _bullet(ax, d, lang)
+        total = a.overall.score
+        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {total:.0f}{_t('score', lang)}" if total is not None else _t("summary", lang), fontsize=12)
+        return fig
+
+
+def _bullet(ax, d, lang: str) -> None:
+    name = label(DIMENSION_NAMES, d.name, lang)
+    verdict = label(VERDICT_NAMES, d.verdict, lang)
+    lo, hi = d.target_min, d.target_max
+    v = d.value
+    pts = [x for x in (lo, hi, v) if x is not None and np.isfinite(x)]
+    if d.unit in ("ratio", "1/min"):
+        pts.append(0.0)
+    if not pts:
+        pts = [0.0, 1.0]
+    span = max(max(pts) - min(pts), abs(max(pts)) * 0.2, 1e-3)
+    xmin, xmax = min(pts) - 0.35 * span, max(pts) + 0.35 * span
+    if d.unit in ("ratio", "1/min") and xmin < 0:
+        xmin = 0.0
+    ax.axvspan(lo if lo is not None else xmin, hi if hi is not None else xmax, color=GOOD, alpha=0.18, lw=0)
+    color = GREY if d.score is None else GOOD if d.score >= 99.5 else WARN if d.score >= 60 else BAD
+    if v is not None and np.isfinite(v):
+        ax.plot([v], [0], marker="o", ms=13, color=color, gid=f"value-{d.name}")
+        ax.annotate(_fmt(v, d.unit), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(-1, 1)
+    ax.set_yticks([])
+    ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=11, labelpad=10)
+    score = "–" if d.score is None else f"{d.score:.0f}{_t('score', lang)}"
+    ax.text(1.01, 0.5, f"{score}  {verdict}", transform=ax.transAxes, va="center", fontsize=10, color=color, fontweight="bold")
+    ax.tick_params(axis="x", labelsize=7)
+    if d.unit == "ratio":
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(_unit_label(d, lang), fontsize=7, labelpad=1)
+    for sp in ("top", "right", "left"):
+        ax.spines[sp].set_visible(False)
+
+
+def _unit_label(d, lang: str) -> str:
+    key = d.figure.split(".", 1)[1]
+    names = {
+        "speaking_rate_cps": {"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s, pauses included)"},
+        "long_pauses_per_min": {"zh": "长停顿（次/分钟）", "en": "long pauses per minute"},
+        "active_level_dbov": {"zh": "有效语音电平（dBov, ITU-T P.56）", "en": "active speech level (dBov, ITU-T P.56)"},
+        "range_st": {"zh": "音高变化范围（半音）", "en": "pitch range (semitones)"},
+        "low_confidence_ratio": {"zh": "不清楚音节比例", "en": "share of unclear syllables"},
+        "flagged_ratio": {"zh": "拖音句尾比例", "en": "share of drawled endings"},
+    }
+    return names.get(key, {}).get(lang, key)
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit == "ratio":
+        return f"{v:.0%}"
+    return f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def write_charts(a, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
+    """Render the summary and the timeline PNGs into ``out_dir``; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = out_dir / "summary.png"
+    fig = summary_figure(a, lang=lang)
+    fig.savefig(summary)
+    paths = []
+    chunks = timeline_chunks(a.duration_s)
+    for k, (t0, t1) in enumerate(chunks, 1):
+        p = out_dir / (f"timeline_{k:02d}.png" if len(chunks) > 1 else "timeline.png")
+        timeline_figure(a, start_s=t0, end_s=t1, lang=lang).savefig(p)
+        paths.append(p)
+    return {"summary": [summary], "timeline": paths}

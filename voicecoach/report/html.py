@@ -1,0 +1,174 @@
+"""report.html: one self-contained page (charts, transcript, audio inside) that opens offline.
+
+Flagged moments and sentences are buttons that play that stretch of the recording. The audio
+is embedded as Opus (about 20-30 kbit/s at 16 kHz) up to ``MAX_EMBED_S``; longer recordings
+link to the original file instead, so the page stays small.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from voicecoach.advice import DIMENSION_NAMES, MOMENT_LABELS, VERDICT_NAMES, label
+
+MAX_EMBED_S = 30 * 60.0
+TEMPLATES = Path(__file__).parent / "templates"
+
+UI = {
+    "title": {"zh": "语音表达报告", "en": "Speech delivery report"},
+    "overall": {"zh": "总分", "en": "Overall score"},
+    "work_on": {"zh": "最需要改进的", "en": "What to work on first"},
+    "all_good": {"zh": "各项都达标，继续保持！", "en": "Everything is on target. Keep it up!"},
+    "dimensions": {"zh": "各项详情", "en": "Each dimension"},
+    "target": {"zh": "目标", "en": "target"},
+    "moments": {"zh": "需要注意的地方（点击收听）", "en": "Moments to listen to (click to play)"},
+    "timeline": {"zh": "时间线", "en": "Timeline"},
+    "transcript": {"zh": "逐句文字（点击收听）", "en": "Sentence by sentence (click to play)"},
+    "notices": {"zh": "录音质量提示", "en": "About this recording"},
+    "details": {"zh": "技术信息", "en": "Technical details"},
+    "rule": {"zh": "依据", "en": "Guide rule"},
+    "not_measured": {"zh": "未能测量", "en": "Not measured"},
+    "duration": {"zh": "时长", "en": "Duration"},
+    "syllables": {"zh": "字数", "en": "Syllables"},
+    "sentence": {"zh": "句", "en": "Sentence"},
+    "rate": {"zh": "语速", "en": "rate"},
+    "script": {"zh": "与稿件对照", "en": "Against the script"},
+    "script_match": {"zh": "稿件中被准确识别的字", "en": "script syllables recognised exactly"},
+    "heard": {"zh": "识别结果", "en": "recognised"},
+    "no_moments": {"zh": "没有超出目标的地方。", "en": "Nothing fell outside the target."},
+    "audio_linked": {"zh": "录音较长，未嵌入页面；点击时间会播放原文件（需与报告放在一起）。", "en": "The recording is long and not embedded; clicking a time plays the original file (keep it beside the report)."},
+    "legend": {"zh": "图例：红色 = 需要注意；绿色 = 目标范围。", "en": "Red marks what to work on; green shades are target bands."},
+}
+
+
+def ui(lang: str) -> dict[str, str]:
+    lang = lang if lang in ("zh", "en") else "zh"
+    return {k: v[lang] for k, v in UI.items()}
+
+
+def audio_data_uri(samples: np.ndarray, sample_rate_hz: int) -> str:
+    """Opus-in-OGG data URI of mono samples."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(samples, -1, 1), sample_rate_hz, format="OGG", subtype="OPUS")
+    return "data:audio/ogg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def png_data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _fmt_time(t: float) -> str:
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
+UNITS = {
+    "syllables/s": {"zh": "字/秒", "en": "syllables/s"},
+    "1/min": {"zh": "次/分钟", "en": "per min"},
+    "st": {"zh": "半音", "en": "semitones"},
+    "s": {"zh": "秒", "en": "s"},
+    "dB": {"zh": "dB", "en": "dB"},
+    "dBov": {"zh": "dBov", "en": "dBov"},
+    "probability": {"zh": "置信度", "en": "confidence"},
+}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return UNITS.get(unit, {}).get(lang, unit)
+
+
+def _value(v, unit: str, lang: str) -> str:
+    if v is None or not np.isfinite(v):
+        return "–"
+    if unit == "ratio":
+        return f"{v:.0%}"
+    if unit == "x typical syllable":
+        return ("正常字长的 " if lang == "zh" else "") + f"{v:.1f}" + (" 倍" if lang == "zh" else "× a typical syllable")
+    u = unit_label(unit, lang)
+    return f"{v:.2f} {u}".strip() if abs(v) < 10 else f"{v:.1f} {u}".strip()
+
+
+def _band(d, lang: str) -> str:
+    lo, hi = d.target_min, d.target_max
+    f = (lambda x: f"{x:.0%}") if d.unit == "ratio" else (lambda x: f"{x:g}")
+    u = "" if d.unit == "ratio" else unit_label(d.unit, lang)
+    if lo is not None and hi is not None:
+        return f"{f(lo)} – {f(hi)} {u}".strip()
+    if lo is not None:
+        return f"≥ {f(lo)} {u}".strip()
+    if hi is not None:
+        return f"≤ {f(hi)} {u}".strip()
+    return ""
+
+
+def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_href: str | None = None) -> str:
+    """The report page as a string.
+
+    Parameters
+    ----------
+    a : Analysis
+    charts : dict
+        ``{"summary": [png], "timeline": [png, ...]}`` from :func:`voicecoach.report.charts.write_charts`.
+    lang : str
+    audio_href : str, optional
+        Link to the original recording, used instead of embedding when it is long.
+    """
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["t"] = _fmt_time
+    audio = a.loaded.audio
+    embedded = audio.duration_s <= MAX_EMBED_S
+    src = audio_data_uri(audio.samples, audio.sample_rate_hz) if embedded else (audio_href or "")
+    worst = sorted((d for d in a.dimensions if d.measured and d.score < 99.5), key=lambda d: d.score)[:3]
+    flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
+    unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
+    sentences = []
+    for s in a.sentences:
+        span = a.segmentation.sentences[s.index]
+        chars = [{"text": a.chars[i].text + a.chars[i].punct_after, "drawl": i in flagged_chars, "unclear": i in unclear_chars} for i in range(span.first_char, span.last_char + 1)]
+        sentences.append({"d": s, "chars": chars})
+    dims = []
+    for d in a.dimensions:
+        dims.append({
+            "d": d,
+            "name": label(DIMENSION_NAMES, d.name, lang),
+            "verdict": label(VERDICT_NAMES, d.verdict, lang),
+            "value": _value(d.value, d.unit, lang),
+            "band": _band(d, lang),
+            "cls": "na" if d.score is None else "good" if d.score >= 99.5 else "warn" if d.score >= 60 else "bad",
+            "moments": [{"m": m, "label": label(MOMENT_LABELS, m.kind, lang), "value": "" if m.value is None else _value(m.value, m.unit, lang)} for m in d.moments[:40]],
+            "n_more": max(0, len(d.moments) - 40),
+        })
+    template = env.get_template("report.html.j2")
+    return template.render(
+        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang)} for d in worst],
+        summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
+        audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
+        details=_details(a),
+    )
+
+
+def _details(a) -> list[tuple[str, str]]:
+    t = a.transcript
+    from voicecoach import __version__
+
+    return [
+        ("voicecoach", __version__),
+        ("model", f"{t.model.name} ({t.model.source}) sha256 {t.model.sha256 or '?'}"),
+        ("decoding", ", ".join(f"{k}={v}" for k, v in t.settings.to_dict().items())),
+        ("targets", " + ".join(a.targets.files)),
+        ("source", f"{a.loaded.source.format} {a.loaded.source.codec}, {a.loaded.source.sample_rate_hz} Hz, {a.loaded.source.n_channels} ch, channel {a.loaded.source.channel}"),
+        ("recognised text", t.text),
+        ("timings (s)", ", ".join(f"{k} {v:.2f}" for k, v in a.timings_s.items())),
+        ("created", a.created_utc),
+    ]
+
+
+def write_html(a, charts: dict[str, list[Path]], path: Path, *, lang: str, audio_href: str | None = None) -> Path:
+    path.write_text(render_html(a, charts, lang=lang, audio_href=audio_href), encoding="utf-8")
+    return path

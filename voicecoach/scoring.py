@@ -1,0 +1,226 @@
+"""Compare measures with targets: a verdict and a 0-100 score per check and per dimension.
+
+A check is one figure against one target band. Inside the band it scores 100; outside, the
+score falls linearly to 0 at ``falloff`` beyond the edge. A dimension's score is its worst
+check's score, and its verdict is that check's verdict ("within" when all are inside). The
+overall score is the weighted mean of the measured dimensions, weights from the targets file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voicecoach.targets import Target, Targets
+
+# verdict words for a figure below / above its band
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
+    "pace.speaking_rate_cps": ("too_slow", "too_fast"),
+    "pace.articulation_rate_cps": ("too_slow", "too_fast"),
+    "pauses.long_pauses_per_min": ("within", "long_pauses"),
+    "pauses.pause_ratio": ("few_pauses", "hesitant"),
+    "volume.active_level_dbov": ("too_quiet", "too_loud"),
+    "volume.level_variation_db": ("within", "uneven"),
+    "volume.snr_db": ("noisy", "within"),
+    "volume.clipped_ratio": ("within", "clipped"),
+    "pitch.range_st": ("flat", "within"),
+    "pitch.monotone_ratio": ("within", "monotone"),
+    "pitch.position_ratio": ("low_in_range", "high_in_range"),
+    "drawl.flagged_ratio": ("within", "drawled"),
+    "articulation.low_confidence_ratio": ("within", "unclear"),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure against its target.
+
+    Attributes
+    ----------
+    key : str
+        Target key, e.g. ``"pace.speaking_rate_cps"``.
+    value : float
+    unit : str
+    min, max : float or None
+    score : float
+        0..100.
+    verdict : str
+    """
+
+    key: str
+    value: float
+    unit: str
+    min: float | None
+    max: float | None
+    score: float
+    verdict: str
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "value": _round(self.value), "unit": self.unit, "min": self.min, "max": self.max, "score": round(self.score, 1), "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in the recording where something fell outside its target.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+    kind : str
+        ``"fast_sentence"``, ``"slow_sentence"``, ``"long_pause"``, ``"dead_air"``,
+        ``"quiet_phrase"``, ``"monotone"``, ``"drawl"``, ``"unclear"``, ``"omitted"``,
+        ``"added"``.
+    text : str
+        Transcript of that moment.
+    value : float or None
+        The figure that fell outside (rate, ratio, seconds...).
+    unit : str
+    """
+
+    start_s: float
+    end_s: float
+    kind: str
+    text: str
+    value: float | None = None
+    unit: str = ""
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "kind": self.kind, "text": self.text, "value": _round(self.value), "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """One dimension of delivery judged against the targets.
+
+    Attributes
+    ----------
+    name : str
+        One of pace, volume, pitch, articulation, drawl, pauses.
+    figure : str
+        Key of the headline figure (``"pace.speaking_rate_cps"``).
+    value : float or None
+        Headline value (None when not measured).
+    unit : str
+    target_min, target_max : float or None
+        Band of the headline figure.
+    verdict : str
+        "within", "too_fast", "too_quiet", "flat", "drawled"... or "not_measured".
+    score : float or None
+        0..100 (None when not measured).
+    checks : tuple of Check
+    moments : tuple of Moment
+    tip : str
+        Advice in the report's language.
+    rule : str
+        The guide rule the tip serves.
+    note : str
+        Why it was not measured, or a caveat.
+    """
+
+    name: str
+    figure: str
+    value: float | None
+    unit: str
+    target_min: float | None
+    target_max: float | None
+    verdict: str
+    score: float | None
+    checks: tuple[Check, ...] = ()
+    moments: tuple[Moment, ...] = ()
+    tip: str = ""
+    rule: str = ""
+    note: str = ""
+
+    @property
+    def measured(self) -> bool:
+        return self.score is not None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "figure": self.figure, "value": _round(self.value), "unit": self.unit,
+            "target_min": self.target_min, "target_max": self.target_max, "verdict": self.verdict,
+            "score": None if self.score is None else round(self.score, 1),
+            "checks": [c.to_dict() for c in self.checks], "moments": [m.to_dict() for m in self.moments],
+            "tip": self.tip, "rule": self.rule, "note": self.note,
+        }
+
+
+def _round(v):
+    if v is None:
+        return None
+    v = float(v)
+    return None if not np.isfinite(v) else round(v, 4)
+
+
+def check(key: str, value: float, target: Target) -> Check | None:
+    """Score one figure against its band; None when the value is undefined."""
+    if value is None or not np.isfinite(value):
+        return None
+    lo, hi = target.min, target.max
+    falloff = target.falloff or (abs(hi - lo) if lo is not None and hi is not None else 1.0)
+    below = lo is not None and value < lo
+    above = hi is not None and value > hi
+    distance = (lo - value) if below else (value - hi) if above else 0.0
+    score = 100.0 * max(0.0, 1.0 - distance / falloff) if distance > 0 else 100.0
+    low_word, high_word = VERDICT_WORDS.get(key, ("too_low", "too_high"))
+    verdict = low_word if below else high_word if above else "within"
+    return Check(key, float(value), target.unit, lo, hi, score, verdict)
+
+
+def judge(name: str, headline: str, figures: dict[str, float], targets: Targets, moments: tuple[Moment, ...] = ()) -> DimensionResult:
+    """Judge one dimension from its figures.
+
+    Parameters
+    ----------
+    name : str
+        Dimension.
+    headline : str
+        Key of the figure shown as the dimension's value.
+    figures : dict
+        Target key -> measured value, for every figure that is checked.
+    targets : Targets
+    moments : tuple of Moment
+    """
+    checks = tuple(c for k, v in figures.items() if (c := check(k, v, targets[k])) is not None)
+    head = targets[headline]
+    value = figures.get(headline)
+    if not checks:
+        return DimensionResult(name, headline, None, head.unit, head.min, head.max, "not_measured", None, (), moments)
+    worst = min(checks, key=lambda c: c.score)
+    verdict = worst.verdict if worst.score < 100 else "within"
+    return DimensionResult(name, headline, value, head.unit, head.min, head.max, verdict, worst.score, checks, moments)
+
+
+def not_measured(name: str, headline: str, targets: Targets, reason: str) -> DimensionResult:
+    head = targets[headline]
+    return DimensionResult(name, headline, None, head.unit, head.min, head.max, "not_measured", None, note=reason)
+
+
+@dataclass(frozen=True)
+class Overall:
+    """The overall score.
+
+    Attributes
+    ----------
+    score : float or None
+        Weighted mean of the measured dimensions' scores, 0..100.
+    weights : dict
+        Weights used (renormalised over measured dimensions).
+    """
+
+    score: float | None
+    weights: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"score": None if self.score is None else round(self.score, 1), "weights": {k: round(v, 4) for k, v in self.weights.items()}}
+
+
+def overall(dimensions: tuple[DimensionResult, ...], targets: Targets) -> Overall:
+    measured = [d for d in dimensions if d.measured and targets.weights.get(d.name, 0) > 0]
+    total = sum(targets.weights[d.name] for d in measured)
+    if not measured or total <= 0:
+        return Overall(None, {})
+    weights = {d.name: targets.weights[d.name] / total for d in measured}
+    return Overall(sum(weights[d.name] * d.score for d in measured), weights)
+

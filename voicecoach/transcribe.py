@@ -1,0 +1,406 @@
+"""Speech recognition: a Transcriber protocol, the faster-whisper adapter, and a transcript cache.
+
+The adapter loads the model once (``local_files_only`` unless a download was allowed),
+decodes with bounded settings (one temperature, no conditioning on previous text: the
+library defaults can retry every window at six temperatures and return almost nothing), and
+turns Whisper's tokens into :class:`Char` values: one per *spoken syllable*, simplified
+script, with start/end times and the recogniser's probability. Multi-character tokens share
+their token's time span evenly; digits are expanded to the syllables that are read aloud.
+
+Transcripts are cached on disk by audio content + model checksum + settings, so re-running a
+report, re-scoring with other targets, or comparing against a benchmark never re-transcribes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from voicecoach.audio import ANALYSIS_RATE_HZ, Audio
+from voicecoach.errors import ModelError
+from voicecoach.models import ModelSpec, cache_root, resolve_model
+from voicecoach.textnorm import (
+    HALLUCINATIONS,
+    SENTENCE_END,
+    is_punctuation,
+    normalize_punctuation,
+    spoken_units,
+    to_simplified,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_FORMAT = 3  # bump when Char/Transcript change shape: invalidates the cache
+
+
+@dataclass(frozen=True)
+class Char:
+    """One spoken syllable as recognised.
+
+    Attributes
+    ----------
+    text : str
+        The syllable as one character (``"二"`` for part of a recognised "24").
+    written : str
+        The written token it came from (``"24"``), for display.
+    start_s, end_s : float
+        Time span in the recording, s (Whisper token timing, 20 ms resolution).
+    probability : float
+        Recogniser confidence of the token, 0..1.
+    punct_after : str
+        Punctuation Whisper wrote right after it ('' if none), full-width.
+    """
+
+    text: str
+    written: str
+    start_s: float
+    end_s: float
+    probability: float
+    punct_after: str = ""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A Whisper segment, kept for its quality figures."""
+
+    start_s: float
+    end_s: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class TranscribeSettings:
+    """Every decoding choice in one place; the defaults are the measured, bounded ones.
+
+    Attributes
+    ----------
+    language : str
+        Whisper language code; ``"zh"`` for Mandarin. ``None`` detects it.
+    beam_size : int
+        1 = greedy: 0.06-0.09 x real time here; beam 5 costs 2.3 x for little gain on base.
+    temperature : float
+        A single temperature: no fallback loop.
+    condition_on_previous_text : bool
+        False stops one bad window from poisoning the next (repetition loops).
+    vad_filter : bool
+        Silero VAD removes silence before decoding: fewer hallucinations, less work.
+    compute_type : str
+        ``"auto"``: int8 on CPU, float16 on CUDA.
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    cpu_threads : int
+        0 = all cores.
+    initial_prompt : str or None
+        A simplified prompt fixes the script but raised the error rate on base from 32 to
+        43 %, so the default is none and OpenCC converts afterwards.
+    """
+
+    language: str | None = "zh"
+    beam_size: int = 1
+    temperature: float = 0.0
+    condition_on_previous_text: bool = False
+    vad_filter: bool = True
+    vad_min_silence_ms: int = 500
+    no_speech_threshold: float = 0.6
+    compute_type: str = "auto"
+    device: str = "auto"
+    cpu_threads: int = 0
+    initial_prompt: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def cache_dict(self) -> dict:
+        """Only what changes the text and timings (not the device or threads)."""
+        d = self.to_dict()
+        for k in ("device", "cpu_threads"):
+            d.pop(k)
+        return d
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was recognised, one :class:`Char` per spoken syllable.
+
+    Attributes
+    ----------
+    chars : tuple of Char
+    segments : tuple of Segment
+    language : str
+    model : ModelSpec
+    settings : TranscribeSettings
+    dropped : tuple of str
+        Segments removed as hallucinations (stock phrases over silence), for the record.
+    """
+
+    chars: tuple[Char, ...]
+    segments: tuple[Segment, ...]
+    language: str
+    model: ModelSpec
+    settings: TranscribeSettings
+    dropped: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        """Display text: written tokens with punctuation."""
+        return _display(self.chars)
+
+    def to_dict(self) -> dict:
+        return {
+            "language": self.language,
+            "text": self.text,
+            "chars": [c.to_dict() for c in self.chars],
+            "segments": [s.to_dict() for s in self.segments],
+            "model": self.model.to_dict(),
+            "settings": self.settings.to_dict(),
+            "dropped": list(self.dropped),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Transcript":
+        return cls(
+            chars=tuple(Char(**c) for c in d["chars"]),
+            segments=tuple(Segment(**s) for s in d["segments"]),
+            language=d["language"],
+            model=ModelSpec(**d["model"]),
+            settings=TranscribeSettings(**d["settings"]),
+            dropped=tuple(d.get("dropped", ())),
+        )
+
+
+def _display(chars: tuple[Char, ...]) -> str:
+    """Rebuild the written text: a multi-syllable token ("24") is shown once."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        c = chars[i]
+        j = i + 1
+        if c.written != c.text:
+            while j < len(chars) and chars[j].written == c.written and chars[j].start_s == c.start_s and not chars[j - 1].punct_after:
+                j += 1
+            out.append(c.written)
+        else:
+            out.append(c.text)
+        out.append(chars[j - 1].punct_after)
+        i = j
+    return "".join(out)
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """Anything that turns 16 kHz audio into a :class:`Transcript` (the real model or a fake)."""
+
+    @property
+    def model(self) -> ModelSpec: ...
+
+    @property
+    def settings(self) -> TranscribeSettings: ...
+
+    def transcribe(self, audio: Audio) -> Transcript: ...
+
+
+class WhisperTranscriber:
+    """faster-whisper behind our own types; the model is loaded on first use, once.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        ``"base"`` (bundled), a CTranslate2 folder, or a hub name.
+    settings : TranscribeSettings, optional
+    allow_download : bool
+        Let a hub model be fetched over the network.
+    """
+
+    def __init__(self, model: str | ModelSpec = "base", settings: TranscribeSettings | None = None, *, allow_download: bool = False) -> None:
+        self._spec = model if isinstance(model, ModelSpec) else resolve_model(model, allow_download=allow_download)
+        self._settings = settings or TranscribeSettings()
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> ModelSpec:
+        return self._spec
+
+    @property
+    def settings(self) -> TranscribeSettings:
+        return self._settings
+
+    def device(self) -> tuple[str, str]:
+        """The (device, compute_type) this transcriber runs with."""
+        device = self._settings.device
+        if device == "auto":
+            device = "cuda" if _cuda_available() else "cpu"
+        compute = self._settings.compute_type
+        if compute == "auto":
+            compute = "float16" if device == "cuda" else "int8"
+        return device, compute
+
+    def load(self):
+        """Load the model now (otherwise the first transcription does)."""
+        with self._lock:
+            if self._model is None:
+                from faster_whisper import WhisperModel
+
+                device, compute = self.device()
+                try:
+                    self._model = WhisperModel(
+                        self._spec.path, device=device, compute_type=compute,
+                        cpu_threads=self._settings.cpu_threads, local_files_only=True,
+                    )
+                except Exception as e:
+                    raise ModelError(f"cannot load the model at {self._spec.path} on {device}/{compute} ({type(e).__name__}: {e}); check the folder, or use --device cpu") from None
+        return self._model
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        """Recognise ``audio`` (must be at 16 kHz)."""
+        if audio.sample_rate_hz != ANALYSIS_RATE_HZ:
+            raise ValueError(f"audio must be at {ANALYSIS_RATE_HZ} Hz, got {audio.sample_rate_hz}")
+        model = self.load()
+        s = self._settings
+        segments, info = model.transcribe(
+            audio.samples,
+            language=s.language,
+            beam_size=s.beam_size,
+            temperature=s.temperature,
+            condition_on_previous_text=s.condition_on_previous_text,
+            vad_filter=s.vad_filter,
+            vad_parameters={"min_silence_duration_ms": s.vad_min_silence_ms},
+            no_speech_threshold=s.no_speech_threshold,
+            word_timestamps=True,
+            initial_prompt=s.initial_prompt,
+        )
+        raw = list(segments)  # consume the generator: decoding happens here
+        return _to_transcript(raw, info.language, self._spec, s)
+
+
+def _cuda_available() -> bool:
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:
+        return False
+
+
+def _to_transcript(raw, language: str, spec: ModelSpec, settings: TranscribeSettings) -> Transcript:
+    chars: list[Char] = []
+    segments: list[Segment] = []
+    dropped: list[str] = []
+    for seg in raw:
+        text = to_simplified(seg.text.strip())
+        if any(h in text for h in HALLUCINATIONS):
+            dropped.append(text)
+            continue
+        segments.append(Segment(float(seg.start), float(seg.end), normalize_punctuation(text), float(seg.avg_logprob), float(seg.no_speech_prob)))
+        for word in seg.words or ():
+            chars.extend(_word_to_chars(word.word, float(word.start), float(word.end), float(word.probability)))
+    return Transcript(tuple(chars), tuple(segments), language or (settings.language or ""), spec, settings, tuple(dropped))
+
+
+def _word_to_chars(token: str, start_s: float, end_s: float, probability: float) -> list[Char]:
+    """One Whisper token -> one Char per spoken syllable, sharing the token's span evenly."""
+    text = normalize_punctuation(to_simplified(token.strip()))
+    if not text:
+        return []
+    units = spoken_units(text)
+    stripped = text
+    while stripped and is_punctuation(stripped[-1]):
+        stripped = stripped[:-1]
+    trailing = text[len(stripped):]
+    if not units:
+        return []
+    n = len(units)
+    step = max(end_s - start_s, 0.0) / n
+    out = []
+    for k, u in enumerate(units):
+        out.append(Char(
+            text=u.spoken,
+            written=u.source,
+            start_s=round(start_s + k * step, 4),
+            end_s=round(start_s + (k + 1) * step, 4),
+            probability=round(probability, 4),
+            punct_after=trailing if k == n - 1 else "",
+        ))
+    return out
+
+
+# ------------------------------------------------------------------------------------ cache
+
+
+class CachedTranscriber:
+    """Wraps a Transcriber with an on-disk cache keyed by audio content + model + settings.
+
+    Parameters
+    ----------
+    inner : Transcriber
+    cache_dir : path-like, optional
+        Default ``<user cache>/transcripts``.
+    """
+
+    def __init__(self, inner: Transcriber, cache_dir: str | os.PathLike | None = None) -> None:
+        self.inner = inner
+        self.cache_dir = Path(cache_dir) if cache_dir else cache_root() / "transcripts"
+        self.hits = 0
+
+    @property
+    def model(self) -> ModelSpec:
+        return self.inner.model
+
+    @property
+    def settings(self) -> TranscribeSettings:
+        return self.inner.settings
+
+    def key(self, audio: Audio) -> str:
+        payload = json.dumps({
+            "audio": audio.content_sha256(),
+            "model": self.inner.model.sha256 or self.inner.model.name,
+            "settings": self.inner.settings.cache_dict(),
+            "format": TRANSCRIPT_FORMAT,
+        }, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        key = self.key(audio)
+        path = self.cache_dir / key[:2] / f"{key}.json"
+        if path.exists():
+            try:
+                transcript = Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
+                self.hits += 1
+                return transcript
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignoring unreadable cache entry %s", path)
+        transcript = self.inner.transcribe(audio)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(transcript.to_dict(), ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as e:
+            log.warning("cannot write transcript cache %s: %s", path, e)
+        return transcript
+
+
+def is_sentence_end(char: Char) -> bool:
+    return any(p in SENTENCE_END for p in char.punct_after)
+
+
+def char_times(chars: tuple[Char, ...] | list[Char]) -> tuple[np.ndarray, np.ndarray]:
+    """(start_s, end_s) arrays of a char sequence."""
+    return (np.array([c.start_s for c in chars], dtype=float), np.array([c.end_s for c in chars], dtype=float))
