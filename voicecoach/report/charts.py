@@ -11,15 +11,15 @@ from pathlib import Path
 import logging
 
 import matplotlib
+import matplotlib.patches
+import matplotlib.ticker
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
-matplotlib.use("Agg", force=False)
+from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.report.fonts import chart_lang, rc
+
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
-import matplotlib.pyplot  # noqa: E402,F401  (registers the Agg canvas for Figure.savefig)
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label  # noqa: E402
-from voicecoach.report.fonts import chart_lang, rc  # noqa: E402
 
 GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
 TIMELINE_CHUNK_S = 60.0
