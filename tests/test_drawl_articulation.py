@@ -12,6 +12,7 @@ from voicecoach.measures.articulation import measure_articulation
 from voicecoach.measures.drawl import measure_drawl, typical_syllable_s
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pauses import detect_pauses
+from voicecoach.measures.pitch import track_pitch
 from voicecoach.segmentation import segment
 from voicecoach.transcribe import Char
 
@@ -24,7 +25,9 @@ def _measure(sp, *, threshold=2.2, probs=None):
     chars = [Char(t, t, s, e, p) for (t, s, e), p in zip(sp.chars, probs)]
     seg = segment(chars, pauses, sentence_pause_s=0.5)
     typical = typical_syllable_s(chars, seg.phrases, fallback_s=0.2)
-    return audio, act, chars, seg, measure_drawl(chars, seg.phrases, act, typical_syllable_s=typical, final_ratio_threshold=threshold, speech_end_s=sp.chars[-1][2])
+    pitch = track_pitch(audio)
+    return audio, act, chars, seg, measure_drawl(chars, seg.phrases, act, pitch, typical_syllable_s=typical, final_ratio_threshold=threshold,
+                                                 voiced_ratio_threshold=2.0, speech_end_s=sp.chars[-1][2])
 
 
 def test_normal_final_lengthening_is_not_flagged():
@@ -49,6 +52,21 @@ def test_final_stretched_twice_is_flagged_and_only_it():
     # the flagged ends carry their timestamps
     assert d.ends[1].start_s == pytest.approx(sp.finals[1][1], abs=0.01)
     assert d.ends[1].end_s == pytest.approx(sp.finals[1][2], abs=0.03)
+
+
+def test_a_long_but_breathy_ending_is_not_a_drawl():
+    # The final syllable is 1.2x long and voiced, then 0.4 s of unvoiced breath noise at -12 dB:
+    # long (ratio 3.2) but not a dragged-out vowel.
+    sp = utterance([5, 5], final_factor=1.2, pause_s=1.0)
+    k, start, end = sp.finals[0]
+    rng = np.random.default_rng(5)
+    i = int(end * SR)
+    breath = (rng.standard_normal(int(0.4 * SR)) * 10 ** (-32 / 20)).astype(np.float32)
+    sp.samples[i:i + len(breath)] = breath
+    *_, d = _measure(sp)
+    assert d.ends[0].final_ratio > 2.2
+    assert d.ends[0].voiced_ratio < 1.5
+    assert not d.ends[0].flagged
 
 
 def test_end_comes_from_the_signal_not_the_transcript():

@@ -240,7 +240,8 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
         pitch = measure_pitch(pitch_track, monotone_range_st=tgt.value("pitch.monotone_window_range_st"), window_s=tgt.value("pitch.monotone_window_s"))
     with step("drawl"):
         typical = typical_syllable_s(chars, seg.phrases, fallback_s=pace.phonation_time_s / pace.n_syllables if pace.n_syllables else float("nan"))
-        drawl = measure_drawl(chars, seg.phrases, activity, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"), speech_end_s=span[1])
+        drawl = measure_drawl(chars, seg.phrases, activity, pitch_track, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"),
+                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"), speech_end_s=span[1])
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
     with step("syllable_nuclei"):

@@ -4,8 +4,11 @@ In Mandarin the phrase-final syllable is normally the longest (Xu & Wang 2009), 
 lengthening is normal; a drawl is lengthening well beyond the speaker's own habit. For each
 phrase end that is followed by a pause (or ends the recording) we measure the final
 syllable's duration and divide it by the speaker's typical syllable duration
-(phonation time / syllables = 1 / articulation rate). A ratio at or above the targets'
-``drawl.final_ratio`` is flagged.
+and flag it when that ratio reaches ``drawl.final_ratio`` *and* the syllable is voiced for at
+least ``drawl.voiced_ratio`` typical syllables: a drawl is a dragged-out vowel, while long
+phrase ends in real speech are mostly breathy or noisy unvoiced tails (calibrated on
+../shared/audio: the duration rule alone flagged 1.5 ends per minute of unmodified real
+speech, the pair flags none, and still catches every stretched end).
 
 The recogniser's timestamps are too coarse for this (20 ms steps, and the end of a token
 before a pause is often placed inside the pause). The syllable's *end* is taken from the
@@ -26,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from voicecoach.measures.activity import Activity
+from voicecoach.measures.pitch import PitchTrack
 from voicecoach.segmentation import Span, TimedChar
 
 
@@ -44,8 +48,10 @@ class PhraseEnd:
         Its span, s (signal-refined).
     final_ratio : float
         Duration over the speaker's typical syllable duration.
+    voiced_ratio : float
+        Voiced time inside the syllable over the typical syllable duration.
     flagged : bool
-        ``final_ratio`` reached the drawl threshold.
+        Both ratios reached their drawl thresholds.
     """
 
     phrase_index: int
@@ -54,6 +60,7 @@ class PhraseEnd:
     start_s: float
     end_s: float
     final_ratio: float
+    voiced_ratio: float
     flagged: bool
 
     @property
@@ -65,7 +72,7 @@ class PhraseEnd:
             "phrase_index": self.phrase_index, "char_index": self.char_index, "text": self.text,
             "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
             "duration_ms": round(self.duration_s * 1000, 1), "final_ratio": round(self.final_ratio, 3),
-            "flagged": self.flagged,
+            "voiced_ratio": round(self.voiced_ratio, 3), "flagged": self.flagged,
         }
 
 
@@ -104,9 +111,11 @@ def measure_drawl(
     chars: Sequence[TimedChar],
     phrases: Sequence[Span],
     activity: Activity,
+    pitch: PitchTrack,
     *,
     typical_syllable_s: float,
     final_ratio_threshold: float,
+    voiced_ratio_threshold: float,
     tail_db: float = 25.0,
     speech_end_s: float | None = None,
 ) -> DrawlMeasures:
@@ -118,10 +127,14 @@ def measure_drawl(
     phrases : sequence of Span
         With ``pause_after_s`` (0 = not followed by a pause) and signal-refined ``end_s``.
     activity : Activity
+    pitch : PitchTrack
+        Its voicing tells a sustained (voiced) vowel from a breathy or noisy tail.
     typical_syllable_s : float
         The speaker's typical syllable duration, s (> 0).
     final_ratio_threshold : float
-        Ratio at or above which an end is a drawl.
+        Duration ratio at or above which an end may be a drawl.
+    voiced_ratio_threshold : float
+        Voiced-time ratio the end must also reach: a drawl is a dragged-out *voiced* vowel.
     tail_db : float
         The syllable ends at the last frame within this many dB of its peak, dB.
     speech_end_s : float, optional
@@ -138,10 +151,13 @@ def measure_drawl(
         boundary = ph.end_s if not last_phrase or speech_end_s is None else max(ph.end_s, speech_end_s)
         start = max(chars[i].start_s, ph.start_s)
         end = _signal_end(activity, start, boundary, tail_db)
-        if end - start < 0.03:
+        if end is None or end - start < 0.03:
             continue
         ratio = (end - start) / typical_syllable_s
-        ends.append(PhraseEnd(ph.index, i, chars[i].text, float(start), float(end), float(ratio), bool(ratio >= final_ratio_threshold)))
+        inside = (pitch.times_s >= start) & (pitch.times_s <= end)
+        voiced = float(pitch.voiced[inside].sum() * pitch.frame_s) / typical_syllable_s
+        flagged = ratio >= final_ratio_threshold and voiced >= voiced_ratio_threshold
+        ends.append(PhraseEnd(ph.index, i, chars[i].text, float(start), float(end), float(ratio), voiced, bool(flagged)))
     n_flag = sum(e.flagged for e in ends)
     return DrawlMeasures(
         typical_syllable_ms=typical_syllable_s * 1000,
@@ -152,17 +168,32 @@ def measure_drawl(
     )
 
 
-def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: float) -> float:
-    """Last frame before ``boundary_s`` within ``tail_db`` of the syllable peak and above threshold."""
-    a, b = activity.frame_at(start_s), activity.frame_at(boundary_s) + 1
-    seg = np.nan_to_num(activity.smooth_db[a:b], nan=-200.0)
-    if len(seg) == 0:
-        return boundary_s
-    keep = (seg >= seg.max() - tail_db) & (seg > activity.threshold_db)
-    idx = np.flatnonzero(keep)
-    if len(idx) == 0:
-        return boundary_s
-    return float(activity.times_s[a + idx[-1]] + activity.frame_s / 2)
+def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.06) -> float | None:
+    """Where the final syllable ends: the level first falls more than ``tail_db`` below its
+    nucleus peak (or below the speaker's speech level minus ``tail_db``, or below the silence
+    threshold, whichever is highest) and stays there for ``quiet_s``.
+
+    The nucleus peak is the loudest frame in the first ``nucleus_s`` after the onset. A click or
+    breath after a quiet gap does not extend the syllable, nor does a faint tail far below the
+    speaker's normal level. Returns None when the level never
+    falls that far before ``boundary_s`` + ``quiet_s`` (noise, or speech running on): the end
+    cannot be seen, so it is not judged.
+    """
+    db = np.nan_to_num(activity.smooth_db, nan=-200.0)
+    a = activity.frame_at(start_s)
+    b = min(len(db), activity.frame_at(boundary_s) + 1 + int(round(quiet_s / activity.frame_s)))
+    peak_end = max(a + 1, min(b, activity.frame_at(min(start_s + nucleus_s, boundary_s)) + 1))
+    if b - a < 3:
+        return None
+    k_peak = a + int(np.argmax(db[a:peak_end]))
+    floor = max(db[k_peak] - tail_db, activity.speech_level_db - tail_db, activity.threshold_db)
+    quiet = db[k_peak:b] < floor
+    need = max(1, int(round(quiet_s / activity.frame_s)))
+    run = np.convolve(quiet.astype(int), np.ones(need, int), mode="valid")  # run[k] = quiet frames in k..k+need-1
+    hits = np.flatnonzero(run == need)
+    if len(hits) == 0:
+        return None
+    return float(activity.times_s[k_peak + hits[0]] - activity.frame_s / 2)
 
 
 def typical_syllable_s(chars: Sequence[TimedChar], phrases: Sequence[Span], *, fallback_s: float) -> float:

@@ -1,8 +1,14 @@
 """Pitch: F0 track with a voiced mask, octave errors cleaned, range, variability, monotone stretches.
 
-Tracker: SwiftF0 (MIT; a small CNN run by ONNX Runtime, 16 ms hop at 16 kHz; on this project's
-2-core machine about 0.3 s per minute of audio, against 2.8-8.7 s for librosa's pYIN). Its
-pitch agrees with Praat to ~0.02 semitone on frames both call voiced.
+Two trackers, chosen by the band of the recording (measured in benchmarks/results/accuracy.md):
+
+* wideband audio: our autocorrelation tracker after Boersma (1993) with a two-pass speaker
+  range (:mod:`voicecoach.measures.f0_ac`): the same method as Praat's "To Pitch (ac)", so its
+  median and range agree with Praat's on real speech;
+* narrowband (telephone) audio, where the fundamental itself is filtered out: SwiftF0 (MIT, a
+  small CNN run by ONNX Runtime, model inside the wheel), whose voicing decision survives the
+  missing low harmonics; the autocorrelation tracker loses the weak low-pitched frames there
+  and shifts the median by up to 1.4 semitones.
 
 Semitones: absolute values are relative to 100 Hz (``hz_to_st(f, ref_hz=100)``); ranges and
 standard deviations are differences and need no reference.
@@ -125,25 +131,84 @@ def _detector(threads: int):
         return _DETECTORS[threads]
 
 
-def track_pitch(audio: Audio, *, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2, clean: bool = True) -> PitchTrack:
-    """Track F0 with SwiftF0, then clean octave errors.
+def is_narrowband(audio: Audio, *, max_s: float = 60.0) -> bool:
+    """True when the audio holds (almost) nothing above 4 kHz: telephone band.
+
+    Compares the power in 4-7.5 kHz with the power in 0.3-3.4 kHz over the first ``max_s``
+    seconds; below -40 dB the recording is narrowband.
+    """
+    from scipy.signal import welch
+
+    if audio.sample_rate_hz < 16000:
+        return True
+    x = audio.samples[: int(max_s * audio.sample_rate_hz)]
+    if len(x) < 2048:
+        return False
+    f, p = welch(x, fs=audio.sample_rate_hz, nperseg=1024)
+    low = p[(f >= 300) & (f <= 3400)].sum()
+    high = p[(f >= 4000) & (f <= 7500)].sum()
+    return bool(low > 0 and high / low < 1e-4)
+
+
+def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2) -> PitchTrack:
+    """Track F0: autocorrelation (two-pass) on wideband audio, SwiftF0 on telephone-band audio.
 
     Parameters
     ----------
     audio : Audio
-        Mono audio; 16 kHz avoids a resample.
+        Mono audio (16 kHz analysis copy).
+    narrowband : bool, optional
+        Force the choice; default :func:`is_narrowband`.
     fmin_hz, fmax_hz : float
-        Search band, Hz (speech: 60-500).
+        Search band of the first pass, Hz (speech: 60-500).
     threads : int
-        ONNX Runtime threads (>= 1).
-    clean : bool
-        Apply :func:`clean_octaves`.
+        ONNX Runtime threads for SwiftF0 (>= 1).
     """
+    if narrowband is None:
+        narrowband = is_narrowband(audio)
+    if narrowband:
+        return clean_octaves(_swift(audio, fmin_hz, fmax_hz, threads))
+    from voicecoach.measures.f0_ac import AcSettings, track_two_pass
+
+    times, f0 = track_two_pass(audio, AcSettings(floor_hz=fmin_hz, ceiling_hz=fmax_hz))
+    voiced = np.isfinite(f0)
+    return remove_jumps(PitchTrack(times, f0, voiced))
+
+
+def _swift(audio: Audio, fmin_hz: float, fmax_hz: float, threads: int) -> PitchTrack:
     result = _detector(threads).detect(audio.samples, audio.sample_rate_hz, fmin=fmin_hz, fmax=fmax_hz)
     f0 = np.asarray(result.pitch_hz, float)
     voiced = (np.asarray(result.confidence) >= 0.5) & (f0 >= fmin_hz) & (f0 <= fmax_hz)
-    track = PitchTrack(np.asarray(result.timestamps, float), np.where(voiced, f0, np.nan), voiced)
-    return clean_octaves(track) if clean else track
+    return PitchTrack(np.asarray(result.timestamps, float), np.where(voiced, f0, np.nan), voiced)
+
+
+def remove_jumps(track: PitchTrack, *, max_jump_st: float = 9.0, context_s: float = 0.75, min_run_frames: int = 3) -> PitchTrack:
+    """Unvoice the frame further from the local median wherever adjacent frames jump > ``max_jump_st``.
+
+    Also unvoices voiced runs shorter than ``min_run_frames``. Leaves everything else alone.
+    """
+    from voicecoach.measures.activity import runs
+
+    voiced = track.voiced.copy()
+    if voiced.sum() < 5:
+        return track
+    st = hz_to_st(track.f0_hz, ref_hz=100.0)
+    ref = _local_median(st, voiced, max(1, int(round(context_s / track.frame_s))))
+    fixes = 0
+    for _ in range(5):
+        idx = np.flatnonzero(voiced)
+        jumps = np.flatnonzero((np.abs(np.diff(st[idx])) > max_jump_st) & (np.diff(idx) == 1))
+        if not len(jumps):
+            break
+        for j in jumps:
+            a, b = idx[j], idx[j + 1]
+            voiced[a if abs(st[a] - ref[a]) > abs(st[b] - ref[b]) else b] = False
+            fixes += 1
+    starts, ends = runs(voiced)
+    for s0, e0 in zip(starts, ends):
+        if e0 - s0 < min_run_frames:
+            voiced[s0:e0] = False
+    return PitchTrack(track.times_s, np.where(voiced, track.f0_hz, np.nan), voiced, track.n_octave_fixes + fixes)
 
 
 def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames: int = 3) -> PitchTrack:
@@ -163,8 +228,6 @@ def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames:
     min_run_frames : int
         Shortest voiced run kept, frames.
     """
-    from voicecoach.measures.activity import runs
-
     voiced = track.voiced.copy()
     if voiced.sum() < 5:
         return track
@@ -178,19 +241,8 @@ def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames:
         st[fold] -= sign * 12.0
         voiced[off & ~fold] = False
         fixes += int(off.sum())
-    idx = np.flatnonzero(voiced)
-    jumps = np.flatnonzero((np.abs(np.diff(st[idx])) > 9.0) & (np.diff(idx) == 1))
-    for j in jumps:
-        a, b = idx[j], idx[j + 1]
-        worse = a if abs(st[a] - ref[a]) > abs(st[b] - ref[b]) else b
-        voiced[worse] = False
-        fixes += 1
-    starts, ends = runs(voiced)
-    for s, e in zip(starts, ends):
-        if e - s < min_run_frames:
-            voiced[s:e] = False
     f0 = np.where(voiced, st_to_hz(st, ref_hz=100.0), np.nan)
-    return PitchTrack(track.times_s, f0, voiced, track.n_octave_fixes + fixes)
+    return remove_jumps(PitchTrack(track.times_s, f0, voiced, track.n_octave_fixes + fixes), context_s=context_s, min_run_frames=min_run_frames)
 
 
 def _local_median(st: np.ndarray, voiced: np.ndarray, half: int) -> np.ndarray:

@@ -1,0 +1,163 @@
+"""Autocorrelation pitch tracker after Boersma (1993), vectorised in numpy, with a two-pass range.
+
+Method (P. Boersma, "Accurate short-term analysis of the fundamental frequency and the
+harmonics-to-noise ratio of a sampled sound", Proc. Institute of Phonetic Sciences 17, 1993),
+our own implementation:
+
+1. Frames every ``time_step_s``; each frame is 3 periods of the pitch floor long, has its local
+   mean removed and a Hanning window applied.
+2. Its autocorrelation (via FFT) is normalised by its value at lag 0 and divided by the
+   window's own autocorrelation (paper eq. 9), giving r(lag) close to 1 for a periodic signal.
+3. Voiced candidates are the local maxima of r between 1/ceiling and 1/floor (parabolic
+   interpolation), with strength r + octave_cost * log2(f / floor) (eq. 24); the unvoiced
+   candidate has strength voicing_threshold + max(0, 2 - (local peak / global peak) /
+   (silence_threshold / (1 + voicing_threshold))) (eq. 23).
+4. A Viterbi path through the candidates minimises octave jumps (octave_jump_cost * |log2
+   f1/f2|) and voiced/unvoiced switches (voiced_unvoiced_cost), costs scaled by 0.01/time_step.
+
+Two passes (Hirst 2011; De Looze & Rauzy 2009): a first path over 60-500 Hz gives the
+quartiles; the second path keeps only candidates within 0.75 * Q1 .. 1.5 * Q3, which removes
+most octave errors without a second pass over the signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.audio import Audio, resample
+
+ANALYSIS_RATE_HZ = 8000  # F0 <= 500 Hz needs no more; halves the FFT work
+
+
+@dataclass(frozen=True)
+class AcSettings:
+    """Tracker constants (Praat's defaults for To Pitch (ac), except the 10 ms step)."""
+
+    time_step_s: float = 0.01
+    floor_hz: float = 60.0
+    ceiling_hz: float = 500.0
+    max_candidates: int = 15
+    silence_threshold: float = 0.03
+    voicing_threshold: float = 0.45
+    octave_cost: float = 0.01
+    octave_jump_cost: float = 0.35
+    voiced_unvoiced_cost: float = 0.14
+    periods_per_window: float = 3.0
+    chunk_frames: int = 4000
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Per-frame pitch candidates: frequencies (NaN = none) and strengths, shape (n, K)."""
+
+    times_s: np.ndarray
+    f0_hz: np.ndarray
+    strength: np.ndarray
+    unvoiced_strength: np.ndarray
+
+
+def candidates(audio: Audio, s: AcSettings = AcSettings()) -> Candidates:
+    """Autocorrelation candidates of every frame (steps 1-3)."""
+    sr = ANALYSIS_RATE_HZ
+    x = resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=sr).astype(np.float64)
+    x = x - x.mean() if len(x) else x
+    global_peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    win = int(round(s.periods_per_window / s.floor_hz * sr))
+    hop = s.time_step_s * sr
+    n_frames = max(0, int((len(x) - win) // hop) + 1)
+    max_lag = int(np.ceil(sr / s.floor_hz)) + 1
+    min_lag = max(2, int(np.floor(sr / s.ceiling_hz)))
+    nfft = 1 << int(np.ceil(np.log2(win + max_lag + 1)))
+    window = np.hanning(win + 2)[1:-1]
+    rw = np.fft.irfft(np.abs(np.fft.rfft(window, nfft)) ** 2, nfft)[: max_lag + 2]
+    rw = rw / rw[0]
+    k = s.max_candidates - 1
+    times = (np.arange(n_frames) * hop + win / 2) / sr
+    f0 = np.full((n_frames, k), np.nan)
+    strength = np.full((n_frames, k), -np.inf)
+    unvoiced = np.zeros(n_frames)
+    starts = (np.arange(n_frames) * hop).astype(int)
+    for a in range(0, n_frames, s.chunk_frames):
+        st = starts[a:a + s.chunk_frames]
+        frames = x[st[:, None] + np.arange(win)[None, :]]
+        frames = frames - frames.mean(axis=1, keepdims=True)
+        local_peak = np.abs(frames).max(axis=1)
+        ac = np.fft.irfft(np.abs(np.fft.rfft(frames * window, nfft, axis=1)) ** 2, nfft, axis=1)[:, : max_lag + 2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = ac / ac[:, :1] / rw[None, :]
+        r[~np.isfinite(r)] = 0.0
+        fa, sa = _peaks(r, min_lag, max_lag, sr, s)
+        f0[a:a + len(st)], strength[a:a + len(st)] = fa, sa
+        ratio = local_peak / global_peak if global_peak > 0 else np.zeros(len(st))
+        unvoiced[a:a + len(st)] = s.voicing_threshold + np.maximum(0.0, 2.0 - ratio / (s.silence_threshold / (1.0 + s.voicing_threshold)))
+    return Candidates(times, f0, strength, unvoiced)
+
+
+def _peaks(r: np.ndarray, min_lag: int, max_lag: int, sr: int, s: AcSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The K strongest local maxima of r in [min_lag, max_lag], parabolically interpolated."""
+    mid = r[:, min_lag:max_lag]
+    left = r[:, min_lag - 1:max_lag - 1]
+    right = r[:, min_lag + 1:max_lag + 1]
+    is_peak = (mid > left) & (mid >= right) & (mid > 0.5 * s.voicing_threshold)
+    denom = left - 2 * mid + right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.where(denom < 0, 0.5 * (left - right) / denom, 0.0)
+    shift = np.clip(shift, -0.5, 0.5)
+    value = mid - 0.25 * (left - right) * shift
+    lag = np.arange(min_lag, max_lag)[None, :] + shift
+    freq = sr / lag
+    score = np.where(is_peak, value + s.octave_cost * np.log2(freq / s.floor_hz), -np.inf)
+    k = s.max_candidates - 1
+    if score.shape[1] > k:
+        top = np.argpartition(-score, k - 1, axis=1)[:, :k]
+    else:
+        top = np.tile(np.arange(score.shape[1]), (len(score), 1))
+    rows = np.arange(len(score))[:, None]
+    sc = score[rows, top]
+    fr = np.where(np.isfinite(sc), freq[rows, top], np.nan)
+    out_f = np.full((len(score), k), np.nan)
+    out_s = np.full((len(score), k), -np.inf)
+    out_f[:, :fr.shape[1]], out_s[:, :sc.shape[1]] = fr, sc
+    return out_f, out_s
+
+
+def viterbi(c: Candidates, *, lo_hz: float, hi_hz: float, s: AcSettings = AcSettings()) -> np.ndarray:
+    """Best path through the candidates within [lo_hz, hi_hz]; returns F0 per frame (NaN = unvoiced)."""
+    n = len(c.times_s)
+    if n == 0:
+        return np.zeros(0)
+    inside = (c.f0_hz >= lo_hz) & (c.f0_hz <= hi_hz)
+    f = np.where(inside, c.f0_hz, np.nan)
+    strength = np.concatenate([np.where(inside, c.strength, -np.inf), c.unvoiced_strength[:, None]], axis=1)
+    logf = np.log2(np.where(np.isfinite(f), f, 1.0))
+    voiced = np.concatenate([np.isfinite(f), np.zeros((n, 1), bool)], axis=1)
+    scale = 0.01 / s.time_step_s
+    score = strength[0].copy()
+    back = np.zeros((n, strength.shape[1]), dtype=np.int16)
+    for t in range(1, n):
+        prev_v, cur_v = voiced[t - 1][:, None], voiced[t][None, :]
+        jump = np.abs(np.concatenate([logf[t - 1], [0.0]])[:, None] - np.concatenate([logf[t], [0.0]])[None, :])
+        cost = np.where(prev_v & cur_v, s.octave_jump_cost * jump, np.where(prev_v ^ cur_v, s.voiced_unvoiced_cost, 0.0)) * scale
+        total = score[:, None] - cost
+        back[t] = np.argmax(total, axis=0)
+        score = total[back[t], np.arange(total.shape[1])] + strength[t]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(np.argmax(score))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    fa = np.concatenate([f, np.full((n, 1), np.nan)], axis=1)
+    return fa[np.arange(n), path]
+
+
+def track_two_pass(audio: Audio, s: AcSettings = AcSettings()) -> tuple[np.ndarray, np.ndarray]:
+    """(times_s, f0_hz) with the second path restricted to 0.75*Q1 .. 1.5*Q3 of the first."""
+    c = candidates(audio, s)
+    first = viterbi(c, lo_hz=s.floor_hz, hi_hz=s.ceiling_hz, s=s)
+    v = first[np.isfinite(first)]
+    if len(v) < 10:
+        return c.times_s, first
+    q1, q3 = np.percentile(v, [25, 75])
+    lo, hi = max(s.floor_hz, 0.75 * q1), min(s.ceiling_hz, 1.5 * q3)
+    return c.times_s, viterbi(c, lo_hz=lo, hi_hz=hi, s=s)
