@@ -126,9 +126,22 @@ def test_silent_short_and_speechless_recordings_are_clear_errors():
     short = utterance([2], lead_s=0.05, tail_s=0.05)
     with pytest.raises(AudioTooShortError, match="at least 1 s of speech"):
         analyze(short.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(short.chars), use_cache=False)
-    sp = utterance([6, 6])
-    with pytest.raises(NoSpeechError, match="no speech was recognised"):
-        analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+    t = np.arange(SR * 4) / SR
+    hum = (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    with pytest.raises(NoSpeechError, match="no speech was found"):
+        analyze(hum, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+
+
+def test_speech_the_recogniser_cannot_follow_is_still_measured_from_the_signal():
+    # Syllable-like sound that the recogniser returns nothing for: pace comes from syllable
+    # nuclei, drawl and articulation are not measured, and the report says why.
+    sp = utterance([6, 7, 6], pause_s=0.4)
+    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+    assert "unrecognised" in [n.code for n in a.notices]
+    assert a.pace.n_syllables == pytest.approx(19, abs=1)
+    assert a.dimension("articulation").verdict == "not_measured"
+    assert a.dimension("drawl").verdict == "not_measured"
+    assert a.dimension("volume").measured and a.dimension("pitch").measured
 
 
 def test_organisation_targets_change_the_verdict(tmp_path):

@@ -201,14 +201,22 @@ def analyze(
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
     if n_silent:
         notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations"))
-    if len(chars) == 0:
-        raise NoSpeechError(f"no speech was recognised in {name} ({speech_s:.1f} s of sound); check it is Mandarin speech (or set the language), and the right channel")
+    has_script = script is not None or script_text is not None
+    if len(chars) == 0 and not has_script:
+        vad_s = _vad_speech_s(audio)
+        if vad_s < MIN_SPEECH_S:
+            raise NoSpeechError(f"no speech was found in {name} ({speech_s:.1f} s of sound, {vad_s:.1f} s of it speech-like); it may be tones, music or noise: check the file and the channel")
+        notices.append(Notice("unrecognised", f"the recogniser could not transcribe this recording ({vad_s:.1f} s of speech); pace is counted from syllable nuclei in the signal, and drawl and articulation are not measured. If it is Mandarin, it is very hard to understand; give --script if it was read"))
     alignment = None
-    if script is not None or script_text is not None:
+    if has_script:
         with step("script"):
             text = script_text if script_text is not None else load_script(script, scripts_dir=scripts_dir)
             alignment = align_script(text, chars, activity)
+            if alignment.match_ratio < 0.3:
+                notices.append(Notice("recognition_failed", f"the recogniser matched only {alignment.match_ratio:.0%} of the script; syllables were placed by the script over the speech, so timings inside sentences are rough"))
             chars = alignment.chars or chars
+        if not chars:
+            raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
     with step("pitch"):
         pitch_track = track_pitch(audio)
     measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step)
@@ -230,9 +238,16 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
         pauses = detect_pauses(activity, min_pause_s=tgt.value("pauses.min_pause_s"), other_level_db=loaded.other_level_db)
         pause_m = measure_pauses(activity, pauses, long_pause_s=tgt.value("pauses.long_pause_s"), dead_air_s=tgt.value("pauses.dead_air_s"))
         seg = segment(chars, pauses, sentence_pause_s=tgt.value("pauses.sentence_pause_s"))
+    with step("syllable_nuclei"):
+        nuclei = detect_nuclei(activity, pitch_track)
     with step("pace"):
-        span = _speech_span(activity, chars)
-        centres = np.array([(c.start_s + c.end_s) / 2 for c in chars])
+        if chars:
+            span = _speech_span(activity, chars)
+            centres = np.array([(c.start_s + c.end_s) / 2 for c in chars])
+        else:  # nothing recognised: count syllable nuclei in the signal instead
+            span = (pause_m.speech_start_s, pause_m.speech_end_s)
+            centres = nuclei.times_s[(nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])]
+        n_nuclei = int(np.sum((nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])))
         pace = measure_pace(centres, span_s=span, pauses=pauses, sentences=seg.sentences, window_s=tgt.value("pace.rate_window_s"))
     with step("volume"):
         loud = measure_loudness(audio, level=level, activity=activity, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio)
@@ -241,12 +256,9 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
     with step("drawl"):
         typical = typical_syllable_s(chars, seg.phrases, fallback_s=pace.phonation_time_s / pace.n_syllables if pace.n_syllables else float("nan"))
         drawl = measure_drawl(chars, seg.phrases, activity, pitch_track, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"),
-                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"), speech_end_s=span[1])
+                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"), speech_end_s=pause_m.speech_end_s)
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
-    with step("syllable_nuclei"):
-        nuclei = detect_nuclei(activity, pitch_track)
-        n_nuclei = int(np.sum((nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])))
     sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)
     measures = MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment)
     return measures, sentences, n_nuclei
@@ -260,6 +272,14 @@ def _load(source, sample_rate_hz, channel, max_duration_s) -> LoadedAudio:
             raise ValueError("sample_rate_hz is required when source is an array")
         return audio_from_array(source, sample_rate_hz=sample_rate_hz, channel=channel)
     return load_audio(source, channel=channel, max_duration_s=max_duration_s)
+
+
+def _vad_speech_s(audio) -> float:
+    """Seconds of speech by Silero VAD (faster-whisper's copy), to tell speech from tones or music."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    ts = get_speech_timestamps(audio.samples, VadOptions(min_silence_duration_ms=300, speech_pad_ms=0), sampling_rate=audio.sample_rate_hz)
+    return sum(t["end"] - t["start"] for t in ts) / audio.sample_rate_hz
 
 
 def _drop_chars_in_silence(chars: tuple[Char, ...], activity: Activity) -> tuple[list[Char], int]:

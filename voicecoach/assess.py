@@ -125,7 +125,7 @@ def _pitch(m: MeasureSet, t: Targets) -> DimensionResult:
 def _articulation(m: MeasureSet, t: Targets) -> DimensionResult:
     a = m.articulation
     if not np.isfinite(a.mean_confidence):
-        return not_measured("articulation", "articulation.low_confidence_ratio", t, "nothing was recognised")
+        return not_measured("articulation", "articulation.low_confidence_ratio", t, "the recogniser could not transcribe any of it")
     moments = [Moment(s.start_s, s.end_s, "unclear", s.text + (f" ({', '.join(s.causes)})" if s.causes else ""), s.mean_probability, "probability") for s in a.stretches]
     if m.script is not None:
         for d in m.script.departures:
@@ -138,7 +138,8 @@ def _articulation(m: MeasureSet, t: Targets) -> DimensionResult:
 def _drawl(m: MeasureSet, t: Targets) -> DimensionResult:
     d = m.drawl
     if not d.ends:
-        return not_measured("drawl", "drawl.flagged_ratio", t, "no phrase end followed by a pause was found")
+        why = "no syllables were recognised" if not m.chars else "no phrase end followed by a pause was found"
+        return not_measured("drawl", "drawl.flagged_ratio", t, why)
     phrases = m.segmentation.phrases
     moments = tuple(
         Moment(e.start_s, e.end_s, "drawl", phrases[e.phrase_index].text if e.phrase_index < len(phrases) else e.text, e.final_ratio, "x typical syllable")

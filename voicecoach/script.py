@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from voicecoach.errors import ScriptError
 from voicecoach.measures.activity import Activity
 from voicecoach.textnorm import is_punctuation, spoken_units, written_tokens
@@ -183,10 +185,23 @@ def _from_script(s: tuple[str, str, str], r: Char) -> Char:
     return dataclasses.replace(r, text=s[0], written=s[1], punct_after=s[2])
 
 
+def _speech_bounds(activity: Activity) -> tuple[float, float]:
+    idx = np.flatnonzero(activity.is_speech)
+    if len(idx) == 0:
+        return 0.0, 0.0
+    return float(activity.times_s[idx[0]] - activity.frame_s / 2), float(activity.times_s[idx[-1]] + activity.frame_s / 2)
+
+
 def _missing(s_slice, out: list[Char], recognised: Sequence[Char], next_index: int, activity: Activity, min_s: float, departures: list[Departure]) -> list[Char]:
-    """Script syllables the recogniser did not produce: spoken-but-missed, or omitted."""
-    t0 = out[-1].end_s if out else (recognised[0].start_s if recognised else 0.0)
-    t1 = recognised[next_index].start_s if next_index < len(recognised) else (out[-1].end_s + 0.3 * len(s_slice) if out else t0)
+    """Script syllables the recogniser did not produce: spoken-but-missed, or omitted.
+
+    They would occupy the time between the previous aligned syllable (or the start of speech)
+    and the next recognised one (or the end of speech); if there is speech under that time,
+    they were said and the recogniser missed them.
+    """
+    first, last = _speech_bounds(activity)
+    t0 = out[-1].end_s if out else first
+    t1 = recognised[next_index].start_s if next_index < len(recognised) else last
     t1 = max(t1, t0)
     speech_s = activity.speech_ratio(t0, t1) * (t1 - t0) if t1 > t0 else 0.0
     expected = "".join(s[0] for s in s_slice)

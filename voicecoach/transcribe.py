@@ -39,7 +39,7 @@ from voicecoach.textnorm import (
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_FORMAT = 3  # bump when Char/Transcript change shape: invalidates the cache
+TRANSCRIPT_FORMAT = 4  # bump when Char/Transcript change shape: invalidates the cache
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,10 @@ class TranscribeSettings:
     initial_prompt : str or None
         A simplified prompt fixes the script but raised the error rate on base from 32 to
         43 %, so the default is none and OpenCC converts afterwards.
+    compression_ratio_threshold : float
+        A segment whose text compresses better than this (gzip ratio) is a repetition loop
+        ("请问，请问，请问..."): with one temperature there is no retry, so it is dropped.
+        2.4 is faster-whisper's own threshold for "this decode failed".
     """
 
     language: str | None = "zh"
@@ -119,6 +123,7 @@ class TranscribeSettings:
     vad_filter: bool = True
     vad_min_silence_ms: int = 500
     no_speech_threshold: float = 0.6
+    compression_ratio_threshold: float = 2.4
     compute_type: str = "auto"
     device: str = "auto"
     cpu_threads: int = 0
@@ -307,6 +312,9 @@ def _to_transcript(raw, language: str, spec: ModelSpec, settings: TranscribeSett
         text = to_simplified(seg.text.strip())
         if any(h in text for h in HALLUCINATIONS):
             dropped.append(text)
+            continue
+        if getattr(seg, "compression_ratio", 0.0) > settings.compression_ratio_threshold:
+            dropped.append(text)  # a repetition loop, not what was said
             continue
         segments.append(Segment(float(seg.start), float(seg.end), normalize_punctuation(text), float(seg.avg_logprob), float(seg.no_speech_prob)))
         for word in seg.words or ():

@@ -1,7 +1,7 @@
 """Frame levels and the speech/silence decision that pauses, drawl and articulation share.
 
 One 10 ms level track is computed once per recording. The silence threshold sits between
-the noise floor and the speech level: ``max(noise + min(10, SNR/2), active - 35)`` dB, so a
+the noise floor and the speech level: ``max(noise + min(10, SNR/2), active - 30)`` dB, so a
 clean studio take and a noisy call centre both get a threshold in the gap between them.
 """
 
@@ -67,7 +67,7 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     audio : Audio
         Mono analysis audio.
     active_level_dbov : float, optional
-        P.56 active level, dBov; used to keep the threshold within 35 dB of speech.
+        P.56 active level, dBov; used to keep the threshold within 30 dB of speech.
     frame_s : float
         Frame hop and length, s.
 
@@ -88,8 +88,8 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     loud = float(np.percentile(finite, 90))
     speech_ref = active_level_dbov if active_level_dbov is not None and active_level_dbov > -100 else loud - 5
     snr = speech_ref - max(noise, FLOOR_DB)
-    threshold = max(max(noise, FLOOR_DB) + min(10.0, snr / 2), speech_ref - 35.0)
-    is_speech = np.nan_to_num(smooth, nan=FLOOR_DB - 1) > threshold
+    threshold = max(max(noise, FLOOR_DB) + min(10.0, snr / 2), speech_ref - 30.0)
+    is_speech = _drop_blips(np.nan_to_num(smooth, nan=FLOOR_DB - 1) > threshold, frame_s)
     speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
     return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s)
 
@@ -102,6 +102,21 @@ def _smooth_db(level_db: np.ndarray, n_frames: int) -> np.ndarray:
     with np.errstate(divide="ignore"):
         out = 10 * np.log10(smooth)
     out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _drop_blips(speech: np.ndarray, frame_s: float, *, max_blip_s: float = 0.05, isolation_s: float = 0.15) -> np.ndarray:
+    """Remove isolated speech runs shorter than ``max_blip_s`` (clicks, codec transients)."""
+    starts, ends = runs(speech)
+    out = speech.copy()
+    gap = int(round(isolation_s / frame_s))
+    for k, (s, e) in enumerate(zip(starts, ends)):
+        if (e - s) * frame_s >= max_blip_s:
+            continue
+        before = s - ends[k - 1] if k > 0 else gap
+        after = starts[k + 1] - e if k + 1 < len(starts) else gap
+        if before >= gap and after >= gap:
+            out[s:e] = False
     return out
 
 

@@ -168,7 +168,7 @@ def measure_drawl(
     )
 
 
-def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.06) -> float | None:
+def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.1) -> float | None:
     """Where the final syllable ends: the level first falls more than ``tail_db`` below its
     nucleus peak (or below the speaker's speech level minus ``tail_db``, or below the silence
     threshold, whichever is highest) and stays there for ``quiet_s``.
