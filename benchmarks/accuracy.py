@@ -84,11 +84,19 @@ def praat_pitch(x: np.ndarray, sr: int) -> np.ndarray:
     return snd.to_pitch(time_step=0.01, pitch_floor=max(60.0, 0.75 * q1), pitch_ceiling=min(500.0, 1.5 * q3)).selected_array["frequency"]
 
 
+def _seed_praat(seed: int = 20261123) -> None:
+    """Praat's overlap-add puts random pulses in voiceless stretches: seed it, so runs repeat."""
+    import parselmouth
+
+    parselmouth.praat.run(f"random_initializeWithSeedUnsafelyButPredictably ({seed})")
+
+
 def stretch_span(x: np.ndarray, sr: int, start_s: float, end_s: float, *, factor: float = 2.0) -> np.ndarray:
     """Stretch [start_s, end_s] by ``factor``, pitch kept (Praat overlap-add resynthesis)."""
     import parselmouth
     from parselmouth.praat import call
 
+    _seed_praat()
     snd = parselmouth.Sound(np.asarray(x, dtype=np.float64), sr)
     manip = call(snd, "To Manipulation", 0.01, 60, 500)
     tier = call("Create DurationTier", "d", 0.0, snd.duration)
@@ -109,6 +117,7 @@ def flatten(x: np.ndarray, sr: int) -> np.ndarray:
     import parselmouth
     from parselmouth.praat import call
 
+    _seed_praat()
     snd = parselmouth.Sound(np.asarray(x, dtype=np.float64), sr)
     manip = call(snd, "To Manipulation", 0.01, 60, 500)
     f = praat_pitch(x, sr)
@@ -149,9 +158,10 @@ def _f(v, fmt="{:.2f}"):
 
 
 class Bench:
-    def __init__(self, audio_dir: Path, transcriber) -> None:
+    def __init__(self, audio_dir: Path, transcriber, *, quick: bool = False) -> None:
         self.dir = audio_dir
         self.t = transcriber
+        self.quick = quick  # CI: skip the constructed real-clip cases (stretched, flattened)
         self.cache: dict[str, Analysis] = {}
         self.report = Report()
 
@@ -309,7 +319,7 @@ class Bench:
                 if not expect and any(flags):
                     false_tts.append(path.name)
                 self.report.add("Drawl: TTS sentences", Row({"file": path.name, "drawled by construction": "yes" if expect else "no", "ends": len(flags), "flagged": sum(flags), "duration/voiced ratios": ratios}))
-        factors = (1.5, 2.0, 3.0)
+        factors = () if self.quick else (1.5, 2.0, 3.0)
         caught = {f: [] for f in factors}
         false_real, speech_min = 0, 0.0
         for m in self.real_manifest():
@@ -318,7 +328,7 @@ class Bench:
             speech_min += a.pace.speaking_time_s / 60
             false_real += a.drawl.n_flagged
             span = vad_span_s(a.loaded.audio)
-            if not m.get("transcript") or span is None or not a.transcript.chars:
+            if not factors or not m.get("transcript") or span is None or not a.transcript.chars:
                 continue
             # The final syllable: from the recogniser's start of the last syllable to the VAD's
             # end of speech. A drawl lengthens its vowel, not the closure of a stop before it, so
@@ -335,6 +345,9 @@ class Bench:
             x = a.loaded.audio.samples[: int(end * 16000) + 1600]
             before = next((e for e in a.drawl.ends if e.end_s > start), None)
             cells = {"file": m["file"], "final syllable s": f"{end - start:.2f}", "untouched ratio (dur/voiced)": _ratios(before)}
+            notes = []
+            if before is not None and before.voiced_ratio < 0.35 * before.final_ratio:
+                notes.append(f"breathy final ({before.voiced_ratio / before.final_ratio:.0%} voiced): the detector flags dragged voiced vowels only")
             for f in factors:
                 y = np.concatenate([stretch_span(x, 16000, start, end, factor=f), np.zeros(8000, np.float32)])
                 b = self.run(audio_from_array(y, sample_rate_hz=16000), f"stretched{f}:" + m["file"])
@@ -342,7 +355,9 @@ class Bench:
                 ok = bool(last and last.flagged)
                 caught[f].append(ok)
                 cells[f"x{f:g}: ratio (dur/voiced)"] = _ratios(last) + (" flagged" if ok else "")
-            self.report.add("Drawl: real clips, final syllable stretched (Praat overlap-add, pitch kept)", Row(cells))
+                if last is not None and before is not None and last.final_ratio < before.final_ratio:
+                    notes.append(f"x{f:g}: measured shorter than untouched: the overlap-add left a near-silent gap of > 0.1 s inside the stretched syllable, read as its end")
+            self.report.add("Drawl: real clips, final syllable stretched (Praat overlap-add, pitch kept)", Row(cells, "; ".join(notes)))
         for f in factors:
             self.report.gates.append(Gate(f"real final syllables stretched x{f:g} that are flagged", f"{sum(caught[f])}/{len(caught[f])}",
                                           passed=(all(caught[f]) if f >= 3.0 else True),
@@ -364,7 +379,7 @@ class Bench:
             if got != expect:
                 wrong.append(path.name)
             self.report.add("Monotone", Row({"file": path.name, "flat by construction": "yes" if expect else "no", "range st": _f(a.pitch.range_st), "monotone share": _f(a.pitch.monotone_ratio, "{:.0%}"), "verdict": a.dimension("pitch").verdict}))
-        for m in self.real_manifest()[:19]:
+        for m in self.real_manifest()[: 3 if self.quick else None]:
             path = self.dir / "real" / m["file"]
             a = self.run(path, m["file"])
             natural_flat = a.dimension("pitch").verdict in ("flat", "monotone")
@@ -442,12 +457,13 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="base")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.md")
     ap.add_argument("--only", nargs="*", default=None, help="sections: counts tts levels pitch drawl monotone telephone")
+    ap.add_argument("--quick", action="store_true", help="skip the constructed real-clip drawl cases and flatten only 3 clips (what CI runs)")
     args = ap.parse_args(argv)
     from voicecoach import __version__
     from voicecoach.transcribe import CachedTranscriber, WhisperTranscriber
 
     t0 = time.time()
-    bench = Bench(args.audio, CachedTranscriber(WhisperTranscriber(args.model)))
+    bench = Bench(args.audio, CachedTranscriber(WhisperTranscriber(args.model)), quick=args.quick)
     steps = {"counts": bench.counts_and_rates, "tts": bench.tts_rates, "levels": bench.levels, "pitch": bench.pitch, "drawl": bench.drawl, "monotone": bench.monotone, "telephone": bench.telephone}
     for name, fn in steps.items():
         if args.only is None or name in args.only:

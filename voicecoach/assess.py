@@ -24,6 +24,8 @@ from voicecoach.script import ScriptAlignment
 from voicecoach.segmentation import Segmentation
 from voicecoach.targets import Targets
 
+MIN_SPEECH_FOR_PAUSE_RATIO_S = 10.0
+
 
 @dataclass(frozen=True)
 class MeasureSet:
@@ -85,7 +87,9 @@ def _pauses(m: MeasureSet, t: Targets) -> DimensionResult:
     moments = [Moment(p.start_s, p.end_s, "dead_air", _context(m.chars, p.start_s), p.duration_s, "s") for p in pm.dead_air]
     moments += [Moment(p.start_s, p.end_s, "long_pause", _context(m.chars, p.start_s), p.duration_s, "s") for p in pm.long_pauses]
     moments.sort(key=lambda x: x.start_s)
-    figures = {"pauses.long_pauses_per_min": pm.long_pauses_per_min, "pauses.pause_ratio": pm.pause_ratio}
+    figures = {"pauses.long_pauses_per_min": pm.long_pauses_per_min}
+    if m.pace.speaking_time_s >= MIN_SPEECH_FOR_PAUSE_RATIO_S:  # one short sentence has no pause to make
+        figures["pauses.pause_ratio"] = pm.pause_ratio
     result = judge("pauses", "pauses.long_pauses_per_min", figures, t, tuple(moments))
     if pm.dead_air and result.verdict in ("within", "long_pauses"):
         result = dataclasses.replace(result, verdict="dead_air", score=min(result.score or 100.0, 50.0))
