@@ -32,7 +32,7 @@ class Activity:
     is_speech : numpy.ndarray
         bool, True where the frame is above the silence threshold.
     threshold_db : float
-        Silence threshold, dBov.
+        Silence threshold of the recording as a whole, dBov.
     noise_floor_db : float
         Background level (5th percentile of frame levels), dBov.
     speech_level_db : float
@@ -49,6 +49,13 @@ class Activity:
     noise_floor_db: float
     speech_level_db: float
     frame_s: float = FRAME_S
+    local_threshold_db: np.ndarray | None = None
+
+    def threshold_at(self, t_s: float) -> float:
+        """The silence threshold in force at a time: raised where the background is louder."""
+        if self.local_threshold_db is None or not len(self.local_threshold_db):
+            return self.threshold_db
+        return float(self.local_threshold_db[self.frame_at(t_s)])
 
     def frame_at(self, t_s: float) -> int:
         return int(np.clip(round(t_s / self.frame_s - 0.5), 0, max(0, len(self.times_s) - 1)))
@@ -87,11 +94,38 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     noise = FLOOR_DB if np.isnan(smooth).mean() >= 0.05 else float(np.percentile(finite, 5))
     loud = float(np.percentile(finite, 90))
     speech_ref = active_level_dbov if active_level_dbov is not None and active_level_dbov > -100 else loud - 5
-    snr = speech_ref - max(noise, FLOOR_DB)
-    threshold = max(max(noise, FLOOR_DB) + min(10.0, snr / 2), speech_ref - 30.0)
-    is_speech = _drop_blips(np.nan_to_num(smooth, nan=FLOOR_DB - 1) > threshold, frame_s)
+    threshold = _threshold(noise, speech_ref)
+    local = np.maximum(threshold, _local_thresholds(smooth, speech_ref, frame_s))
+    is_speech = _drop_blips(np.nan_to_num(smooth, nan=FLOOR_DB - 1) > local, frame_s)
     speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
-    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s)
+    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s, local)
+
+
+def _threshold(noise_db: float, speech_db: float) -> float:
+    noise_db = max(noise_db, FLOOR_DB)
+    return max(noise_db + min(10.0, (speech_db - noise_db) / 2), speech_db - 30.0)
+
+
+def _local_thresholds(smooth: np.ndarray, speech_db: float, frame_s: float, block_s: float = 10.0) -> np.ndarray:
+    """The threshold from each 10 s block's own background, interpolated between block centres.
+
+    A call whose background changes (a door opens, a fan starts) keeps pauses detectable in its
+    noisy stretch; the result is only ever used where it is above the recording's threshold.
+    """
+    n = len(smooth)
+    b = max(1, int(round(block_s / frame_s)))
+    if n < 2 * b:
+        return np.full(n, -np.inf)
+    centres, values = [], []
+    for a in range(0, n, b):
+        block = smooth[a:a + b]
+        if len(block) < b // 2:
+            break
+        finite = block[np.isfinite(block)]
+        noise = FLOOR_DB if len(finite) < 0.95 * len(block) else float(np.percentile(finite, 5))
+        centres.append(a + len(block) / 2)
+        values.append(_threshold(noise, speech_db))
+    return np.interp(np.arange(n), centres, values)
 
 
 def _smooth_db(level_db: np.ndarray, n_frames: int) -> np.ndarray:

@@ -186,7 +186,7 @@ def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: 
     if b - a < 3:
         return None
     k_peak = a + int(np.argmax(db[a:peak_end]))
-    floor = max(db[k_peak] - tail_db, activity.speech_level_db - tail_db, activity.threshold_db)
+    floor = max(db[k_peak] - tail_db, activity.speech_level_db - tail_db, activity.threshold_at(start_s))
     quiet = db[k_peak:b] < floor
     need = max(1, int(round(quiet_s / activity.frame_s)))
     run = np.convolve(quiet.astype(int), np.ones(need, int), mode="valid")  # run[k] = quiet frames in k..k+need-1

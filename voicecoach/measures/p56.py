@@ -10,6 +10,9 @@ that bracket that margin (tolerance 0.5 dB, as in the ITU-T G.191 reference tool
 
 Levels are in dBov: 0 dBov is the RMS of a full-scale square wave, so a full-scale sine
 measures -3.01 dBov.
+
+The signal is processed in blocks with the filter and hangover states carried across, so a
+one-hour recording never needs more than a few blocks of float64 in memory.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ MARGIN_DB = 15.9
 N_THRESHOLDS = 15
 _EPS = 1e-20
 SILENCE_DBOV = -100.0
+_BLOCK = 1 << 21  # samples per processing block (2 M: about 2 min at 16 kHz)
+_SUB = 2048  # sub-block of the exact vectorised one-pole filter
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,67 @@ class ActiveLevel:
         return self.active_level_dbov <= SILENCE_DBOV
 
 
+def one_pole(x: np.ndarray, g: float, state: float = 0.0) -> tuple[np.ndarray, float]:
+    """y[n] = g*y[n-1] + (1-g)*x[n], exactly, without a Python loop over samples.
+
+    Within sub-blocks of 2048 samples the zero-state response is a scaled cumulative sum
+    (g**-k stays below e**5 for the P.56 time constant at any rate >= 8 kHz, so no precision is
+    lost); the state carried from one sub-block to the next is a first-order recurrence over
+    the sub-blocks, resolved with a short loop.
+
+    Returns
+    -------
+    (y, last state)
+    """
+    n = len(x)
+    if n == 0:
+        return np.zeros(0), state
+    B = _SUB
+    nb = -(-n // B)
+    xb = np.zeros(nb * B)
+    xb[:n] = x
+    xb = xb.reshape(nb, B)
+    k = np.arange(B)
+    up = g ** (-k.astype(np.float64))
+    down = g ** k.astype(np.float64)
+    zero_state = (1.0 - g) * np.cumsum(xb * up, axis=1) * down
+    # state entering each sub-block
+    decay = g ** B
+    entering = np.empty(nb)
+    s = state
+    ends = zero_state[:, -1]
+    for b in range(nb):
+        entering[b] = s
+        s = decay * s + ends[b]
+    y = zero_state + entering[:, None] * (g * down)[None, :]
+    y = y.reshape(-1)[:n]
+    return y, float(y[-1])
+
+
 def envelope(samples: np.ndarray, *, sample_rate_hz: int) -> np.ndarray:
     """P.56 envelope q: |x| through two cascaded one-pole smoothers (T = 0.03 s)."""
-    from scipy.signal import lfilter
+    g = float(np.exp(-1.0 / (sample_rate_hz * TIME_CONSTANT_S)))
+    p, _ = one_pole(np.abs(np.asarray(samples, dtype=np.float64)), g)
+    q, _ = one_pole(p, g)
+    return q
 
-    g = np.exp(-1.0 / (sample_rate_hz * TIME_CONSTANT_S))
-    b, a = [1.0 - g], [1.0, -g]
-    p = lfilter(b, a, np.abs(samples.astype(np.float64)))
-    return lfilter(b, a, p)
+
+def _running_max(x: np.ndarray, width: int) -> np.ndarray:
+    """max(x[k-width+1 .. k]) for every k (causal window; van Herk / Gil-Werman, O(n))."""
+    n = len(x)
+    if width <= 1 or n == 0:
+        return x.copy()
+    m = -(-n // width)
+    pad = np.zeros(m * width, dtype=x.dtype)
+    pad[:n] = x
+    blocks = pad.reshape(m, width)
+    prefix = np.maximum.accumulate(blocks, axis=1).reshape(-1)
+    suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    out = prefix[:n].copy()
+    k = np.arange(width - 1, n)
+    out[width - 1:] = np.maximum(suffix[k - width + 1], prefix[k])
+    out[: width - 1] = np.maximum.accumulate(x[: width - 1])
+    return out
 
 
 def active_level(samples: np.ndarray, *, sample_rate_hz: int) -> ActiveLevel:
@@ -80,26 +138,32 @@ def active_level(samples: np.ndarray, *, sample_rate_hz: int) -> ActiveLevel:
     the same counts as the per-threshold hangover counters, and a histogram of that maximum
     gives all 15 activity counts at once.
     """
-    from scipy.ndimage import maximum_filter1d
-
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     n = len(x)
     if n == 0:
         return ActiveLevel(SILENCE_DBOV, 0.0, SILENCE_DBOV)
-    sum_sq = float(np.dot(x, x))
-    long_term = 10 * np.log10(sum_sq / n + _EPS)
-    q = envelope(x, sample_rate_hz=sample_rate_hz)
-    thresholds = 0.5 ** np.arange(N_THRESHOLDS, 0, -1)  # c[0] = 2**-15 ... c[14] = 0.5
-    # level index: how many thresholds q reaches (0..15)
-    with np.errstate(divide="ignore"):
-        reached = np.floor(np.log2(np.maximum(q, 1e-30))).astype(np.int64) + N_THRESHOLDS + 1
-    reached = np.clip(reached, 0, N_THRESHOLDS)
-    # q >= c[j] <=> reached > j; a sample is active for threshold j if q reached it within
-    # the last I samples (hangover), i.e. max(reached[k-I..k]) > j.
+    g = float(np.exp(-1.0 / (sample_rate_hz * TIME_CONSTANT_S)))
     hang = int(np.floor(HANGOVER_S * sample_rate_hz + 0.5))
-    held = maximum_filter1d(reached.astype(np.int8), size=hang + 1, origin=hang // 2, mode="constant", cval=0)
-    hist = np.bincount(held, minlength=N_THRESHOLDS + 1)
+    sum_sq = 0.0
+    s1 = s2 = 0.0
+    hist = np.zeros(N_THRESHOLDS + 1, dtype=np.int64)
+    tail = np.zeros(0, dtype=np.int8)  # the last `hang` reached-values of the previous block
+    for a in range(0, n, _BLOCK):
+        block = np.asarray(x[a:a + _BLOCK], dtype=np.float64)
+        sum_sq += float(np.dot(block, block))
+        p, s1 = one_pole(np.abs(block), g, s1)
+        q, s2 = one_pole(p, g, s2)
+        # floor(log2 q) = exponent - 1 (q = m * 2**e, 0.5 <= m < 1), so reached = e + 15
+        reached = np.where(q > 0, np.clip(np.frexp(q)[1] + N_THRESHOLDS, 0, N_THRESHOLDS), 0).astype(np.int8)
+        # q >= c[j] <=> reached > j; a sample is active for threshold j if q reached it within
+        # the last `hang` samples (hangover): max(reached[k-hang..k]) > j.
+        joined = np.concatenate([tail, reached])
+        held = _running_max(joined, hang + 1)[len(tail):]
+        hist += np.bincount(held, minlength=N_THRESHOLDS + 1)
+        tail = joined[-hang:] if hang else tail
+    long_term = 10 * np.log10(sum_sq / n + _EPS)
     counts = np.cumsum(hist[::-1])[::-1][1:]  # counts[j] = number of samples with held > j
+    thresholds = 0.5 ** np.arange(N_THRESHOLDS, 0, -1)  # c[0] = 2**-15 ... c[14] = 0.5
     return _interpolate(sum_sq, counts, thresholds, long_term)
 
 

@@ -137,14 +137,14 @@ def is_narrowband(audio: Audio, *, max_s: float = 60.0) -> bool:
     Compares the power in 4-7.5 kHz with the power in 0.3-3.4 kHz over the first ``max_s``
     seconds; below -40 dB the recording is narrowband.
     """
-    from scipy.signal import welch
-
     if audio.sample_rate_hz < 16000:
         return True
     x = audio.samples[: int(max_s * audio.sample_rate_hz)]
     if len(x) < 2048:
         return False
-    f, p = welch(x, fs=audio.sample_rate_hz, nperseg=1024)
+    frames = np.lib.stride_tricks.sliding_window_view(x, 1024)[::512]
+    p = np.mean(np.abs(np.fft.rfft(frames * np.hanning(1024).astype(np.float32), axis=1)) ** 2, axis=0)
+    f = np.fft.rfftfreq(1024, 1.0 / audio.sample_rate_hz)
     low = p[(f >= 300) & (f <= 3400)].sum()
     high = p[(f >= 4000) & (f <= 7500)].sum()
     return bool(low > 0 and high / low < 1e-4)
@@ -246,12 +246,17 @@ def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames:
 
 
 def _local_median(st: np.ndarray, voiced: np.ndarray, half: int) -> np.ndarray:
-    """Running median over the neighbouring voiced frames (2*half+1 of them), C speed."""
-    from scipy.ndimage import median_filter
-
+    """Running median over the neighbouring voiced frames (2*half+1 of them, edges repeated)."""
     out = np.full(len(st), np.nan)
     vals = st[voiced]
-    out[voiced] = median_filter(vals, size=2 * half + 1, mode="nearest")
+    if len(vals) == 0:
+        return out
+    padded = np.concatenate([np.full(half, vals[0]), vals, np.full(half, vals[-1])])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    med = np.empty(len(vals))
+    for a in range(0, len(vals), 8192):  # bounded memory on long recordings
+        med[a:a + 8192] = np.median(windows[a:a + 8192], axis=1)
+    out[voiced] = med
     return out
 
 

