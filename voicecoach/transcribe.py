@@ -274,25 +274,71 @@ class WhisperTranscriber:
         return self._model
 
     def transcribe(self, audio: Audio) -> Transcript:
-        """Recognise ``audio`` (must be at 16 kHz)."""
+        """Recognise ``audio`` (must be at 16 kHz).
+
+        Long recordings are cut at their quietest moments into pieces of at most
+        ``MAX_PIECE_S``: faster-whisper computes the spectrogram of everything it is given at
+        once, which for a one-hour call alone would take about 1 GB.
+        """
         if audio.sample_rate_hz != ANALYSIS_RATE_HZ:
             raise ValueError(f"audio must be at {ANALYSIS_RATE_HZ} Hz, got {audio.sample_rate_hz}")
         model = self.load()
         s = self._settings
-        segments, info = model.transcribe(
-            audio.samples,
-            language=s.language,
-            beam_size=s.beam_size,
-            temperature=s.temperature,
-            condition_on_previous_text=s.condition_on_previous_text,
-            vad_filter=s.vad_filter,
-            vad_parameters={"min_silence_duration_ms": s.vad_min_silence_ms},
-            no_speech_threshold=s.no_speech_threshold,
-            word_timestamps=True,
-            initial_prompt=s.initial_prompt,
-        )
-        raw = list(segments)  # consume the generator: decoding happens here
-        return _to_transcript(raw, info.language, self._spec, s)
+        pieces = []
+        language = s.language or ""
+        for a, b in cut_points(audio, max_piece_s=MAX_PIECE_S):
+            segments, info = model.transcribe(
+                audio.samples[a:b],
+                language=s.language,
+                beam_size=s.beam_size,
+                temperature=s.temperature,
+                condition_on_previous_text=s.condition_on_previous_text,
+                vad_filter=s.vad_filter,
+                vad_parameters={"min_silence_duration_ms": s.vad_min_silence_ms},
+                no_speech_threshold=s.no_speech_threshold,
+                word_timestamps=True,
+                initial_prompt=s.initial_prompt,
+            )
+            pieces.append((a / audio.sample_rate_hz, list(segments)))  # consuming decodes
+            language = language or info.language
+        return _join(pieces, language, self._spec, s)
+
+
+MAX_PIECE_S = 300.0
+
+
+def cut_points(audio: Audio, *, max_piece_s: float, search_s: float = 30.0, quiet_s: float = 0.3) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of at most ``max_piece_s``, cut at the quietest ``quiet_s``
+    within ``search_s`` before each nominal boundary (so no word is cut in two)."""
+    from voicecoach.audio import frame_power_db
+
+    sr = audio.sample_rate_hz
+    n = len(audio.samples)
+    if n <= max_piece_s * sr:
+        return [(0, n)]
+    db = frame_power_db(audio.samples, sample_rate_hz=sr, frame_s=0.01)
+    k = max(1, int(quiet_s / 0.01))
+    smooth = np.convolve(db, np.ones(k) / k, mode="same")
+    cuts, start = [], 0
+    while n - start > max_piece_s * sr:
+        hi = int((start / sr + max_piece_s) / 0.01)
+        lo = max(int(start / sr / 0.01) + 1, hi - int(search_s / 0.01))
+        frame = lo + int(np.argmin(smooth[lo:hi]))
+        end = frame * int(0.01 * sr)
+        cuts.append((start, end))
+        start = end
+    cuts.append((start, n))
+    return cuts
+
+
+def _join(pieces, language: str, spec: ModelSpec, settings: TranscribeSettings) -> Transcript:
+    chars, segments, dropped = [], [], []
+    for offset, raw in pieces:
+        t = _to_transcript(raw, language, spec, settings)
+        chars += [dataclasses.replace(c, start_s=round(c.start_s + offset, 4), end_s=round(c.end_s + offset, 4)) for c in t.chars]
+        segments += [dataclasses.replace(g, start_s=g.start_s + offset, end_s=g.end_s + offset) for g in t.segments]
+        dropped += list(t.dropped)
+    return Transcript(tuple(chars), tuple(segments), language, spec, settings, tuple(dropped))
 
 
 def _cuda_available() -> bool:

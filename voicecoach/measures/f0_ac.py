@@ -160,18 +160,37 @@ def viterbi(c: Candidates, *, lo_hz: float, hi_hz: float, s: AcSettings = AcSett
     back = np.zeros((n, k1), dtype=np.int16)
     score = strength[0].copy()
     cols = np.arange(k1)
+    unv = k1 - 1
+    any_voiced = voiced[:, :-1].any(axis=1)
+    # Frames with no voiced candidate in range (silence, or outside the speaker's range) are
+    # stepped over in runs: there the only state is "unvoiced", so the path is forced.
+    next_voiced = np.full(n + 1, n)
+    for t in range(n - 1, -1, -1):
+        next_voiced[t] = t if any_voiced[t] else next_voiced[t + 1]
+    cum_unv = np.concatenate([[0.0], np.cumsum(strength[:, unv])])
     chunk = 2048
-    for a0 in range(1, n, chunk):
-        b0 = min(n, a0 + chunk)
-        pv, cv = voiced[a0 - 1:b0 - 1, :, None], voiced[a0:b0, None, :]
-        jump = np.abs(logf[a0 - 1:b0 - 1, :, None] - logf[a0:b0, None, :])
-        cost = np.where(pv & cv, s.octave_jump_cost * jump, np.where(pv ^ cv, s.voiced_unvoiced_cost, 0.0)) * scale
-        st = strength[a0:b0]
-        for i in range(b0 - a0):
-            total = score[:, None] - cost[i]
-            arg = total.argmax(axis=0)
-            back[a0 + i] = arg
-            score = total[arg, cols] + st[i]
+    t = 1
+    cost_from = cost = None
+    while t < n:
+        if not any_voiced[t] and not any_voiced[t - 1]:
+            e = int(next_voiced[t])
+            back[t:e] = unv
+            su = score[unv] + cum_unv[e] - cum_unv[t]
+            score = np.full(k1, -np.inf)
+            score[unv] = su
+            t = e
+            continue
+        if cost_from is None or not (cost_from <= t < cost_from + chunk):
+            cost_from = t
+            b0 = min(n, t + chunk)
+            pv, cv = voiced[t - 1:b0 - 1, :, None], voiced[t:b0, None, :]
+            jump = np.abs(logf[t - 1:b0 - 1, :, None] - logf[t:b0, None, :])
+            cost = np.where(pv & cv, s.octave_jump_cost * jump, np.where(pv ^ cv, s.voiced_unvoiced_cost, 0.0)) * scale
+        total = score[:, None] - cost[t - cost_from]
+        arg = total.argmax(axis=0)
+        back[t] = arg
+        score = total[arg, cols] + strength[t]
+        t += 1
     path = np.zeros(n, dtype=int)
     path[-1] = int(np.argmax(score))
     for t in range(n - 1, 0, -1):

@@ -128,7 +128,14 @@ def _band(d, lang: str) -> str:
     return ""
 
 
-def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_href: str | None = None) -> str:
+def page_audio(audio, audio_href: str | None) -> str:
+    """The page's audio source: the recording embedded as Opus, or a link when it is long."""
+    if audio.duration_s <= MAX_EMBED_S:
+        return audio_data_uri(audio.samples, audio.sample_rate_hz)
+    return audio_href or ""
+
+
+def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str | None = None, audio_href: str | None = None) -> str:
     """The report page as a string.
 
     Parameters
@@ -142,9 +149,8 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_href: str 
     """
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     env.filters["t"] = _fmt_time
-    audio = a.loaded.audio
-    embedded = audio.duration_s <= MAX_EMBED_S
-    src = audio_data_uri(audio.samples, audio.sample_rate_hz) if embedded else (audio_href or "")
+    embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
+    src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
     worst = sorted((d for d in a.dimensions if d.measured and d.score < 99.5), key=lambda d: d.score)[:3]
     flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
     unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
@@ -190,6 +196,6 @@ def _details(a) -> list[tuple[str, str]]:
     ]
 
 
-def write_html(a, charts: dict[str, list[Path]], path: Path, *, lang: str, audio_href: str | None = None) -> Path:
-    path.write_text(render_html(a, charts, lang=lang, audio_href=audio_href), encoding="utf-8")
+def write_html(a, charts: dict[str, list[Path]], path: Path, *, lang: str, audio_src: str | None = None, audio_href: str | None = None) -> Path:
+    path.write_text(render_html(a, charts, lang=lang, audio_src=audio_src, audio_href=audio_href), encoding="utf-8")
     return path
