@@ -116,6 +116,56 @@ def analyze(
     typer.echo(f"report: {files.html}")
 
 
+@app.command("compare")
+@guarded
+def compare_cmd(
+    trainee: Path = typer.Argument(..., help="The trainee's recording."),
+    benchmark: Optional[Path] = typer.Argument(None, help="The benchmark (trainer's) recording of the same script."),
+    benchmark_set: Optional[Path] = typer.Option(None, "--benchmark-set", help="A folder of benchmark takes (and optionally script.txt) instead of one benchmark."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <trainee>_vs_<benchmark>.report/ into."),
+    lang: str = LangOpt,
+    script: Optional[str] = typer.Option(None, "--script", help="The script both read (file, or id in --scripts-dir)."),
+    scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="Folder of scripts, for --script ids."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML (its [compare] section sets what counts as a difference)."),
+    channel: str = typer.Option("mix", "--channel", help="Channel to analyse in both recordings."),
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
+) -> None:
+    """Compare a trainee's take with a benchmark take, sentence by sentence."""
+    from voicecoach.audio import AUDIO_EXTENSIONS
+    from voicecoach.compare import compare
+    from voicecoach.report.compare_html import default_compare_dir, write_compare_report
+
+    if lang not in ("zh", "en"):
+        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
+    if (benchmark is None) == (benchmark_set is None):
+        raise VoiceCoachError("give one benchmark recording or --benchmark-set FOLDER (not both, not neither)")
+    if benchmark_set is not None:
+        if not benchmark_set.is_dir():
+            raise VoiceCoachError(f"--benchmark-set {benchmark_set} is not a folder; give the folder holding the benchmark takes")
+        takes = sorted(p for p in benchmark_set.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS)
+        if not takes:
+            raise VoiceCoachError(f"{benchmark_set} holds no recordings ({', '.join(AUDIO_EXTENSIONS[:6])}...); put the benchmark takes there")
+        if script is None and (benchmark_set / "script.txt").exists():
+            script = str(benchmark_set / "script.txt")
+        name = benchmark_set
+    else:
+        takes, name = [benchmark], benchmark
+    result = compare(trainee, takes, lang=lang, targets=targets, script=script, scripts_dir=scripts_dir,
+                     transcriber=_transcriber(model, device, False), channel=channel)
+    files = write_compare_report(result, default_compare_dir(trainee, name, out), lang=lang)
+    if quiet:
+        typer.echo(str(files.folder))
+        return
+    zh = lang == "zh"
+    typer.echo(("内容一致度 " if zh else "content match ") + f"{result.content_similarity:.0%}" + ("" if result.same_content else (" (内容不同，只做整体对比)" if zh else " (different content: whole recordings only)")))
+    for i, ch in enumerate(result.changes, 1):
+        where = ", ".join(f"#{k + 1}" for k in ch.sentences)
+        typer.echo(f"  {i}. {ch.tip}" + (f"  [{where}]" if where else ""))
+    typer.echo(f"report: {files.html}")
+
+
 @app.command()
 @guarded
 def setup(

@@ -26,6 +26,7 @@ else:  # pragma: no cover
 _NUMERIC = ("min", "max", "value", "falloff")
 _TEXT = ("unit", "reason", "source")
 DIMENSIONS = ("pace", "volume", "pitch", "articulation", "drawl", "pauses")
+SECTIONS = DIMENSIONS + ("compare",)
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ def _items(doc: dict, path: Path, base: dict[str, Target] | None) -> dict[str, T
             continue
         if not isinstance(table, dict):
             raise _fail(path, section, "must be a table like [section.name]")
-        if base is not None and section not in DIMENSIONS:
-            raise _fail(path, section, f"is not a known section; known: {', '.join(DIMENSIONS)}, overall")
+        if base is not None and section not in SECTIONS:
+            raise _fail(path, section, f"is not a known section; known: {', '.join(SECTIONS)}, overall")
         for name, spec in table.items():
             key = f"{section}.{name}"
             if base is not None and key not in base:

@@ -77,27 +77,34 @@ def sentence_details(sentences: Sequence[Span], chars: Sequence, *, activity: Ac
     pitch : PitchTrack
     drawl : DrawlMeasures
     """
-    final_by_char = {e.char_index: e.final_ratio for e in drawl.ends}
-    out = []
-    for s in sentences:
-        a, b = activity.frame_at(s.start_s), activity.frame_at(s.end_s) + 1
-        lv = activity.level_db[a:b][activity.is_speech[a:b]]
-        lv = lv[np.isfinite(lv)]
-        level = float(10 * np.log10(np.mean(10 ** (lv / 10)))) if len(lv) else float("nan")
-        sel = (pitch.times_s >= s.start_s) & (pitch.times_s <= s.end_s) & pitch.voiced
-        f0 = pitch.f0_hz[sel]
-        if len(f0) >= 5:
-            st = hz_to_st(f0, ref_hz=100.0)
-            p10, p90 = np.percentile(st, [10, 90])
-            med, rng = float(np.median(f0)), float(p90 - p10)
-        else:
-            med = rng = float("nan")
-        probs = [c.probability for c in chars[s.first_char:s.last_char + 1]]
-        out.append(SentenceDetail(
-            index=s.index, start_s=s.start_s, end_s=s.end_s, text=s.text, n_syllables=s.n_syllables,
-            rate_cps=s.n_syllables / s.duration_s if s.duration_s > 0 else float("nan"),
-            pause_before_s=s.pause_before_s, level_dbov=level, pitch_median_hz=med, pitch_range_st=rng,
-            final_ratio=final_by_char.get(s.last_char, float("nan")),
-            mean_confidence=float(np.mean(probs)) if probs else float("nan"),
-        ))
-    return tuple(out)
+    return tuple(
+        span_detail(s.index, s.start_s, s.end_s, s.first_char, s.last_char, s.text, s.pause_before_s, chars, activity=activity, pitch=pitch, drawl=drawl)
+        for s in sentences
+    )
+
+
+def span_detail(index: int, start_s: float, end_s: float, first_char: int, last_char: int, text: str, pause_before_s: float,
+                chars: Sequence, *, activity: Activity, pitch: PitchTrack, drawl: DrawlMeasures) -> SentenceDetail:
+    """Figures of any stretch of a recording given by its characters (a sentence, or the part of
+    a trainee's take that matches one benchmark sentence)."""
+    a, b = activity.frame_at(start_s), activity.frame_at(end_s) + 1
+    lv = activity.level_db[a:b][activity.is_speech[a:b]]
+    lv = lv[np.isfinite(lv)]
+    level = float(10 * np.log10(np.mean(10 ** (lv / 10)))) if len(lv) else float("nan")
+    sel = (pitch.times_s >= start_s) & (pitch.times_s <= end_s) & pitch.voiced
+    f0 = pitch.f0_hz[sel]
+    if len(f0) >= 5:
+        st = hz_to_st(f0, ref_hz=100.0)
+        p10, p90 = np.percentile(st, [10, 90])
+        med, rng = float(np.median(f0)), float(p90 - p10)
+    else:
+        med = rng = float("nan")
+    probs = [c.probability for c in chars[first_char:last_char + 1]]
+    n = last_char - first_char + 1
+    final = next((e.final_ratio for e in drawl.ends if e.char_index == last_char), float("nan"))
+    return SentenceDetail(
+        index=index, start_s=start_s, end_s=end_s, text=text, n_syllables=n,
+        rate_cps=n / (end_s - start_s) if end_s > start_s else float("nan"),
+        pause_before_s=pause_before_s, level_dbov=level, pitch_median_hz=med, pitch_range_st=rng,
+        final_ratio=final, mean_confidence=float(np.mean(probs)) if probs else float("nan"),
+    )

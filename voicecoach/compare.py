@@ -1,0 +1,466 @@
+"""Trainer mode: compare a trainee's take with a benchmark take of the same script.
+
+Both recordings go through :func:`voicecoach.analyze` (same transcriber, same cache). Their
+syllables are aligned by content (Levenshtein alignment of the recognised or script text,
+rapidfuzz), so recognition errors, skipped or added sentences and different pauses do not
+break the pairing. Each benchmark sentence is paired with the stretch of the trainee's take
+that matches it, and the two are compared figure by figure; differences a listener would not
+hear (thresholds in the ``[compare]`` section of the targets, with sources) are not reported.
+The benchmark's own figures can also serve as the trainee's targets ("match your trainer").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Sequence
+
+import numpy as np
+
+from voicecoach.analysis import Analysis, analyze
+from voicecoach.assess import MeasureSet, assess
+from voicecoach.errors import VoiceCoachError
+from voicecoach.measures.sentences import SentenceDetail, span_detail
+from voicecoach.scoring import DimensionResult
+from voicecoach.targets import Targets, load_targets
+
+FIGURES = {
+    # figure: (unit, target key of its threshold, words for trainee above / below the benchmark)
+    "rate_cps": ("syllables/s", "compare.rate_ratio", ("faster", "slower")),
+    "pause_before_s": ("s", "compare.pause_s", ("longer_pause", "shorter_pause")),
+    "level_dbov": ("dBov", "compare.level_db", ("louder", "quieter")),
+    "pitch_range_st": ("st", "compare.pitch_range_st", ("livelier", "flatter")),
+    "final_ratio": ("ratio", "compare.final_ratio", ("longer_ending", "shorter_ending")),
+    "mean_confidence": ("probability", "compare.confidence", ("clearer", "less_clear")),
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One figure of the trainee against the benchmark.
+
+    Attributes
+    ----------
+    figure : str
+        ``rate_cps``, ``pause_before_s``, ``level_dbov``, ``pitch_range_st``, ``final_ratio``,
+        ``mean_confidence`` (or a whole-recording figure).
+    trainee, benchmark : float
+    unit : str
+    delta : float
+        trainee - benchmark (for rates: trainee / benchmark - 1).
+    threshold : float
+        The smallest difference a listener would notice (same scale as ``delta``).
+    perceptible : bool
+    direction : str
+        ``faster``/``slower``, ``louder``/``quieter``, ``flatter``/``livelier``...
+    """
+
+    figure: str
+    trainee: float
+    benchmark: float
+    unit: str
+    delta: float
+    threshold: float
+    perceptible: bool
+    direction: str
+
+    @property
+    def excess(self) -> float:
+        """How many thresholds beyond audibility the difference goes (0 when not audible)."""
+        return max(0.0, abs(self.delta) / self.threshold - 1.0) if self.perceptible else 0.0
+
+    def to_dict(self) -> dict:
+        return {k: _num(getattr(self, k)) for k in ("figure", "trainee", "benchmark", "unit", "delta", "threshold", "perceptible", "direction")}
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    """A benchmark sentence and the stretch of the trainee's take that matches it.
+
+    Attributes
+    ----------
+    index : int
+        Position in the comparison.
+    status : str
+        ``paired``, ``missing`` (the trainee did not say it) or ``extra`` (not in the benchmark).
+    text : str
+        The sentence (benchmark's words; the trainee's for extra ones).
+    match_ratio : float
+        Share of the sentence's syllables found in the trainee's take, 0..1.
+    benchmark, trainee : SentenceDetail or None
+    differences : tuple of Difference
+    """
+
+    index: int
+    status: str
+    text: str
+    match_ratio: float
+    benchmark: SentenceDetail | None
+    trainee: SentenceDetail | None
+    differences: tuple[Difference, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index, "status": self.status, "text": self.text, "match_ratio": round(self.match_ratio, 3),
+            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
+            "trainee": self.trainee.to_dict() if self.trainee else None,
+            "differences": [d.to_dict() for d in self.differences],
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """One of the few changes that would bring the trainee closest to the benchmark.
+
+    Attributes
+    ----------
+    key : str
+        ``say_missing``, ``slow_down``, ``speed_up``, ``pause_more``, ``pause_less``,
+        ``speak_up``, ``speak_softer``, ``more_pitch``, ``shorter_endings``, ``articulate``.
+    weight : float
+        How much it matters (sum over sentences of the audible excess, by sentence length).
+    tip : str
+        What to do, in the report's language.
+    sentences : tuple of int
+        Pair indices where it matters most.
+    """
+
+    key: str
+    weight: float
+    tip: str
+    sentences: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "weight": round(self.weight, 3), "tip": self.tip, "sentences": list(self.sentences)}
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """A trainee's take against a benchmark take.
+
+    Attributes
+    ----------
+    trainee, benchmark : Analysis
+    same_content : bool
+        The two are the same script (content similarity above the threshold).
+    content_similarity : float
+        Share of the benchmark's syllables found, identical, in the trainee's take.
+    pairs : tuple of SentencePair
+    overall : tuple of Difference
+        Whole-recording differences.
+    changes : tuple of Change
+        Ranked, at most four.
+    matched : tuple of DimensionResult
+        The trainee judged against the benchmark's own figures ("match your trainer").
+    time_map : numpy.ndarray
+        Shape (k, 2): (trainee time, benchmark time) anchors of the content alignment, s.
+    benchmarks : tuple of str
+        All benchmark takes used (the first is the one sentences were paired with).
+    lang : str
+    """
+
+    trainee: Analysis
+    benchmark: Analysis
+    same_content: bool
+    content_similarity: float
+    pairs: tuple[SentencePair, ...]
+    overall: tuple[Difference, ...]
+    changes: tuple[Change, ...]
+    matched: tuple[DimensionResult, ...]
+    time_map: np.ndarray
+    benchmarks: tuple[str, ...] = field(default_factory=tuple)
+    lang: str = "zh"
+
+    def to_benchmark_time(self, t_s: np.ndarray) -> np.ndarray:
+        """Trainee times mapped onto the benchmark's time axis (piecewise linear)."""
+        if len(self.time_map) < 2:
+            return np.asarray(t_s, float)
+        return np.interp(t_s, self.time_map[:, 0], self.time_map[:, 1])
+
+    def to_dict(self) -> dict:
+        from voicecoach import __version__
+
+        return {
+            "schema": "voicecoach.comparison", "schema_version": "1.0", "tool": {"name": "voicecoach", "version": __version__},
+            "trainee": {"path": self.trainee.loaded.source.path, "summary": self.trainee.to_dict()["summary"]},
+            "benchmark": {"path": self.benchmark.loaded.source.path, "summary": self.benchmark.to_dict()["summary"]},
+            "benchmarks": list(self.benchmarks), "lang": self.lang,
+            "same_content": self.same_content, "content_similarity": round(self.content_similarity, 4),
+            "pairs": [p.to_dict() for p in self.pairs], "overall": [d.to_dict() for d in self.overall],
+            "changes": [c.to_dict() for c in self.changes], "matched": [d.to_dict() for d in self.matched],
+        }
+
+
+def _num(v):
+    if isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else round(float(v), 4)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+# ------------------------------------------------------------------------------------ entry point
+
+
+def compare(
+    trainee: str | os.PathLike | Analysis,
+    benchmark: str | os.PathLike | Analysis | Sequence,
+    *,
+    lang: str = "zh",
+    targets: Targets | str | os.PathLike | None = None,
+    script: str | os.PathLike | None = None,
+    scripts_dir: str | os.PathLike | None = None,
+    transcriber=None,
+    channel: str = "mix",
+) -> Comparison:
+    """Compare a trainee's recording with one benchmark recording, or a set of takes.
+
+    Parameters
+    ----------
+    trainee : path-like or Analysis
+    benchmark : path-like, Analysis, or a sequence of them
+        With several takes, sentences are paired with the take closest in content, and the
+        whole-recording benchmark figures are the median over the takes.
+    lang : str
+        "zh" or "en".
+    targets : Targets or path-like, optional
+        Targets (including the ``[compare]`` thresholds).
+    script : path-like, optional
+        The script both read: counts and sentences then come from it.
+    transcriber : Transcriber, optional
+    channel : str
+        Channel to analyse in both files.
+
+    Raises
+    ------
+    VoiceCoachError
+        When one input is bad: the message names which one.
+    """
+    tgt = targets if isinstance(targets, Targets) else load_targets(targets)
+    kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, transcriber=transcriber, lang=lang, channel=channel)
+    a = _analyse("trainee", trainee, kw)
+    takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
+    if not takes:
+        raise VoiceCoachError("the benchmark set is empty; give at least one benchmark recording")
+    analyses = [_analyse(f"benchmark {i + 1}" if len(takes) > 1 else "benchmark", b, kw) for i, b in enumerate(takes)]
+    sims = [_alignment(a, b)[1] for b in analyses]
+    primary = analyses[int(np.argmax(sims))]
+    return _compare(a, primary, analyses, tgt, lang)
+
+
+def _analyse(role: str, source, kw) -> Analysis:
+    if isinstance(source, Analysis):
+        return source
+    try:
+        return analyze(source, **kw)
+    except VoiceCoachError as e:
+        raise type(e)(f"{role} recording: {e}") from None
+
+
+# --------------------------------------------------------------------------------- alignment
+
+
+def _alignment(a: Analysis, b: Analysis) -> tuple[np.ndarray, float]:
+    """For each benchmark syllable the index of the trainee syllable it matches (-1: none),
+    and the share of benchmark syllables matched identically."""
+    from rapidfuzz.distance import Levenshtein
+
+    ta, tb = [c.text for c in a.chars], [c.text for c in b.chars]
+    mapping = np.full(len(tb), -1, dtype=int)
+    equal = 0
+    for op in Levenshtein.opcodes(tb, ta):
+        if op.tag == "equal":
+            mapping[op.src_start:op.src_end] = np.arange(op.dest_start, op.dest_end)
+            equal += op.src_end - op.src_start
+        elif op.tag == "replace":
+            n = min(op.src_end - op.src_start, op.dest_end - op.dest_start)
+            mapping[op.src_start:op.src_start + n] = np.arange(op.dest_start, op.dest_start + n)
+    return mapping, (equal / len(tb) if tb else 0.0)
+
+
+def _time_map(a: Analysis, b: Analysis, mapping: np.ndarray) -> np.ndarray:
+    pts = [((a.chars[t].start_s + a.chars[t].end_s) / 2, (b.chars[i].start_s + b.chars[i].end_s) / 2) for i, t in enumerate(mapping) if t >= 0]
+    pts = [(0.0, 0.0)] + pts + [(a.duration_s, b.duration_s)]
+    out = [pts[0]]
+    for p in pts[1:]:
+        if p[0] > out[-1][0] and p[1] > out[-1][1]:
+            out.append(p)
+    return np.array(out)
+
+
+def _compare(a: Analysis, b: Analysis, takes: list[Analysis], tgt: Targets, lang: str) -> Comparison:
+    mapping, similarity = _alignment(a, b)
+    same = similarity >= tgt.value("compare.content_similarity")
+    pairs = _pairs(a, b, mapping, tgt) if same else ()
+    whole = _overall(a, takes, tgt)
+    changes = _changes(pairs, whole, lang)
+    matched = _match_benchmark(a, takes, tgt, lang)
+    return Comparison(a, b, same, similarity, pairs, whole, changes, matched, _time_map(a, b, mapping) if same else np.zeros((0, 2)),
+                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang)
+
+
+def _pairs(a: Analysis, b: Analysis, mapping: np.ndarray, tgt: Targets) -> tuple[SentencePair, ...]:
+    out: list[SentencePair] = []
+    used = np.zeros(len(a.chars), bool)
+    for s in b.sentences:
+        span = b.segmentation.sentences[s.index]
+        idx = mapping[span.first_char:span.last_char + 1]
+        found = idx[idx >= 0]
+        ratio = len(found) / len(idx) if len(idx) else 0.0
+        if ratio < 0.3:
+            out.append(SentencePair(len(out), "missing", s.text, ratio, s, None))
+            continue
+        first, last = int(found.min()), int(found.max())
+        used[first:last + 1] = True
+        t = _trainee_span(a, len(out), first, last)
+        out.append(SentencePair(len(out), "paired", s.text, ratio, s, t, _differences(t, s, tgt)))
+    for first, last in _runs(~used):
+        if last - first + 1 >= 4:
+            t = _trainee_span(a, len(out), first, last)
+            out.append(SentencePair(len(out), "extra", t.text, 0.0, None, t))
+    return tuple(out)
+
+
+def _trainee_span(a: Analysis, index: int, first: int, last: int) -> SentenceDetail:
+    """The trainee's figures over characters first..last, with edges taken from the signal
+    where the trainee's own phrases begin or end there."""
+    start, end = a.chars[first].start_s, a.chars[last].end_s
+    for ph in a.segmentation.phrases:
+        if ph.first_char == first:
+            start = ph.start_s
+        if ph.last_char == last:
+            end = ph.end_s
+    pause = float(a.segmentation.pause_after[first - 1]) if first > 0 else 0.0
+    text = "".join(c.text + c.punct_after for c in a.chars[first:last + 1])
+    return span_detail(index, start, end, first, last, text, pause, a.chars, activity=a.activity, pitch=a.pitch_track, drawl=a.drawl)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    from voicecoach.measures.activity import runs
+
+    s, e = runs(mask)
+    return [(int(x), int(y) - 1) for x, y in zip(s, e)]
+
+
+def _differences(t: SentenceDetail, b: SentenceDetail, tgt: Targets) -> tuple[Difference, ...]:
+    out = []
+    for fig, (unit, key, (up, down)) in FIGURES.items():
+        tv, bv = getattr(t, fig), getattr(b, fig)
+        if not (np.isfinite(tv) and np.isfinite(bv)):
+            continue
+        thr = tgt.value(key)
+        delta = (tv / bv - 1.0) if fig == "rate_cps" and bv > 0 else tv - bv
+        audible = abs(delta) >= thr
+        if fig == "final_ratio":  # an ending difference matters only if one of the two is drawled
+            audible = audible and max(tv, bv) >= tgt.value("drawl.final_ratio")
+        out.append(Difference(fig, float(tv), float(bv), unit, float(delta), thr, bool(audible), up if delta > 0 else down))
+    return tuple(out)
+
+
+def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Difference, ...]:
+    def med(f):
+        vals = [f(t) for t in takes]
+        vals = [v for v in vals if np.isfinite(v)]
+        return float(np.median(vals)) if vals else float("nan")
+
+    spec = [
+        ("speaking_rate_cps", lambda x: x.pace.speaking_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
+        ("articulation_rate_cps", lambda x: x.pace.articulation_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
+        ("active_level_dbov", lambda x: x.loudness.active_level_dbov, "dBov", "compare.level_db", False, ("louder", "quieter")),
+        ("pitch_range_st", lambda x: x.pitch.range_st, "st", "compare.pitch_range_st", False, ("livelier", "flatter")),
+        ("drawl_flagged_ratio", lambda x: x.drawl.flagged_ratio, "ratio", None, False, ("more_drawl", "less_drawl")),
+        ("low_confidence_ratio", lambda x: x.articulation.low_confidence_ratio, "ratio", None, False, ("less_clear", "clearer")),
+        ("pause_ratio", lambda x: x.pauses.pause_ratio, "ratio", None, False, ("more_pauses", "fewer_pauses")),
+    ]
+    out = []
+    for name, f, unit, key, relative, (up, down) in spec:
+        tv, bv = f(a), med(f)
+        if not (np.isfinite(tv) and np.isfinite(bv)):
+            continue
+        thr = tgt.value(key) if key else 0.1
+        delta = (tv / bv - 1.0) if relative and bv > 0 else tv - bv
+        out.append(Difference(name, float(tv), float(bv), unit, float(delta), thr, bool(abs(delta) >= thr), up if delta > 0 else down))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------- advice
+
+CHANGE_OF = {
+    ("rate_cps", "faster"): "slow_down", ("rate_cps", "slower"): "speed_up",
+    ("pause_before_s", "shorter_pause"): "pause_more", ("pause_before_s", "longer_pause"): "pause_less",
+    ("level_dbov", "quieter"): "speak_up", ("level_dbov", "louder"): "speak_softer",
+    ("pitch_range_st", "flatter"): "more_pitch", ("final_ratio", "longer_ending"): "shorter_endings",
+    ("mean_confidence", "less_clear"): "articulate",
+}
+
+CHANGE_TIPS = {
+    "say_missing": {"zh": "补上你漏掉的句子：按稿件把每一句都说完整。", "en": "Say the sentences you left out: follow the script through every sentence."},
+    "slow_down": {"zh": "放慢语速，向培训师的节奏靠拢，尤其是这些句子。", "en": "Slow down to your trainer's pace, above all in these sentences."},
+    "speed_up": {"zh": "说得再紧凑一些，不要拖沓，向培训师的节奏靠拢。", "en": "Tighten up: keep the sentences moving, as your trainer does."},
+    "pause_more": {"zh": "在这些句子前像培训师一样停顿一下，给客户消化的时间。", "en": "Pause before these sentences as your trainer does, to give the caller time."},
+    "pause_less": {"zh": "这些句子前的停顿太长，接得更连贯一些。", "en": "Your pauses before these sentences are too long; join them up more."},
+    "speak_up": {"zh": "这些句子说得比培训师轻，声音再饱满一些。", "en": "You are quieter than your trainer here: give these sentences more voice."},
+    "speak_softer": {"zh": "这些句子比培训师响，稍微收一点音量。", "en": "You are louder than your trainer here: bring the volume down a little."},
+    "more_pitch": {"zh": "这些句子语调比培训师平，加入更多起伏。", "en": "Your pitch is flatter than your trainer's here: let it rise and fall more."},
+    "shorter_endings": {"zh": "这些句子的句尾拖得比培训师长，最后一个字说完就收。", "en": "Your sentence endings drag longer than your trainer's: stop cleanly on the last word."},
+    "articulate": {"zh": "这些句子不如培训师清楚，放慢一点，把每个字咬清楚。", "en": "These sentences are less clear than your trainer's: slow a little and articulate each word."},
+}
+
+
+def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4) -> tuple[Change, ...]:
+    lang = lang if lang in ("zh", "en") else "zh"
+    weights: dict[str, float] = {}
+    where: dict[str, list[tuple[float, int]]] = {}
+    total = sum(p.benchmark.n_syllables for p in pairs if p.benchmark) or 1
+    for p in pairs:
+        if p.status == "missing":
+            w = 2.0 * p.benchmark.n_syllables / total + 1.0
+            weights["say_missing"] = weights.get("say_missing", 0.0) + w
+            where.setdefault("say_missing", []).append((w, p.index))
+            continue
+        drawled = any(d.figure == "final_ratio" and d.perceptible and d.direction == "longer_ending" for d in p.differences)
+        for d in p.differences:
+            key = CHANGE_OF.get((d.figure, d.direction))
+            if key is None or not d.perceptible:
+                continue
+            if key == "speed_up" and drawled:
+                continue  # the sentence is slower because its ending drags: one change, not two
+            w = (1.0 + d.excess) * (p.benchmark.n_syllables / total if p.benchmark else 0.0)
+            weights[key] = weights.get(key, 0.0) + w
+            where.setdefault(key, []).append((w, p.index))
+    if not pairs:  # different content: advise from the whole recordings
+        for d in whole:
+            key = CHANGE_OF.get(({"speaking_rate_cps": "rate_cps", "active_level_dbov": "level_dbov", "pitch_range_st": "pitch_range_st"}.get(d.figure, ""), d.direction))
+            if key and d.perceptible:
+                weights[key] = weights.get(key, 0.0) + 1.0 + d.excess
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])[:limit]
+    return tuple(
+        Change(k, w, CHANGE_TIPS[k][lang], tuple(i for _, i in sorted(where.get(k, []), reverse=True)[:3]))
+        for k, w in ranked
+    )
+
+
+def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str) -> tuple[DimensionResult, ...]:
+    """Judge the trainee with the benchmark's own figures as the targets."""
+    items = dict(tgt.items)
+    tol = tgt.value("compare.benchmark_tolerance_ratio")
+
+    def band(key, value, lo_off, hi_off):
+        if np.isfinite(value):
+            items[key] = dataclasses.replace(items[key], min=value + lo_off, max=value + hi_off, origin="benchmark", source="the benchmark recording's own figure")
+
+    med = lambda f: float(np.median([f(t) for t in takes]))  # noqa: E731
+    r = med(lambda x: x.pace.speaking_rate_cps)
+    band("pace.speaking_rate_cps", r, -tol * r, tol * r)
+    ar = med(lambda x: x.pace.articulation_rate_cps)
+    band("pace.articulation_rate_cps", ar, -tol * ar, tol * ar)
+    lv = med(lambda x: x.loudness.active_level_dbov)
+    band("volume.active_level_dbov", lv, -tgt.value("compare.level_db"), tgt.value("compare.level_db"))
+    rg = med(lambda x: x.pitch.range_st)
+    if np.isfinite(rg):
+        items["pitch.range_st"] = dataclasses.replace(items["pitch.range_st"], min=max(0.0, rg - tgt.value("compare.pitch_range_st")), origin="benchmark", source="the benchmark recording's own figure")
+    bench = Targets(MappingProxyType(items), tgt.weights, tgt.files + ("<benchmark>",))
+    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script)
+    return assess(m, bench, lang=lang)

@@ -1,0 +1,127 @@
+"""The comparison report: report.html (both takes playable per sentence), report.json, charts."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.report import ReportFiles, _background
+from voicecoach.report.html import TEMPLATES, _fmt_time, page_audio, png_data_uri
+
+UI = {
+    "title": {"zh": "学员与标杆对比", "en": "Trainee against benchmark"},
+    "same": {"zh": "同一稿件：逐句对比", "en": "Same script: compared sentence by sentence"},
+    "different": {"zh": "两段内容不同：只做整体对比", "en": "The two takes say different things: whole recordings compared only"},
+    "similarity": {"zh": "内容一致度", "en": "content match"},
+    "changes": {"zh": "最该改的几点", "en": "What to change first"},
+    "no_changes": {"zh": "与标杆没有听得出的差别。", "en": "No difference a listener would hear."},
+    "matched": {"zh": "以标杆为目标", "en": "With the benchmark as the target"},
+    "sentences": {"zh": "逐句对比（点击收听）", "en": "Sentence by sentence (click to play)"},
+    "overall": {"zh": "整体差别", "en": "Whole recordings"},
+    "bench": {"zh": "标杆", "en": "benchmark"},
+    "trainee": {"zh": "学员", "en": "trainee"},
+    "rate": {"zh": "语速 字/秒", "en": "pace /s"},
+    "pause": {"zh": "句前停顿 秒", "en": "pause before s"},
+    "level": {"zh": "音量 dBov", "en": "level dBov"},
+    "range": {"zh": "音高范围 半音", "en": "pitch range st"},
+    "ending": {"zh": "句尾长度", "en": "ending"},
+    "clarity": {"zh": "清晰度", "en": "clarity"},
+    "missing": {"zh": "漏说", "en": "missing"},
+    "extra": {"zh": "多说", "en": "extra"},
+    "figure": {"zh": "指标", "en": "figure"},
+    "thresholds": {"zh": "小于这些差别的不算问题（听不出来）", "en": "Differences smaller than these are not reported (a listener would not hear them)"},
+    "details": {"zh": "技术信息", "en": "Technical details"},
+}
+FIGURE_NAMES = {
+    "speaking_rate_cps": {"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s)"},
+    "articulation_rate_cps": {"zh": "发音速度（字/秒，不含停顿）", "en": "articulation rate (syllables/s)"},
+    "active_level_dbov": {"zh": "有效语音电平（dBov）", "en": "active speech level (dBov)"},
+    "pitch_range_st": {"zh": "音高范围（半音）", "en": "pitch range (st)"},
+    "drawl_flagged_ratio": {"zh": "拖音句尾比例", "en": "share of drawled endings"},
+    "low_confidence_ratio": {"zh": "不清楚音节比例", "en": "share of unclear syllables"},
+    "pause_ratio": {"zh": "停顿占比", "en": "share of time in pauses"},
+}
+DIRECTIONS = {
+    "faster": {"zh": "偏快", "en": "faster"}, "slower": {"zh": "偏慢", "en": "slower"},
+    "louder": {"zh": "偏响", "en": "louder"}, "quieter": {"zh": "偏轻", "en": "quieter"},
+    "livelier": {"zh": "起伏更大", "en": "livelier"}, "flatter": {"zh": "更平", "en": "flatter"},
+    "more_drawl": {"zh": "拖音更多", "en": "more drawl"}, "less_drawl": {"zh": "拖音更少", "en": "less drawl"},
+    "less_clear": {"zh": "不如标杆清楚", "en": "less clear"}, "clearer": {"zh": "更清楚", "en": "clearer"},
+    "more_pauses": {"zh": "停顿更多", "en": "more pauses"}, "fewer_pauses": {"zh": "停顿更少", "en": "fewer pauses"},
+    "longer_pause": {"zh": "停顿更长", "en": "longer pause"}, "shorter_pause": {"zh": "停顿更短", "en": "shorter pause"},
+    "longer_ending": {"zh": "句尾更长", "en": "longer ending"}, "shorter_ending": {"zh": "句尾更短", "en": "shorter ending"},
+}
+CELLS = (("rate_cps", "rate", "{:.1f}"), ("pause_before_s", "pause", "{:.2f}"), ("level_dbov", "level", "{:.1f}"),
+         ("pitch_range_st", "range", "{:.1f}"), ("final_ratio", "ending", "{:.1f}×"), ("mean_confidence", "clarity", "{:.0%}"))
+
+
+def _ui(lang: str) -> dict:
+    lang = lang if lang in ("zh", "en") else "zh"
+    return {k: v[lang] for k, v in UI.items()}
+
+
+def _fmt(v, f: str) -> str:
+    return "–" if v is None or not np.isfinite(v) else f.format(v)
+
+
+def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench_src: str) -> str:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["t"] = _fmt_time
+    ui = _ui(lang)
+    rows = []
+    for p in cmp.pairs:
+        diffs = {d.figure: d for d in p.differences}
+        cells = []
+        for fig, key, f in CELLS:
+            b = getattr(p.benchmark, fig) if p.benchmark else None
+            t = getattr(p.trainee, fig) if p.trainee else None
+            d = diffs.get(fig)
+            cells.append({"b": _fmt(b, f), "t": _fmt(t, f), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
+        rows.append({"p": p, "cells": cells})
+    thresholds = [(k, cmp_threshold(cmp, k)) for k in ("compare.rate_ratio", "compare.level_db", "compare.pitch_range_st", "compare.pause_s", "compare.final_ratio", "compare.confidence")]
+    overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
+    return env.get_template("compare.html.j2").render(
+        c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
+        matched=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang), "verdict": label(VERDICT_NAMES, d.verdict, lang)} for d in cmp.matched],
+        charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
+        trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
+    )
+
+
+def cmp_threshold(cmp, key: str) -> str:
+    t = cmp.trainee.targets[key]
+    v = t.value
+    return f"{v:.0%}" if t.unit == "ratio" and key == "compare.rate_ratio" else f"{v:g} {t.unit}"
+
+
+def default_compare_dir(trainee: str | os.PathLike, benchmark: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    t, b = Path(trainee), Path(benchmark)
+    base = Path(out) if out is not None else t.parent
+    return base / f"{t.stem}_vs_{b.stem}.report"
+
+
+def write_compare_report(cmp, folder: str | os.PathLike, *, lang: str | None = None) -> ReportFiles:
+    """report.json, charts and the self-contained report.html of a comparison."""
+    from voicecoach.report.compare_charts import write_compare_charts
+    from voicecoach.report.jsonio import _clean, write_json
+
+    lang = lang or cmp.lang
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    t = time.perf_counter()
+    json_path = write_json(_clean(cmp.to_dict()), out / "report.json")
+    with _background() as pool:
+        ta = pool.submit(page_audio, cmp.trainee.loaded.audio, None)
+        ba = pool.submit(page_audio, cmp.benchmark.loaded.audio, None)
+        charts = write_compare_charts(cmp, out / "charts", lang=lang)
+        trainee_src, bench_src = ta.result(), ba.result()
+    html = out / "report.html"
+    html.write_text(render_compare_html(cmp, charts, lang=lang, trainee_src=trainee_src, bench_src=bench_src), encoding="utf-8")
+    timings["total"] = time.perf_counter() - t
+    return ReportFiles(out, json_path, html, tuple(p for v in charts.values() for p in v), timings)
