@@ -166,6 +166,118 @@ def compare_cmd(
     typer.echo(f"report: {files.html}")
 
 
+DbOpt = typer.Option("voicecoach.sqlite", "--db", help="Result store: a SQLite file, or postgresql://user@host/db.")
+
+
+@app.command("batch")
+@guarded
+def batch_cmd(
+    inputs: list[str] = typer.Argument(None, help="Folders (searched recursively), files or globs."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", help="CSV with path, call_id, agent_id, date, channel and any other columns."),
+    db: str = DbOpt,
+    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (default: half the cores, at least 1)."),
+    engine: str = typer.Option("local", "--engine", help="local (a process pool) or ray."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address ('auto' for the cluster this machine belongs to); default a local Ray."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Score again the calls that failed before."),
+    channel: str = typer.Option("mix", "--channel", help="Agent channel when the manifest does not say."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML."),
+    script: Optional[Path] = typer.Option(None, "--script", help="A script every call reads (rare in QA)."),
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    lang: str = LangOpt,
+) -> None:
+    """Score many calls into the result store; safe to stop and run again (it resumes)."""
+    from voicecoach.batch import BatchSettings, discover, run_batch
+    from voicecoach.store import Store
+
+    if engine not in ("local", "ray"):
+        raise VoiceCoachError(f"--engine must be local or ray, got '{engine}'")
+    if not inputs and manifest is None:
+        raise VoiceCoachError("give folders or files to score, or --manifest calls.csv")
+    jobs = discover(inputs or [], manifest=manifest, channel=channel)
+    store = Store(db)
+    settings = BatchSettings(model=model or "base", targets=str(targets) if targets else None, lang=lang, script=str(script) if script else None, device=device or "auto")
+    n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
+    show, stop = _batch_progress(len(jobs))
+    try:
+        prog = run_batch(jobs, store, settings, workers=n_workers, engine=engine, address=address, retry_failed=retry_failed, progress=show)
+    except KeyboardInterrupt:
+        stop()
+        _err(f"interrupted; every finished call is saved in {db}: run the same command again to resume")
+        raise typer.Exit(130) from None
+    stop()
+    typer.echo(f"{prog.done} scored, {prog.failed} failed, {prog.skipped} already in the store, {prog.duplicates} duplicates; {prog.audio_s / 3600:.2f} h of audio -> {db}")
+    if prog.failed:
+        typer.echo("failed calls keep their reason in the store (voicecoach export --status error); retry them with --retry-failed")
+
+
+def _batch_progress(total: int):
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("[bold]scoring"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[counts]}"), TimeRemainingColumn(), transient=False)
+    task = bar.add_task("batch", total=total, counts="")
+    bar.start()
+
+    def show(p):
+        bar.update(task, completed=p.finished, counts=f"done {p.done} · failed {p.failed} · skipped {p.skipped + p.duplicates}")
+
+    return show, bar.stop
+
+
+@app.command("export")
+@guarded
+def export_cmd(
+    db: str = DbOpt,
+    out: Path = typer.Option(..., "-o", "--out", help="Output file (.csv or .xlsx)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv or xlsx (default: from the file name)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Calls on or after this date (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
+    agent: Optional[str] = typer.Option(None, "--agent", help="One agent only."),
+    verdict: Optional[str] = typer.Option(None, "--verdict", help="Calls with this verdict on any dimension (too_fast, drawled...)."),
+    status: Optional[str] = typer.Option(None, "--status", help="done or error."),
+) -> None:
+    """Export the stored results to CSV or XLSX, one row per call."""
+    from voicecoach.export import export
+    from voicecoach.store import Store
+
+    n = export(Store(db), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status)
+    typer.echo(f"{n} rows -> {out}")
+
+
+@app.command("summary")
+@guarded
+def summary_cmd(
+    db: str = DbOpt,
+    out: Path = typer.Option(Path("summary"), "-o", "--out", help="Folder for summary.html and charts."),
+    by: str = typer.Option("agent", "--by", help="agent, date or all."),
+    lang: str = LangOpt,
+    since: Optional[str] = typer.Option(None, "--since", help="Calls on or after this date (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
+) -> None:
+    """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
+    from voicecoach.store import Store
+    from voicecoach.summary import write_summary
+
+    if by not in ("agent", "date", "all"):
+        raise VoiceCoachError(f"--by must be agent, date or all, got '{by}'")
+    path = write_summary(Store(db), out, by=by, lang=lang, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"))
+    typer.echo(f"summary: {path}")
+
+
+def _date(value: Optional[str], option: str):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise VoiceCoachError(f"{option} '{value}' is not a date; use YYYY-MM-DD") from None
+
+
 @app.command()
 @guarded
 def setup(

@@ -1,0 +1,93 @@
+"""Exports of the result store: CSV and XLSX, one row per call, with filters."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from voicecoach.errors import VoiceCoachError
+from voicecoach.store import DIMENSIONS, FIGURES, Store
+
+BASE_COLUMNS = ["call_id", "agent_id", "call_date", "path", "status", "error_code", "error_message", "duration_s", "overall_score"]
+TAIL_COLUMNS = ["n_notices", "model_name", "voicecoach_version", "attempts", "created_at", "key"]
+UNITS = {
+    "duration_s": "s", "overall_score": "0-100", "speaking_rate_cps": "syllables/s", "articulation_rate_cps": "syllables/s",
+    "long_pauses_per_min": "1/min", "pause_ratio": "0-1", "active_level_dbov": "dBov (ITU-T P.56)", "snr_db": "dB",
+    "level_variation_db": "dB", "median_f0_hz": "Hz", "pitch_range_st": "semitones (10-90 %)", "monotone_ratio": "0-1",
+    "drawl_flagged_ratio": "0-1", "low_confidence_ratio": "0-1", "n_syllables": "count",
+}
+
+
+def columns() -> list[str]:
+    cols = list(BASE_COLUMNS)
+    for d in DIMENSIONS:
+        cols += [f"{d}_score", f"{d}_verdict"]
+    cols += [name for name, _, _ in FIGURES]
+    return cols + TAIL_COLUMNS
+
+
+def table(store: Store, **filters) -> tuple[list[str], list[list]]:
+    """Header and rows (extra manifest columns appended, sorted by name)."""
+    rows = store.rows(**filters)
+    extras = sorted({k for r in rows if r.get("extra") for k in json.loads(r["extra"])})
+    header = columns() + extras
+    out = []
+    for r in rows:
+        extra = json.loads(r["extra"]) if r.get("extra") else {}
+        out.append([_cell(r.get(c)) for c in columns()] + [extra.get(k, "") for k in extras])
+    return header, out
+
+
+def _cell(v):
+    if isinstance(v, float):
+        return round(v, 4)
+    if isinstance(v, date):
+        return v.isoformat()
+    return "" if v is None else v
+
+
+def export(store: Store, path: str | os.PathLike, *, fmt: str | None = None, **filters) -> int:
+    """Write the filtered results to CSV or XLSX; returns the number of rows."""
+    p = Path(path)
+    fmt = (fmt or p.suffix.lstrip(".") or "csv").lower()
+    header, rows = table(store, **filters)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with open(p, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens Chinese text correctly
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+    elif fmt == "xlsx":
+        _xlsx(p, header, rows)
+    else:
+        raise VoiceCoachError(f"unknown export format '{fmt}'; use csv or xlsx")
+    return len(rows)
+
+
+def _xlsx(path: Path, header: list[str], rows: list[list]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "calls"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = ws.dimensions
+    for i, name in enumerate(header, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
+    notes = wb.create_sheet("columns")
+    notes.append(["column", "unit / meaning"])
+    for name in header:
+        unit = UNITS.get(name, "0-100" if name.endswith("_score") else "verdict word" if name.endswith("_verdict") else "")
+        notes.append([name, unit])
+    wb.save(path)

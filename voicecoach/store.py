@@ -1,0 +1,292 @@
+"""The result store: one row per recording and settings, in SQLite (default) or PostgreSQL.
+
+SQLAlchemy Core gives one code path for both databases. Each result is committed as soon as it
+is written (SQLite in WAL mode with ``synchronous=FULL``), so killing a batch loses at most
+the calls in flight and never corrupts the file.
+
+Rows are keyed by ``sha256(file bytes) + sha256(settings)``: a re-run skips what is done, the
+same file under another name is recognised (kept as an alias), and changed targets give new
+keys, re-scored from the transcript cache without re-transcribing.
+
+The schema is versioned (table ``schema_version``); :data:`MIGRATIONS` upgrades an older
+store in place. We keep our own small migration list rather than Alembic: three tables, no
+ini file or script folder for a QA team to carry, and the store upgrades itself on open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from voicecoach.errors import StoreError
+
+SCHEMA_VERSION = 2
+DIMENSIONS = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
+FIGURES = (
+    ("speaking_rate_cps", "pace", "speaking_rate_cps"),
+    ("articulation_rate_cps", "pace", "articulation_rate_cps"),
+    ("n_syllables", "pace", "n_syllables"),
+    ("long_pauses_per_min", "pauses", "long_pauses_per_min"),
+    ("pause_ratio", "pauses", "pause_ratio"),
+    ("active_level_dbov", "volume", "active_level_dbov"),
+    ("snr_db", "volume", "snr_db"),
+    ("level_variation_db", "volume", "level_variation_db"),
+    ("median_f0_hz", "pitch", "median_f0_hz"),
+    ("pitch_range_st", "pitch", "range_st"),
+    ("monotone_ratio", "pitch", "monotone_ratio"),
+    ("drawl_flagged_ratio", "drawl", "flagged_ratio"),
+    ("low_confidence_ratio", "articulation", "low_confidence_ratio"),
+)
+
+
+def _tables(version: int = 2):
+    """The schema at a version (1: results, sentences; 2: + aliases, results.worker)."""
+    import sqlalchemy as sa
+
+    md = sa.MetaData()
+    cols = [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("key", sa.String(130), nullable=False, unique=True),
+        sa.Column("file_sha256", sa.String(64), nullable=False, index=True),
+        sa.Column("settings_sha256", sa.String(64), nullable=False),
+        sa.Column("path", sa.Text, nullable=False),
+        sa.Column("call_id", sa.String(200), index=True),
+        sa.Column("agent_id", sa.String(200), index=True),
+        sa.Column("call_date", sa.Date, index=True),
+        sa.Column("channel", sa.String(20)),
+        sa.Column("status", sa.String(10), nullable=False, index=True),
+        sa.Column("error_code", sa.String(40)),
+        sa.Column("error_message", sa.Text),
+        sa.Column("attempts", sa.Integer, nullable=False, default=1),
+        sa.Column("duration_s", sa.Float),
+        sa.Column("overall_score", sa.Float),
+    ]
+    for d in DIMENSIONS:
+        cols += [sa.Column(f"{d}_score", sa.Float), sa.Column(f"{d}_verdict", sa.String(30))]
+    cols += [sa.Column(name, sa.Float) for name, _, _ in FIGURES]
+    cols += [
+        sa.Column("n_notices", sa.Integer),
+        sa.Column("model_name", sa.String(200)),
+        sa.Column("model_sha256", sa.String(64)),
+        sa.Column("targets_sha256", sa.String(64)),
+        sa.Column("voicecoach_version", sa.String(20)),
+        sa.Column("extra", sa.Text),
+        sa.Column("report", sa.Text),
+        sa.Column("elapsed_s", sa.Float),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    ]
+    if version >= 2:
+        cols.append(sa.Column("worker", sa.String(100)))
+    results = sa.Table("results", md, *cols)
+    sentences = sa.Table(
+        "sentences", md,
+        sa.Column("result_id", sa.Integer, sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("idx", sa.Integer, primary_key=True),
+        sa.Column("start_s", sa.Float), sa.Column("end_s", sa.Float), sa.Column("text", sa.Text),
+        sa.Column("n_syllables", sa.Integer), sa.Column("rate_cps", sa.Float), sa.Column("pause_before_s", sa.Float),
+        sa.Column("level_dbov", sa.Float), sa.Column("pitch_range_st", sa.Float), sa.Column("final_ratio", sa.Float),
+        sa.Column("mean_confidence", sa.Float),
+    )
+    aliases = sa.Table(
+        "aliases", md,
+        sa.Column("result_id", sa.Integer, sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("path", sa.Text, primary_key=True),
+        sa.Column("call_id", sa.String(200)),
+        sa.Column("seen_at", sa.DateTime),
+    )
+    version = sa.Table("schema_version", md, sa.Column("version", sa.Integer, nullable=False))
+    return md, results, sentences, aliases, version
+
+
+def _migrate_1(conn) -> None:
+    """Version 1: results, sentences, schema_version."""
+    md, results, sentences, _aliases, version = _tables(1)
+    for table in (results, sentences, version):
+        table.create(conn)
+
+
+def _migrate_2(conn) -> None:
+    """Version 2: the aliases table (the same file met under another name) and results.worker."""
+    import sqlalchemy as sa
+
+    _tables(2)[3].create(conn)
+    conn.execute(sa.text("ALTER TABLE results ADD COLUMN worker VARCHAR(100)"))
+
+
+MIGRATIONS: list[tuple[int, Callable]] = [(1, _migrate_1), (2, _migrate_2)]
+
+
+def engine_url(db: str | os.PathLike) -> str:
+    """A path becomes SQLite; ``postgresql://`` uses the psycopg 3 driver."""
+    s = str(db)
+    if "://" not in s:
+        return f"sqlite:///{Path(s).expanduser().resolve()}"
+    if s.startswith("postgresql://") or s.startswith("postgres://"):
+        return "postgresql+psycopg://" + s.split("://", 1)[1]
+    return s
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A result as read back (export, summary)."""
+
+    values: dict
+
+    def __getitem__(self, k):
+        return self.values[k]
+
+
+class Store:
+    """Open (and create or upgrade) a result store.
+
+    Parameters
+    ----------
+    db : str or path-like
+        A file path (SQLite) or a database URL (``postgresql://user@host/db``).
+    """
+
+    def __init__(self, db: str | os.PathLike, *, upgrade_to: int = SCHEMA_VERSION) -> None:
+        import sqlalchemy as sa
+
+        self.url = engine_url(db)
+        self._target_version = upgrade_to
+        try:
+            self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
+            if self.url.startswith("sqlite"):
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._migrate()
+            self.t = _tables(self._target_version)
+        except StoreError:
+            raise
+        except Exception as e:
+            raise StoreError(f"cannot open the result store {_safe(self.url)} ({type(e).__name__}: {str(e).splitlines()[0]}); check the path or URL and that the database server is running") from None
+        _, self.results, self.sentences, self.aliases, self.version = self.t
+
+    # -- schema ---------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        import sqlalchemy as sa
+
+        with self.engine.begin() as conn:
+            insp = sa.inspect(conn)
+            current = 0
+            if insp.has_table("schema_version"):
+                current = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"the store {_safe(self.url)} has schema version {current}, newer than this voicecoach ({SCHEMA_VERSION}); upgrade voicecoach")
+            for v, fn in MIGRATIONS:
+                if current < v <= self._target_version:
+                    fn(conn)
+                    conn.execute(sa.text("DELETE FROM schema_version"))
+                    conn.execute(sa.text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": v})
+
+    def schema_version(self) -> int:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar())
+
+    # -- writing --------------------------------------------------------------------------
+    def status_of(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> status for the keys already stored."""
+        import sqlalchemy as sa
+
+        keys = list(keys)
+        out = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), 500):
+                rows = conn.execute(sa.select(self.results.c.key, self.results.c.status).where(self.results.c.key.in_(keys[i:i + 500])))
+                out.update({k: s for k, s in rows})
+        return out
+
+    def put(self, row: dict, sentences: list[dict] | None = None) -> int:
+        """Insert or replace (on retry) one result with its sentences, in one transaction."""
+        import sqlalchemy as sa
+
+        row = {**row, "created_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(self.results.c.id, self.results.c.attempts).where(self.results.c.key == row["key"])).first()
+            if old is not None:
+                row["attempts"] = (old.attempts or 1) + 1
+                conn.execute(self.sentences.delete().where(self.sentences.c.result_id == old.id))
+                conn.execute(self.results.update().where(self.results.c.id == old.id).values(**row))
+                rid = old.id
+            else:
+                rid = conn.execute(self.results.insert().values(**row)).inserted_primary_key[0]
+            if sentences:
+                conn.execute(self.sentences.insert(), [{**s, "result_id": rid} for s in sentences])
+        return int(rid)
+
+    def add_alias(self, key: str, path: str, call_id: str | None) -> None:
+        import sqlalchemy as sa
+
+        with self.engine.begin() as conn:
+            r = conn.execute(sa.select(self.results.c.id, self.results.c.path).where(self.results.c.key == key)).first()
+            if r is None or r.path == path:
+                return
+            exists = conn.execute(sa.select(self.aliases.c.path).where((self.aliases.c.result_id == r.id) & (self.aliases.c.path == path))).first()
+            if exists is None:
+                conn.execute(self.aliases.insert().values(result_id=r.id, path=path, call_id=call_id, seen_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+
+    # -- reading --------------------------------------------------------------------------
+    def rows(self, *, since: date | None = None, until: date | None = None, agent: str | None = None,
+             verdict: str | None = None, status: str | None = None) -> list[dict]:
+        """Results as dicts (without the full report), filtered."""
+        import sqlalchemy as sa
+
+        c = self.results.c
+        q = sa.select(*[col for col in self.results.columns if col.name != "report"]).order_by(c.call_date, c.call_id, c.id)
+        if since:
+            q = q.where(c.call_date >= since)
+        if until:
+            q = q.where(c.call_date <= until)
+        if agent:
+            q = q.where(c.agent_id == agent)
+        if status:
+            q = q.where(c.status == status)
+        if verdict:
+            q = q.where(sa.or_(*[getattr(c, f"{d}_verdict") == verdict for d in DIMENSIONS]))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def report(self, key: str) -> dict | None:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(self.results.c.report).where(self.results.c.key == key)).scalar()
+        return json.loads(r) if r else None
+
+    def sentence_rows(self, result_id: int) -> list[dict]:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(self.sentences).where(self.sentences.c.result_id == result_id).order_by(self.sentences.c.idx))]
+
+    def alias_rows(self) -> list[dict]:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(self.aliases))]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; crash-safe
+    cur.execute("PRAGMA synchronous=FULL")  # a committed result survives power loss
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _safe(url: str) -> str:
+    """A URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        return f"{scheme}://{cred.split(':', 1)[0]}@{host}"
+    return url
