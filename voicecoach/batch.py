@@ -336,7 +336,7 @@ class RayEngine:
             ray.init(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, **kw)
         try:
             threads = 1 if self.address in (None, "local") else 2
-            Actor = ray.remote(num_cpus=1)(_RayScorer)
+            Actor = ray.remote(num_cpus=threads)(_RayScorer)  # one CPU slot per inference thread
             actors = [Actor.remote(asdict(self.settings), threads) for _ in range(self.workers)]
             pool = ActorPool(actors)
             for job in jobs:
