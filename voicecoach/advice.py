@@ -168,3 +168,27 @@ def label(table: dict, key: str, lang: str) -> str:
     """Look a label up in one of the tables above, falling back to the key."""
     lang = lang if lang in LANGS else "zh"
     return table.get(key, {}).get(lang, key)
+
+
+NOTICES_ZH = {
+    "dropped_text": "有 {n} 个识别出的字落在静音上，已作为识别器的幻觉去掉。",
+    "unrecognised": "识别器没能转写这段录音（{speech_s} 秒语音）：语速按信号里的音节数计算，拖音和吐字没有测量。如果这是普通话，说明很难听清；如果是照稿朗读，请加上 --script。",
+    "recognition_failed": "识别结果只对上了稿件的 {ratio:.0%}：字是按稿件分布到语音上的，句内时间只是大概。",
+    "clipping": "录音有削波（{ratio:.2%} 的采样点到了满幅），音量和音高是在失真的声音上测的。",
+    "low_snr": "背景噪声大（语音只比背景高 {snr_db:.0f} dB），停顿和吐字的结果不够确定。",
+    "narrowband": "这是电话带宽的录音（{rate_hz} Hz），识别准确度比宽带录音低。",
+    "count_disagreement": "转写数出 {n} 个字，但信号里大约有 {nuclei} 个音节：识别器可能漏字或多字，语速不够确定。",
+    "short": "只有 {speech_s} 秒语音，结果只是粗略参考。",
+    "truncated": "文件不完整：文件头说有 {promised_s} 秒，实际只有 {held_s} 秒；只分析了现有部分。",
+    "channels_differ": "{n_channels} 个声道的内容不同（相关度 {similarity}），很可能是不同的人在说话，却被混在一起分析了：请用 --channel left/right 选坐席的声道。",
+}
+
+
+def notice_text(notice, lang: str) -> str:
+    """A notice in the report's language (English is the notice's own message)."""
+    if lang == "zh" and notice.code in NOTICES_ZH:
+        try:
+            return NOTICES_ZH[notice.code].format(**notice.params)
+        except (KeyError, ValueError, IndexError):
+            return notice.message
+    return notice.message

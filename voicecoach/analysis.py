@@ -200,20 +200,20 @@ def analyze(
         transcript = transcriber.transcribe(audio)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
     if n_silent:
-        notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations"))
+        notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations", {"n": n_silent}))
     has_script = script is not None or script_text is not None
     if len(chars) == 0 and not has_script:
         vad_s = _vad_speech_s(audio)
         if vad_s < MIN_SPEECH_S:
             raise NoSpeechError(f"no speech was found in {name} ({speech_s:.1f} s of sound, {vad_s:.1f} s of it speech-like); it may be tones, music or noise: check the file and the channel")
-        notices.append(Notice("unrecognised", f"the recogniser could not transcribe this recording ({vad_s:.1f} s of speech); pace is counted from syllable nuclei in the signal, and drawl and articulation are not measured. If it is Mandarin, it is very hard to understand; give --script if it was read"))
+        notices.append(Notice("unrecognised", f"the recogniser could not transcribe this recording ({vad_s:.1f} s of speech); pace is counted from syllable nuclei in the signal, and drawl and articulation are not measured. If it is Mandarin, it is very hard to understand; give --script if it was read", {"speech_s": round(vad_s, 1)}))
     alignment = None
     if has_script:
         with step("script"):
             text = script_text if script_text is not None else load_script(script, scripts_dir=scripts_dir)
             alignment = align_script(text, chars, activity)
             if alignment.match_ratio < 0.3:
-                notices.append(Notice("recognition_failed", f"the recogniser matched only {alignment.match_ratio:.0%} of the script; syllables were placed by the script over the speech, so timings inside sentences are rough"))
+                notices.append(Notice("recognition_failed", f"the recogniser matched only {alignment.match_ratio:.0%} of the script; syllables were placed by the script over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3)}))
             chars = alignment.chars or chars
         if not chars:
             raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
@@ -308,16 +308,16 @@ def _quality_notices(m: MeasureSet, loaded: LoadedAudio, n_nuclei: int) -> list[
     out = []
     src = loaded.source
     if src.clipped_ratio > 0.001:
-        out.append(Notice("clipping", f"the recording clips ({src.clipped_ratio:.2%} of samples at full scale); levels and pitch were measured on distorted audio"))
+        out.append(Notice("clipping", f"the recording clips ({src.clipped_ratio:.2%} of samples at full scale); levels and pitch were measured on distorted audio", {"ratio": src.clipped_ratio}))
     if np.isfinite(m.loudness.snr_db) and m.loudness.snr_db < 15:
-        out.append(Notice("low_snr", f"the background is loud (speech only {m.loudness.snr_db:.0f} dB above it); pauses and articulation are less certain"))
+        out.append(Notice("low_snr", f"the background is loud (speech only {m.loudness.snr_db:.0f} dB above it); pauses and articulation are less certain", {"snr_db": round(float(m.loudness.snr_db), 1)}))
     if src.sample_rate_hz < 16000:
-        out.append(Notice("narrowband", f"telephone-band audio ({src.sample_rate_hz} Hz); recognition is less accurate than on wideband audio"))
+        out.append(Notice("narrowband", f"telephone-band audio ({src.sample_rate_hz} Hz); recognition is less accurate than on wideband audio", {"rate_hz": src.sample_rate_hz}))
     n = m.pace.n_syllables
     if n >= 10 and n_nuclei and abs(n_nuclei / n - 1) > 0.3:
-        out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain"))
+        out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain", {"n": n, "nuclei": n_nuclei}))
     if m.pace.speaking_time_s < 3.0:
-        out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough"))
+        out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough", {"speech_s": round(m.pace.speaking_time_s, 1)}))
     return out
 
 

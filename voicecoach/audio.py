@@ -472,7 +472,7 @@ def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None
         log.warning("%s: header promises %d samples, file holds %d (truncated)", name, header.n_frames, acc.n_in)
     notices: list[Notice] = []
     if header.n_frames and acc.n_in < 0.98 * header.n_frames - header.sample_rate_hz * 0.05:
-        notices.append(Notice("truncated", f"the file is truncated: its header promises {header.n_frames / header.sample_rate_hz:.1f} s but it holds {acc.n_in / header.sample_rate_hz:.1f} s; the analysis covers what is there"))
+        notices.append(Notice("truncated", f"the file is truncated: its header promises {header.n_frames / header.sample_rate_hz:.1f} s but it holds {acc.n_in / header.sample_rate_hz:.1f} s; the analysis covers what is there", {"promised_s": round(header.n_frames / header.sample_rate_hz, 1), "held_s": round(acc.n_in / header.sample_rate_hz, 1)}))
     similarity, other_db = None, None
     if header.n_channels > 1 and acc.channel_db:
         levels = np.concatenate(acc.channel_db)
@@ -486,6 +486,7 @@ def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None
                 "channels_differ",
                 f"the {header.n_channels} channels carry different sound (level correlation {similarity:.2f}), "
                 "probably different speakers; they were mixed: choose the agent's channel with --channel left/right",
+                {"n_channels": header.n_channels, "similarity": round(similarity, 2)},
             ))
     clipped_ratio = acc.n_clipped / max(1, acc.n_in)
     source = SourceInfo(

@@ -11,7 +11,7 @@ clipped recording".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class VoiceCoachError(Exception):
@@ -115,11 +115,15 @@ class Notice:
     code : str
         Stable identifier, e.g. ``"clipping"``, ``"low_snr"``, ``"channels_differ"``.
     message : str
-        One sentence for a person.
+        One sentence for a person (English; :func:`voicecoach.advice.notice_text` gives it in
+        the report's language).
+    params : dict
+        The values the sentence quotes, for translations.
     """
 
     code: str
     message: str
+    params: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.message, "params": dict(self.params)}

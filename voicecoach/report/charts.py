@@ -37,6 +37,7 @@ T = {
     "pause": {"zh": "停顿", "en": "pause"},
     "long_pause": {"zh": "长停顿", "en": "long pause"},
     "dead_air": {"zh": "冷场", "en": "dead air"},
+    "listening": {"zh": "对方在说", "en": "other side talking"},
     "drawl": {"zh": "拖音", "en": "drawl"},
     "monotone": {"zh": "单调", "en": "monotone"},
     "ok": {"zh": "合适", "en": "on target"},
@@ -146,6 +147,11 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     ax.text(t0, a.loudness.active_level_dbov + 1, f" {_t('your_level', lang)} {a.loudness.active_level_dbov:.1f}", fontsize=7, va="bottom", color="#2f3640")
     for p in a.pauses.pauses:
         if p.end_s < t0 or p.start_s > t1:
+            continue
+        if p.listening:  # the other channel talks: the agent is listening, not pausing
+            ax.axvspan(p.start_s, p.end_s, color=SLOW, alpha=0.10, lw=0)
+            if p.duration_s > 0.08 * (t1 - t0):
+                ax.text((p.start_s + p.end_s) / 2, -62, _t("listening", lang), ha="center", fontsize=8, color=SLOW)
             continue
         kind = "dead_air" if p in a.pauses.dead_air else "long_pause" if p in a.pauses.long_pauses else None
         color = BAD if kind == "dead_air" else WARN if kind else GREY

@@ -30,6 +30,8 @@ def summary_lines(a, *, lang: str) -> list[str]:
         value = f"{d.value:.0%}" if d.unit == "ratio" else f"{d.value:.2f} {unit_label(d.unit, lang)}"
         score = "" if d.score is None else f"{d.score:3.0f}"
         lines.append(f"  {_pad(name, 14)} {score}  {_pad(value, 20)} {verdict}")
+    from voicecoach.advice import notice_text
+
     for n in a.notices:
-        lines.append(("  注意: " if zh else "  note: ") + n.message)
+        lines.append(("  注意: " if zh else "  note: ") + notice_text(n, lang))
     return lines
