@@ -18,7 +18,7 @@ import numpy as np
 
 from voicecoach import __version__
 from voicecoach.assess import MeasureSet, assess
-from voicecoach.audio import LoadedAudio, audio_from_array, load_audio
+from voicecoach.audio import Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
 from voicecoach.measures.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
@@ -188,7 +188,8 @@ def analyze(
     if level.is_silent or loaded.source.peak_dbfs < -70:
         raise SilentAudioError(f"{name} is silent (peak {loaded.source.peak_dbfs:.0f} dBFS, no active speech); check the microphone was on, or choose another channel")
     with step("activity"):
-        activity = compute_activity(audio, active_level_dbov=level.active_level_dbov)
+        narrow = Audio(resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=8000), 8000)  # shared with pitch
+        activity = compute_activity(audio, active_level_dbov=level.active_level_dbov, narrow=narrow)
     speech_s = float(activity.is_speech.sum() * activity.frame_s)
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
         raise AudioTooShortError(f"{name} holds {speech_s:.1f} s of speech in {audio.duration_s:.1f} s; at least {MIN_SPEECH_S:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample")
@@ -218,7 +219,7 @@ def analyze(
         if not chars:
             raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
     with step("pitch"):
-        pitch_track = track_pitch(audio)
+        pitch_track = track_pitch(audio, narrow=narrow)
     measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step)
     notices += _quality_notices(measures, loaded, n_nuclei)
     with step("assess"):

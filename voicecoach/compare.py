@@ -277,7 +277,49 @@ def _alignment(a: Analysis, b: Analysis) -> tuple[np.ndarray, float]:
         elif op.tag == "replace":
             n = min(op.src_end - op.src_start, op.dest_end - op.dest_start)
             mapping[op.src_start:op.src_start + n] = np.arange(op.dest_start, op.dest_start + n)
-    return mapping, (equal / len(tb) if tb else 0.0)
+    starts = {s.first_char for s in b.segmentation.sentences} | {len(tb)}
+    return _slide_gaps(mapping, tb, starts), (equal / len(tb) if tb else 0.0)
+
+
+def _slide_gaps(mapping: np.ndarray, tb: list[str], starts: set[int]) -> np.ndarray:
+    """Move each run of unmatched benchmark syllables onto sentence boundaries where the text
+    allows it.
+
+    A left-out stretch has as many equally good places as the syllables repeated at its edges
+    (leaving out "您反应...联系您。" after "...帮您" can also be read as leaving out
+    "您。您反应...联系"); the edit distance cannot tell them apart, but a trainee leaves out
+    whole sentences far more often than a sentence's last syllable and the next one's body.
+    """
+    m = mapping.copy()
+    n = len(m)
+    i = 0
+    while i < n:
+        if m[i] >= 0:
+            i += 1
+            continue
+        s = i
+        while i < n and m[i] < 0:
+            i += 1
+        e = i
+        if s in starts or e in starts or s == 0 or e == n or m[e] != m[s - 1] + 1:
+            continue  # already on a boundary, or not a pure deletion between two matches
+        left = 0
+        while s - left - 1 >= 0 and m[s - left - 1] >= 0 and tb[s - left - 1] == tb[e - left - 1]:
+            left += 1
+            if s - left in starts or e - left in starts:
+                break
+        right = 0
+        while e + right < n and m[e + right] >= 0 and tb[s + right] == tb[e + right]:
+            right += 1
+            if s + right in starts or e + right in starts:
+                break
+        if left and (s - left in starts or e - left in starts) and (not right or left <= right or not (s + right in starts or e + right in starts)):
+            m[e - left:e] = m[s - left:s]
+            m[s - left:s] = -1
+        elif right and (s + right in starts or e + right in starts):
+            m[s:s + right] = m[e:e + right]
+            m[e:e + right] = -1
+    return m
 
 
 def _time_map(a: Analysis, b: Analysis, mapping: np.ndarray) -> np.ndarray:

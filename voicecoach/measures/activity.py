@@ -1,8 +1,13 @@
 """Frame levels and the speech/silence decision that pauses, drawl and articulation share.
 
-One 10 ms level track is computed once per recording. The silence threshold sits between
-the noise floor and the speech level: ``max(noise + min(10, SNR/2), active - 30)`` dB, so a
-clean studio take and a noisy call centre both get a threshold in the gap between them.
+Two 10 ms level tracks are computed once per recording: the full-band level (for levels,
+SNR and charts) and the level in the telephone band, 300-3400 Hz, on which speech and silence
+are decided. Deciding in the telephone band makes a wideband recording and its telephone copy
+agree on where pauses start and end (soft word onsets carry most of their energy below 300
+Hz; on the real clips of ../shared/audio pauses differed by up to 0.5 s between the two
+before this). The silence threshold sits between the background and the speech level:
+``max(noise + min(10, SNR/2), speech - 30)`` dB, so a clean studio take and a noisy call
+centre both get a threshold in the gap between them.
 """
 
 from __future__ import annotations
@@ -32,13 +37,24 @@ class Activity:
     is_speech : numpy.ndarray
         bool, True where the frame is above the silence threshold.
     threshold_db : float
-        Silence threshold of the recording as a whole, dBov.
+        Full-band silence threshold of the recording as a whole, dBov, for judgements made on
+        the full-band track (syllable ends, the other channel's level). ``is_speech`` itself
+        is decided with the same rule on the telephone-band track.
     noise_floor_db : float
         Background level (5th percentile of frame levels), dBov.
     speech_level_db : float
         Typical speech frame level (median of speech frames), dBov.
     frame_s : float
         Hop, s.
+    local_threshold_db : numpy.ndarray
+        The full-band threshold in force at each frame (raised where the background is
+        louder), dBov.
+    band_db : numpy.ndarray
+        Smoothed 300-3400 Hz level of each frame, dB (NaN where silent): what speech is
+        decided on.
+    band_offset_db : float
+        Median full-band minus telephone-band level of loud frames, dB: adding it moves a
+        telephone-band level onto the full-band scale.
     """
 
     times_s: np.ndarray
@@ -50,6 +66,8 @@ class Activity:
     speech_level_db: float
     frame_s: float = FRAME_S
     local_threshold_db: np.ndarray | None = None
+    band_db: np.ndarray | None = None
+    band_offset_db: float = 0.0
 
     def threshold_at(self, t_s: float) -> float:
         """The silence threshold in force at a time: raised where the background is louder."""
@@ -66,7 +84,7 @@ class Activity:
         return float(self.is_speech[a:b].mean()) if b > a else 0.0
 
 
-def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, frame_s: float = FRAME_S) -> Activity:
+def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, frame_s: float = FRAME_S, narrow: Audio | None = None) -> Activity:
     """Frame levels, noise floor and speech/silence decision.
 
     Parameters
@@ -77,6 +95,8 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
         P.56 active level, dBov; used to keep the threshold within 30 dB of speech.
     frame_s : float
         Frame hop and length, s.
+    narrow : Audio, optional
+        The same audio at 8 kHz, if already made (the telephone band is measured on it).
 
     Returns
     -------
@@ -91,14 +111,57 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     if len(finite) == 0:
         return Activity(times, level, smooth, np.zeros(n, bool), 0.0, FLOOR_DB, FLOOR_DB, frame_s)
     # Where >= 5 % of frames are digital silence, the background is that silence.
-    noise = FLOOR_DB if np.isnan(smooth).mean() >= 0.05 else float(np.percentile(finite, 5))
+    silent = np.isnan(smooth).mean() >= 0.05
+    noise = FLOOR_DB if silent else float(np.percentile(finite, 5))
     loud = float(np.percentile(finite, 90))
     speech_ref = active_level_dbov if active_level_dbov is not None and active_level_dbov > -100 else loud - 5
+    # the same decision on the telephone-band track, with its own background and speech level
+    src = narrow if narrow is not None else audio
+    band_raw = band_power_db(src.samples, sample_rate_hz=src.sample_rate_hz, frame_s=frame_s, n_frames=n)
+    band = _smooth_db(np.where((band_raw > FLOOR_DB) & np.isfinite(level), band_raw, np.nan), 3)
+    both = np.isfinite(band) & np.isfinite(smooth) & (smooth >= np.percentile(finite, 70))
+    offset = float(np.median(smooth[both] - band[both])) if both.any() else 0.0
+    band_finite = band[np.isfinite(band)]
+    band_noise = FLOOR_DB if silent or not len(band_finite) else float(np.percentile(band_finite, 5))
+    band_ref = speech_ref - offset
+    band_threshold = _threshold(band_noise, band_ref)
+    band_local = np.maximum(band_threshold, _local_thresholds(band, band_ref, frame_s))
+    is_speech = _drop_blips(np.nan_to_num(band, nan=FLOOR_DB - 1) > band_local, frame_s)
+    speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
+    # the full-band threshold, for what is judged on the full-band track (syllable ends, the
+    # other channel's level)
     threshold = _threshold(noise, speech_ref)
     local = np.maximum(threshold, _local_thresholds(smooth, speech_ref, frame_s))
-    is_speech = _drop_blips(np.nan_to_num(smooth, nan=FLOOR_DB - 1) > local, frame_s)
-    speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
-    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s, local)
+    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s, local, band, offset)
+
+
+def band_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float, n_frames: int, lo_hz: float = 300.0, hi_hz: float = 3400.0, window_s: float = 0.025) -> np.ndarray:
+    """Level of the lo..hi Hz band in each frame, dB re full scale.
+
+    The frame's own mean-square level (the same non-overlapping ``frame_s`` frames as the
+    full-band track, so pause edges keep 10 ms precision) times the share of the power that
+    lies in the band, estimated from a Hann window of ``window_s`` centred on the frame: the
+    window needs 25 ms for 100 Hz bins, but would smear a speech edge by half its length if its
+    own level were used. An 8 kHz input (the copy the pitch tracker uses) halves the work.
+    """
+    hop = int(round(frame_s * sample_rate_hz))
+    win = int(round(window_s * sample_rate_hz))
+    x = np.asarray(samples, np.float32)
+    own = frame_power_db(x, sample_rate_hz=sample_rate_hz, frame_s=frame_s)[:n_frames]
+    own = np.concatenate([own, np.full(n_frames - len(own), -200.0)])
+    w = np.hanning(win).astype(np.float32)
+    pad = np.concatenate([np.zeros(win // 2, np.float32), x, np.zeros(win, np.float32)])
+    freqs = np.fft.rfftfreq(win, 1.0 / sample_rate_hz)
+    sel = (freqs >= lo_hz) & (freqs <= min(hi_hz, sample_rate_hz / 2))
+    # window j of the padded signal is centred on sample j of the original (win // 2 zeros in front)
+    view = np.lib.stride_tricks.sliding_window_view(pad, win)
+    share_db = np.empty(n_frames)
+    for a in range(0, n_frames, 16384):
+        b = min(n_frames, a + 16384)
+        centres = np.minimum(np.arange(a, b) * hop + hop // 2, len(view) - 1)  # frame k is centred at (k + 0.5) hop
+        spec = np.abs(np.fft.rfft(view[centres] * w, axis=1)) ** 2
+        share_db[a:b] = 10 * np.log10((spec[:, sel].sum(axis=1) + 1e-30) / (spec.sum(axis=1) + 1e-30))
+    return own + share_db
 
 
 def _threshold(noise_db: float, speech_db: float) -> float:

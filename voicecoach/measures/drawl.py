@@ -150,7 +150,11 @@ def measure_drawl(
         i = ph.last_char
         boundary = ph.end_s if not last_phrase or speech_end_s is None else max(ph.end_s, speech_end_s)
         start = max(chars[i].start_s, ph.start_s)
-        end = _signal_end(activity, start, boundary, tail_db)
+        # the end is looked for up to the next speech: the pause is part of the search, since
+        # the telephone-band speech decision ends a soft low tail before the full-band level
+        # has fallen
+        limit = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
+        end = _signal_end(activity, start, max(boundary, limit - 0.1), tail_db)
         if end is None or end - start < 0.03:
             continue
         ratio = (end - start) / typical_syllable_s

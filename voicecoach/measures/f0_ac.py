@@ -58,7 +58,7 @@ class Candidates:
     unvoiced_strength: np.ndarray
 
 
-def candidates(audio: Audio, s: AcSettings = AcSettings()) -> Candidates:
+def candidates(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None = None) -> Candidates:
     """Autocorrelation candidates of every frame (steps 1-3).
 
     Frames whose peak is below 1 % of the recording's peak are not analysed: their unvoiced
@@ -66,7 +66,10 @@ def candidates(audio: Audio, s: AcSettings = AcSettings()) -> Candidates:
     path can never be voiced there.
     """
     sr = ANALYSIS_RATE_HZ
-    x = resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=sr).astype(np.float32)
+    if narrow is not None and narrow.sample_rate_hz == sr:
+        x = narrow.samples.astype(np.float32)
+    else:
+        x = resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=sr).astype(np.float32)
     x = x - np.float32(x.mean()) if len(x) else x
     global_peak = float(np.max(np.abs(x))) if len(x) else 0.0
     win = int(round(s.periods_per_window / s.floor_hz * sr))
@@ -199,9 +202,9 @@ def viterbi(c: Candidates, *, lo_hz: float, hi_hz: float, s: AcSettings = AcSett
     return fa[np.arange(n), path]
 
 
-def track_two_pass(audio: Audio, s: AcSettings = AcSettings()) -> tuple[np.ndarray, np.ndarray]:
+def track_two_pass(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(times_s, f0_hz) with the second path restricted to 0.75*Q1 .. 1.5*Q3 of the first."""
-    c = candidates(audio, s)
+    c = candidates(audio, s, narrow)
     # (A first pass over every 2nd or 3rd frame would be cheaper, but moved the quartiles of
     # a two-register clip, wenet_nst_ID001, by up to 6 st: the full pass is kept.)
     first = viterbi(c, lo_hz=s.floor_hz, hi_hz=s.ceiling_hz, s=s)

@@ -150,7 +150,7 @@ def is_narrowband(audio: Audio, *, max_s: float = 60.0) -> bool:
     return bool(low > 0 and high / low < 1e-4)
 
 
-def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2) -> PitchTrack:
+def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2, narrow: Audio | None = None) -> PitchTrack:
     """Track F0: autocorrelation (two-pass) on wideband audio, SwiftF0 on telephone-band audio.
 
     Parameters
@@ -163,6 +163,8 @@ def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float 
         Search band of the first pass, Hz (speech: 60-500).
     threads : int
         ONNX Runtime threads for SwiftF0 (>= 1).
+    narrow : Audio, optional
+        The same audio at 8 kHz, if already made (the autocorrelation tracker works on it).
     """
     if narrowband is None:
         narrowband = is_narrowband(audio)
@@ -170,7 +172,7 @@ def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float 
         return clean_octaves(_swift(audio, fmin_hz, fmax_hz, threads))
     from voicecoach.measures.f0_ac import AcSettings, track_two_pass
 
-    times, f0 = track_two_pass(audio, AcSettings(floor_hz=fmin_hz, ceiling_hz=fmax_hz))
+    times, f0 = track_two_pass(audio, AcSettings(floor_hz=fmin_hz, ceiling_hz=fmax_hz), narrow)
     voiced = np.isfinite(f0)
     return remove_jumps(PitchTrack(times, f0, voiced))
 
