@@ -242,6 +242,14 @@ def test_manifest_exports_and_summary(tmp_path):
     html = (tmp_path / "summary" / "summary.html").read_text(encoding="utf-8")
     assert 'data-group="A01"' in html and 'data-group="A02"' in html and "missing.wav" in html
     assert (tmp_path / "summary" / "charts" / "distribution.png").exists()
+    assert (tmp_path / "summary" / "charts" / "trend.png").exists()  # two dates: a trend
+    # calls with no dates: no empty time axis, a line saying how to get one
+    undated = tmp_path / "undated.sqlite"
+    assert runner.invoke(app, ["batch", str(calls / "g.flac"), "--db", str(undated), "--workers", "1"]).exit_code == 0
+    res = runner.invoke(app, ["summary", "--db", str(undated), "-o", str(tmp_path / "s2"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "s2" / "charts" / "trend.png").exists()
+    assert "add a date column" in (tmp_path / "s2" / "summary.html").read_text(encoding="utf-8")
 
 
 def test_bad_store_url_is_a_clear_error(tmp_path):

@@ -7,6 +7,8 @@ target band, a score grid of agents x dimensions, and scores over time.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -50,9 +52,12 @@ class GroupSummary:
     out_of_band: dict
 
 
+NO_AGENT = "(no agent)"  # the group of calls whose manifest row names no agent
+
+
 def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
     """Group results by ``agent`` (agent_id), ``date`` or ``all``."""
-    key = {"agent": lambda r: r.get("agent_id") or "(no agent)", "date": lambda r: str(r.get("call_date") or "(no date)"), "all": lambda r: "all"}[by]
+    key = {"agent": lambda r: r.get("agent_id") or NO_AGENT, "date": lambda r: str(r.get("call_date") or "(no date)"), "all": lambda r: "all"}[by]
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         groups[key(r)].append(r)
@@ -93,7 +98,7 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
 
     lang = chart_lang(lang)
     done = [r for r in rows if r["status"] == "done"]
-    agents = sorted({r.get("agent_id") or "-" for r in done})
+    agents = sorted({r.get("agent_id") or NO_AGENT for r in done})
     with matplotlib.rc_context(rc(lang)):
         fig = Figure(figsize=(12, 6.5), dpi=100)
         fig.subplots_adjust(left=0.06, right=0.98, top=0.92, bottom=0.14, wspace=0.35, hspace=0.55)
@@ -103,7 +108,7 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
             col, key = HEADLINE[d]
             t = targets[key]
             for i, ag in enumerate(agents):
-                v = np.array([r[col] for r in done if (r.get("agent_id") or "-") == ag and r[col] is not None], float)
+                v = np.array([r[col] for r in done if (r.get("agent_id") or NO_AGENT) == ag and r[col] is not None], float)
                 ax.scatter(i + rng.uniform(-0.15, 0.15, len(v)), v, s=14, alpha=0.7, color="#1b3a6b", gid=f"dots-{d}-{ag}")
             lo = t.min if t.min is not None else ax.get_ylim()[0]
             hi = t.max if t.max is not None else ax.get_ylim()[1]
@@ -144,21 +149,30 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
 
 
 def trend_figure(rows: list[dict], *, lang: str):
-    """Mean overall score per day, per agent."""
+    """Mean overall score per day, per agent; None when the calls carry fewer than two dates
+    (an empty time axis says nothing)."""
     import matplotlib
     from matplotlib.figure import Figure
 
     from voicecoach.report.fonts import chart_lang, rc
 
     lang = chart_lang(lang)
-    done = [r for r in rows if r["status"] == "done" and r.get("call_date")]
+    done = []
+    for r in rows:
+        if r["status"] == "done" and r.get("call_date"):
+            try:
+                done.append({**r, "call_date": dt.date.fromisoformat(str(r["call_date"])[:10])})
+            except ValueError:
+                continue
+    if len({r["call_date"] for r in done}) < 2:
+        return None
     with matplotlib.rc_context(rc(lang)):
         fig = Figure(figsize=(9, 3.4), dpi=100)
         fig.subplots_adjust(left=0.08, right=0.82, top=0.88, bottom=0.18)
         ax = fig.subplots()
         by_agent: dict[str, dict] = defaultdict(lambda: defaultdict(list))
         for r in done:
-            by_agent[r.get("agent_id") or "-"][r["call_date"]].append(r["overall_score"])
+            by_agent[r.get("agent_id") or NO_AGENT][r["call_date"]].append(r["overall_score"])
         for ag, days in sorted(by_agent.items()):
             xs = sorted(days)
             ax.plot(xs, [np.mean(days[x]) for x in xs], marker="o", ms=3, label=ag)
@@ -193,6 +207,8 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     groups = summarise(rows, by=by)
     charts = {}
     for name, fig in (("distribution", distribution_figure(rows, tgt, lang=lang)), ("grid", grid_figure(groups, lang=lang)), ("trend", trend_figure(rows, lang=lang))):
+        if fig is None:
+            continue
         p = out / "charts" / f"{name}.png"
         fig.savefig(p, pil_kwargs=PNG)
         charts[name] = png_data_uri(p)
