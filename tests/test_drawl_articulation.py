@@ -27,7 +27,7 @@ def _measure(sp, *, threshold=2.2, probs=None):
     typical = typical_syllable_s(chars, seg.phrases, fallback_s=0.2)
     pitch = track_pitch(audio)
     return audio, act, chars, seg, measure_drawl(chars, seg.phrases, act, pitch, typical_syllable_s=typical, final_ratio_threshold=threshold,
-                                                 voiced_ratio_threshold=2.0, speech_end_s=sp.chars[-1][2])
+                                                 voiced_ratio_threshold=2.0)
 
 
 def test_normal_final_lengthening_is_not_flagged():

@@ -257,7 +257,7 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
     with step("drawl"):
         typical = typical_syllable_s(chars, seg.phrases, fallback_s=pace.phonation_time_s / pace.n_syllables if pace.n_syllables else float("nan"))
         drawl = measure_drawl(chars, seg.phrases, activity, pitch_track, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"),
-                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"), speech_end_s=pause_m.speech_end_s)
+                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"))
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
     sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)

@@ -245,9 +245,9 @@ def compare(
     if not takes:
         raise VoiceCoachError("the benchmark set is empty; give at least one benchmark recording")
     analyses = [_analyse(f"benchmark {i + 1}" if len(takes) > 1 else "benchmark", b, kw) for i, b in enumerate(takes)]
-    sims = [_alignment(a, b)[1] for b in analyses]
-    primary = analyses[int(np.argmax(sims))]
-    return _compare(a, primary, analyses, tgt, lang)
+    alignments = [_alignment(a, b) for b in analyses]
+    best = int(np.argmax([sim for _, sim in alignments]))
+    return _compare(a, analyses[best], alignments[best], analyses, tgt, lang)
 
 
 def _analyse(role: str, source, kw) -> Analysis:
@@ -290,35 +290,28 @@ def _slide_gaps(mapping: np.ndarray, tb: list[str], starts: set[int]) -> np.ndar
     "您。您反应...联系"); the edit distance cannot tell them apart, but a trainee leaves out
     whole sentences far more often than a sentence's last syllable and the next one's body.
     """
+    from voicecoach.measures.activity import runs
+
     m = mapping.copy()
     n = len(m)
-    i = 0
-    while i < n:
-        if m[i] >= 0:
-            i += 1
-            continue
-        s = i
-        while i < n and m[i] < 0:
-            i += 1
-        e = i
-        if s in starts or e in starts or s == 0 or e == n or m[e] != m[s - 1] + 1:
+    on_boundary = lambda a, b: a in starts or b in starts  # noqa: E731
+    for s, e in zip(*(r.tolist() for r in runs(mapping < 0))):
+        if on_boundary(s, e) or s == 0 or e == n or m[e] != m[s - 1] + 1:
             continue  # already on a boundary, or not a pure deletion between two matches
-        left = 0
-        while s - left - 1 >= 0 and m[s - left - 1] >= 0 and tb[s - left - 1] == tb[e - left - 1]:
+        left = 0  # the gap may move left while the syllable before it repeats at its end
+        while s - left > 0 and m[s - left - 1] >= 0 and tb[s - left - 1] == tb[e - left - 1] and not on_boundary(s - left, e - left):
             left += 1
-            if s - left in starts or e - left in starts:
-                break
-        right = 0
-        while e + right < n and m[e + right] >= 0 and tb[s + right] == tb[e + right]:
+        right = 0  # and right while the syllable after it repeats at its start
+        while e + right < n and m[e + right] >= 0 and tb[s + right] == tb[e + right] and not on_boundary(s + right, e + right):
             right += 1
-            if s + right in starts or e + right in starts:
-                break
-        if left and (s - left in starts or e - left in starts) and (not right or left <= right or not (s + right in starts or e + right in starts)):
-            m[e - left:e] = m[s - left:s]
-            m[s - left:s] = -1
-        elif right and (s + right in starts or e + right in starts):
-            m[s:s + right] = m[e:e + right]
-            m[e:e + right] = -1
+        shifts = [k for k, ok in ((-left, on_boundary(s - left, e - left)), (right, on_boundary(s + right, e + right))) if k and ok]
+        if not shifts:
+            continue
+        k = min(shifts, key=abs)  # the nearest boundary; left first on a tie
+        if k < 0:
+            m[e + k:e], m[s + k:s] = m[s + k:s].copy(), -1
+        else:
+            m[s:s + k], m[e:e + k] = m[e:e + k].copy(), -1
     return m
 
 
@@ -332,8 +325,8 @@ def _time_map(a: Analysis, b: Analysis, mapping: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def _compare(a: Analysis, b: Analysis, takes: list[Analysis], tgt: Targets, lang: str) -> Comparison:
-    mapping, similarity = _alignment(a, b)
+def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], takes: list[Analysis], tgt: Targets, lang: str) -> Comparison:
+    mapping, similarity = alignment
     same = similarity >= tgt.value("compare.content_similarity")
     pairs = _pairs(a, b, mapping, tgt) if same else ()
     whole = _overall(a, takes, tgt)
@@ -401,12 +394,13 @@ def _differences(t: SentenceDetail, b: SentenceDetail, tgt: Targets) -> tuple[Di
     return tuple(out)
 
 
-def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Difference, ...]:
-    def med(f):
-        vals = [f(t) for t in takes]
-        vals = [v for v in vals if np.isfinite(v)]
-        return float(np.median(vals)) if vals else float("nan")
+def _median_over(takes: Sequence[Analysis], f) -> float:
+    """Median of a figure over the benchmark takes that have it (NaN if none do)."""
+    vals = [v for v in (f(t) for t in takes) if np.isfinite(v)]
+    return float(np.median(vals)) if vals else float("nan")
 
+
+def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Difference, ...]:
     spec = [
         ("speaking_rate_cps", lambda x: x.pace.speaking_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
         ("articulation_rate_cps", lambda x: x.pace.articulation_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
@@ -418,7 +412,7 @@ def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Differen
     ]
     out = []
     for name, f, unit, key, relative, (up, down) in spec:
-        tv, bv = f(a), med(f)
+        tv, bv = f(a), _median_over(takes, f)
         if not (np.isfinite(tv) and np.isfinite(bv)):
             continue
         thr = tgt.value(key) if key else 0.1
@@ -493,7 +487,9 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
         if np.isfinite(value):
             items[key] = dataclasses.replace(items[key], min=value + lo_off, max=value + hi_off, origin="benchmark", source="the benchmark recording's own figure")
 
-    med = lambda f: float(np.median([f(t) for t in takes]))  # noqa: E731
+    def med(f):
+        return _median_over(takes, f)
+
     r = med(lambda x: x.pace.speaking_rate_cps)
     band("pace.speaking_rate_cps", r, -tol * r, tol * r)
     ar = med(lambda x: x.pace.articulation_rate_cps)

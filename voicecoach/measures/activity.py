@@ -49,12 +49,6 @@ class Activity:
     local_threshold_db : numpy.ndarray
         The full-band threshold in force at each frame (raised where the background is
         louder), dBov.
-    band_db : numpy.ndarray
-        Smoothed 300-3400 Hz level of each frame, dB (NaN where silent): what speech is
-        decided on.
-    band_offset_db : float
-        Median full-band minus telephone-band level of loud frames, dB: adding it moves a
-        telephone-band level onto the full-band scale.
     """
 
     times_s: np.ndarray
@@ -66,8 +60,6 @@ class Activity:
     speech_level_db: float
     frame_s: float = FRAME_S
     local_threshold_db: np.ndarray | None = None
-    band_db: np.ndarray | None = None
-    band_offset_db: float = 0.0
 
     def threshold_at(self, t_s: float) -> float:
         """The silence threshold in force at a time: raised where the background is louder."""
@@ -123,16 +115,13 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     offset = float(np.median(smooth[both] - band[both])) if both.any() else 0.0
     band_finite = band[np.isfinite(band)]
     band_noise = FLOOR_DB if silent or not len(band_finite) else float(np.percentile(band_finite, 5))
-    band_ref = speech_ref - offset
-    band_threshold = _threshold(band_noise, band_ref)
-    band_local = np.maximum(band_threshold, _local_thresholds(band, band_ref, frame_s))
+    _, band_local = _thresholds(band, band_noise, speech_ref - offset, frame_s)
     is_speech = _drop_blips(np.nan_to_num(band, nan=FLOOR_DB - 1) > band_local, frame_s)
     speech_level = float(np.median(smooth[is_speech])) if is_speech.any() else FLOOR_DB
     # the full-band threshold, for what is judged on the full-band track (syllable ends, the
     # other channel's level)
-    threshold = _threshold(noise, speech_ref)
-    local = np.maximum(threshold, _local_thresholds(smooth, speech_ref, frame_s))
-    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s, local, band, offset)
+    threshold, local = _thresholds(smooth, noise, speech_ref, frame_s)
+    return Activity(times, level, smooth, is_speech, float(threshold), float(noise), speech_level, frame_s, local)
 
 
 def band_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float, n_frames: int, lo_hz: float = 300.0, hi_hz: float = 3400.0, window_s: float = 0.025) -> np.ndarray:
@@ -162,6 +151,13 @@ def band_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float, n
         spec = np.abs(np.fft.rfft(view[centres] * w, axis=1)) ** 2
         share_db[a:b] = 10 * np.log10((spec[:, sel].sum(axis=1) + 1e-30) / (spec.sum(axis=1) + 1e-30))
     return own + share_db
+
+
+def _thresholds(track_db: np.ndarray, noise_db: float, speech_db: float, frame_s: float) -> tuple[float, np.ndarray]:
+    """The recording's silence threshold on one level track, and the threshold in force at
+    each frame (never below the recording's)."""
+    threshold = _threshold(noise_db, speech_db)
+    return threshold, np.maximum(threshold, _local_thresholds(track_db, speech_db, frame_s))
 
 
 def _threshold(noise_db: float, speech_db: float) -> float:

@@ -117,7 +117,6 @@ def measure_drawl(
     final_ratio_threshold: float,
     voiced_ratio_threshold: float,
     tail_db: float = 25.0,
-    speech_end_s: float | None = None,
 ) -> DrawlMeasures:
     """Measure every phrase-final syllable that is followed by a pause.
 
@@ -137,8 +136,6 @@ def measure_drawl(
         Voiced-time ratio the end must also reach: a drawl is a dragged-out *voiced* vowel.
     tail_db : float
         The syllable ends at the last frame within this many dB of its peak, dB.
-    speech_end_s : float, optional
-        End of speech; the last phrase is measured up to it.
     """
     ends: list[PhraseEnd] = []
     if typical_syllable_s <= 0 or not np.isfinite(typical_syllable_s):
@@ -148,13 +145,12 @@ def measure_drawl(
         if ph.pause_after_s <= 0 and not last_phrase:
             continue
         i = ph.last_char
-        boundary = ph.end_s if not last_phrase or speech_end_s is None else max(ph.end_s, speech_end_s)
         start = max(chars[i].start_s, ph.start_s)
-        # the end is looked for up to the next speech: the pause is part of the search, since
-        # the telephone-band speech decision ends a soft low tail before the full-band level
-        # has fallen
-        limit = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
-        end = _signal_end(activity, start, max(boundary, limit - 0.1), tail_db)
+        # The end is looked for up to the next speech (or the end of the recording): the pause
+        # is part of the search, since the telephone-band speech decision ends a soft low tail
+        # before the full-band level has fallen.
+        until = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
+        end = _signal_end(activity, start, until, tail_db)
         if end is None or end - start < 0.03:
             continue
         ratio = (end - start) / typical_syllable_s
@@ -172,7 +168,7 @@ def measure_drawl(
     )
 
 
-def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.1) -> float | None:
+def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.1) -> float | None:
     """Where the final syllable ends: the level first falls more than ``tail_db`` below its
     nucleus peak (or below the speaker's speech level minus ``tail_db``, or below the silence
     threshold, whichever is highest) and stays there for ``quiet_s``.
@@ -180,13 +176,13 @@ def _signal_end(activity: Activity, start_s: float, boundary_s: float, tail_db: 
     The nucleus peak is the loudest frame in the first ``nucleus_s`` after the onset. A click or
     breath after a quiet gap does not extend the syllable, nor does a faint tail far below the
     speaker's normal level. Returns None when the level never
-    falls that far before ``boundary_s`` + ``quiet_s`` (noise, or speech running on): the end
+    falls that far for ``quiet_s`` before ``until_s`` (noise, or speech running on): the end
     cannot be seen, so it is not judged.
     """
     db = np.nan_to_num(activity.smooth_db, nan=-200.0)
     a = activity.frame_at(start_s)
-    b = min(len(db), activity.frame_at(boundary_s) + 1 + int(round(quiet_s / activity.frame_s)))
-    peak_end = max(a + 1, min(b, activity.frame_at(min(start_s + nucleus_s, boundary_s)) + 1))
+    b = min(len(db), activity.frame_at(until_s) + 1)
+    peak_end = max(a + 1, min(b, activity.frame_at(min(start_s + nucleus_s, until_s)) + 1))
     if b - a < 3:
         return None
     k_peak = a + int(np.argmax(db[a:peak_end]))

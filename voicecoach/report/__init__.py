@@ -49,7 +49,7 @@ def write_report(a, folder: str | os.PathLike, *, lang: str | None = None) -> Re
     # The page's audio is encoded in a second process while the charts are drawn (a thread
     # does not help: both hold the GIL). 1.8 s of encoding for 10 minutes, hidden behind ~1.6 s
     # of charts on two cores.
-    with _background() as pool:
+    with background() as pool:
         audio = pool.submit(page_audio, a.loaded.audio, href)
         charts = write_charts(a, out / "charts", lang=lang)
         timings["charts"] = time.perf_counter() - t
@@ -72,7 +72,9 @@ class _Inline(Executor):
         return f
 
 
-def _background() -> Executor:
+def background() -> Executor:
+    """One forked helper process for work that overlaps chart drawing (inline where forking
+    does not pay: one core, or not Linux)."""
     if sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2:
         import multiprocessing
 

@@ -56,7 +56,8 @@ def _t(key: str, lang: str) -> str:
     return T[key][lang]
 
 
-def _mmss(t: float, _pos=None) -> str:
+def mmss(t: float, _pos=None) -> str:
+    """m:ss, a matplotlib tick formatter for time axes."""
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
@@ -93,7 +94,7 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
         _volume_panel(ax_vol, a, start_s, end_s, lang)
         _pitch_panel(ax_f0, a, start_s, end_s, lang)
         ax_f0.set_xlim(start_s, end_s)
-        ax_f0.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_mmss))
+        ax_f0.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
         ax_f0.set_xlabel(_t("time", lang))
         return fig
 
@@ -126,7 +127,7 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         ax.spines[sp].set_visible(False)
 
 
-def _decimate_max(t: np.ndarray, y: np.ndarray, n_max: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def decimate_max(t: np.ndarray, y: np.ndarray, n_max: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """Keep the peaks: the maximum of each group when there are more points than pixels."""
     k = int(np.ceil(len(y) / n_max))
     if k <= 1:
@@ -139,7 +140,7 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     act = a.activity
     sel = (act.times_s >= t0) & (act.times_s <= t1)
     lv = np.clip(np.nan_to_num(act.smooth_db[sel], nan=-90.0), -70, 0)
-    tt, lv = _decimate_max(act.times_s[sel], lv)
+    tt, lv = decimate_max(act.times_s[sel], lv)
     ax.fill_between(tt, -70, lv, color="#7f8fa6", alpha=0.6, lw=0, label=None)
     band = a.targets["volume.active_level_dbov"]
     ax.axhspan(band.min, band.max, color=GOOD, alpha=0.12, lw=0, label=_t("target", lang))

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from voicecoach.report.charts import BAD, GREY, PNG, _decimate_max, _mmss, timeline_chunks
+from voicecoach.report.charts import BAD, GREY, PNG, decimate_max, mmss, timeline_chunks
 from voicecoach.report.fonts import chart_lang, rc
 
 import matplotlib  # noqa: E402  (rc_context, ticker)
@@ -54,7 +54,7 @@ def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
             t2 = cmp.to_benchmark_time(act.times_s) if warp else act.times_s
             lv = np.clip(np.nan_to_num(act.smooth_db, nan=-90.0) - an.loudness.active_level_dbov, -40, 15)
             sel2 = (t2 >= start_s) & (t2 <= end_s)
-            tt, ll = _decimate_max(t2[sel2], lv[sel2])
+            tt, ll = decimate_max(t2[sel2], lv[sel2])
             ax_l.plot(tt, ll, color=color, lw=1.0, alpha=0.85, gid=f"level-{'trainee' if warp else 'benchmark'}")
             last_x, level = -np.inf, 0
             for e in an.drawl.ends:
@@ -77,7 +77,7 @@ def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
         ax_l.set_ylim(-40, 15)
         ax_l.set_title(_t("level", lang), loc="left", fontsize=10)
         ax_l.set_xlim(start_s, end_s)
-        ax_l.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_mmss))
+        ax_l.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
         ax_l.set_xlabel(_t("time", lang), fontsize=9)
         for ax in (ax_p, ax_l):
             for sp in ("top", "right"):

@@ -10,8 +10,8 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
-from voicecoach.report import ReportFiles, _background
-from voicecoach.report.html import TEMPLATES, _fmt_time, page_audio, png_data_uri
+from voicecoach.report import ReportFiles, background
+from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri
 
 UI = {
     "title": {"zh": "学员与标杆对比", "en": "Trainee against benchmark"},
@@ -71,7 +71,7 @@ def _fmt(v, f: str) -> str:
 
 def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench_src: str) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["t"] = _fmt_time
+    env.filters["t"] = fmt_time
     ui = _ui(lang)
     rows = []
     for p in cmp.pairs:
@@ -108,15 +108,15 @@ def default_compare_dir(trainee: str | os.PathLike, benchmark: str | os.PathLike
 def write_compare_report(cmp, folder: str | os.PathLike, *, lang: str | None = None) -> ReportFiles:
     """report.json, charts and the self-contained report.html of a comparison."""
     from voicecoach.report.compare_charts import write_compare_charts
-    from voicecoach.report.jsonio import _clean, write_json
+    from voicecoach.report.jsonio import json_safe, write_json
 
     lang = lang or cmp.lang
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     timings = {}
     t = time.perf_counter()
-    json_path = write_json(_clean(cmp.to_dict()), out / "report.json")
-    with _background() as pool:
+    json_path = write_json(json_safe(cmp.to_dict()), out / "report.json")
+    with background() as pool:
         ta = pool.submit(page_audio, cmp.trainee.loaded.audio, None)
         ba = pool.submit(page_audio, cmp.benchmark.loaded.audio, None)
         charts = write_compare_charts(cmp, out / "charts", lang=lang)

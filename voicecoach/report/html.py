@@ -85,7 +85,8 @@ def png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _fmt_time(t: float) -> str:
+def fmt_time(t: float) -> str:
+    """m:ss.s, for the page's clickable moments."""
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
@@ -148,7 +149,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         Link to the original recording, used instead of embedding when it is long.
     """
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["t"] = _fmt_time
+    env.filters["t"] = fmt_time
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
     worst = sorted((d for d in a.dimensions if d.measured and d.score < 99.5), key=lambda d: d.score)[:3]

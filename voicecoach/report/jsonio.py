@@ -14,7 +14,7 @@ def analysis_to_dict(a) -> dict:
     from voicecoach.analysis import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info
 
     t = a.transcript
-    return _clean({
+    return json_safe({
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
         "tool": tool_info(),
@@ -56,12 +56,12 @@ def analysis_to_dict(a) -> dict:
     })
 
 
-def _clean(x):
+def json_safe(x):
     """NaN/inf -> None, numpy scalars -> Python, recursively (JSON has no NaN)."""
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {k: json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, (np.floating, float)):
         v = float(x)
         return None if not math.isfinite(v) else v
