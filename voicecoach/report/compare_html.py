@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
 from voicecoach.report import ReportFiles, background
-from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri
+from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri, unit_label
 
 UI = {
     "title": {"zh": "学员与标杆对比", "en": "Trainee against benchmark"},
@@ -56,6 +56,14 @@ DIRECTIONS = {
     "longer_pause": {"zh": "停顿更长", "en": "longer pause"}, "shorter_pause": {"zh": "停顿更短", "en": "shorter pause"},
     "longer_ending": {"zh": "句尾更长", "en": "longer ending"}, "shorter_ending": {"zh": "句尾更短", "en": "shorter ending"},
 }
+THRESHOLD_NAMES = {  # the comparison thresholds, named as the table's columns are
+    "compare.rate_ratio": {"zh": "语速", "en": "pace"},
+    "compare.pause_s": {"zh": "句前停顿", "en": "pause before"},
+    "compare.level_db": {"zh": "音量", "en": "level"},
+    "compare.pitch_range_st": {"zh": "音高范围", "en": "pitch range"},
+    "compare.final_ratio": {"zh": "句尾长度（正常字长的倍数）", "en": "ending (times a typical syllable)"},
+    "compare.confidence": {"zh": "清晰度", "en": "clarity"},
+}
 CELLS = (("rate_cps", "rate", "{:.1f}"), ("pause_before_s", "pause", "{:.2f}"), ("level_dbov", "level", "{:.1f}"),
          ("pitch_range_st", "range", "{:.1f}"), ("final_ratio", "ending", "{:.1f}×"), ("mean_confidence", "clarity", "{:.0%}"))
 
@@ -83,7 +91,7 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
             d = diffs.get(fig)
             cells.append({"b": _fmt(b, f), "t": _fmt(t, f), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
         rows.append({"p": p, "cells": cells})
-    thresholds = [(k, cmp_threshold(cmp, k)) for k in ("compare.rate_ratio", "compare.level_db", "compare.pitch_range_st", "compare.pause_s", "compare.final_ratio", "compare.confidence")]
+    thresholds = [(label(THRESHOLD_NAMES, k, lang), cmp_threshold(cmp, k, lang)) for k in THRESHOLD_NAMES]
     overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
         c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
@@ -93,10 +101,17 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
     )
 
 
-def cmp_threshold(cmp, key: str) -> str:
+def cmp_threshold(cmp, key: str, lang: str = "zh") -> str:
+    """The audibility threshold of a comparison in words a reader knows: 8 %, 3 dB, 0.6×."""
     t = cmp.trainee.targets[key]
     v = t.value
-    return f"{v:.0%}" if t.unit == "ratio" and key == "compare.rate_ratio" else f"{v:g} {t.unit}"
+    if key == "compare.rate_ratio":
+        return f"{v:.0%}"
+    if key == "compare.final_ratio":
+        return f"{v:g}×"
+    if t.unit == "probability":
+        return f"{v:.0%}"
+    return f"{v:g} {unit_label(t.unit, lang)}"
 
 
 def default_compare_dir(trainee: str | os.PathLike, benchmark: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
