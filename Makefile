@@ -22,8 +22,8 @@ LOCK_TOOLS := build/lock-tools
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
 	@$(PYTHON) -m venv $(VENV)
-	@echo "==> pip, the version pinned in $(LOCK)"
-	@$(BIN)/python scripts/pip_install.py -c $(LOCK) --upgrade pip
+	@echo "==> pip, setuptools and wheel, the versions pinned in $(LOCK)"
+	@$(BIN)/python scripts/pip_install.py -c $(LOCK) --upgrade pip setuptools wheel
 	@echo "==> voicecoach and its dependencies, pinned by $(LOCK) (a new machine downloads about 400 MB)"
 	@$(PIP) -e .
 	@touch $@

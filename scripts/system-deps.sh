@@ -41,7 +41,7 @@ if ! apt-get install -y -q "${need[@]}" >"$log" 2>&1; then
     exit 0
   fi
 fi
-n=$(grep -c '^Setting up ' "$log")
-echo "    installed ${need[*]} ($n packages with their dependencies) in $((SECONDS - start)) s"
+n=$(grep -c "^Setting up " "$log")
+echo "    done in $((SECONDS - start)) s ($n Debian packages set up, dependencies included)"
 rm -f "$log"
 exit 0
