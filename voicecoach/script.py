@@ -221,3 +221,26 @@ def _added(r_slice: list[Char], activity: Activity, departures: list[Departure])
     if spoken:
         departures.append(Departure("added", spoken[0].start_s, spoken[-1].end_s, "", "".join(r.text for r in spoken)))
     return spoken
+
+
+def spread_script(script_text: str, activity: Activity, *, n_matched: int = 0) -> ScriptAlignment:
+    """Lay the script's syllables evenly over the detected speech, pauses skipped.
+
+    For a recording the recogniser could not follow (a voice it loops on, heavy noise): the
+    count comes from the script and the timing from the signal, so pace stays right while
+    timings inside sentences are rough. ``n_matched`` records how much the recogniser did
+    match, for the alignment's ``match_ratio``.
+    """
+    script = _script_units(script_text)
+    speech = np.flatnonzero(activity.is_speech)
+    if not script or len(speech) == 0:
+        return ScriptAlignment((), (), len(script), n_matched, script_text)
+    edges = np.linspace(0, len(speech), len(script) + 1)
+    half = activity.frame_s / 2
+    chars = []
+    for k, s in enumerate(script):
+        i, j = int(edges[k]), max(int(edges[k]) + 1, int(edges[k + 1]))
+        start = float(activity.times_s[speech[i]] - half)
+        end = float(activity.times_s[speech[min(j, len(speech)) - 1]] + half)
+        chars.append(Char(s[0], s[1], start, max(end, start + activity.frame_s), 0.0, s[2]))
+    return ScriptAlignment(tuple(chars), (), len(script), n_matched, script_text)

@@ -110,6 +110,11 @@ class TranscribeSettings:
     initial_prompt : str or None
         A simplified prompt fixes the script but raised the error rate on base from 32 to
         43 %, so the default is none and OpenCC converts afterwards.
+    max_tokens_per_s : float
+        Tokens a window may generate per second of audio it holds (plus 16). Fast Mandarin is
+        about 7 syllables/s and a syllable one or two tokens, so speech never reaches it; a
+        repetition loop stops there instead of running to Whisper's 448 tokens, which is what
+        made a looping window cost several times a normal one.
     compression_ratio_threshold : float
         A segment whose text compresses better than this (gzip ratio) is a repetition loop
         ("请问，请问，请问..."): with one temperature there is no retry, so it is dropped.
@@ -128,6 +133,7 @@ class TranscribeSettings:
     device: str = "auto"
     cpu_threads: int = 0
     initial_prompt: str | None = None
+    max_tokens_per_s: float = 12.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -152,7 +158,11 @@ class Transcript:
     model : ModelSpec
     settings : TranscribeSettings
     dropped : tuple of str
-        Segments removed as hallucinations (stock phrases over silence), for the record.
+        Segments removed as hallucinations (stock phrases over silence) and repetition loops
+        cut from the text, for the record.
+    n_gap_windows : int
+        Windows decoded again by the second pass over unrecognised speech
+        (:mod:`voicecoach.gapfill`).
     """
 
     chars: tuple[Char, ...]
@@ -161,6 +171,7 @@ class Transcript:
     model: ModelSpec
     settings: TranscribeSettings
     dropped: tuple[str, ...] = field(default_factory=tuple)
+    n_gap_windows: int = 0
 
     @property
     def text(self) -> str:
@@ -176,6 +187,7 @@ class Transcript:
             "model": self.model.to_dict(),
             "settings": self.settings.to_dict(),
             "dropped": list(self.dropped),
+            "n_gap_windows": self.n_gap_windows,
         }
 
     @classmethod
@@ -187,6 +199,7 @@ class Transcript:
             model=ModelSpec(**d["model"]),
             settings=TranscribeSettings(**d["settings"]),
             dropped=tuple(d.get("dropped", ())),
+            n_gap_windows=int(d.get("n_gap_windows", 0)),
         )
 
 
@@ -298,6 +311,7 @@ class WhisperTranscriber:
                 no_speech_threshold=s.no_speech_threshold,
                 word_timestamps=True,
                 initial_prompt=s.initial_prompt,
+                max_new_tokens=max_new_tokens((b - a) / audio.sample_rate_hz, s.max_tokens_per_s),
             )
             pieces.append((a / audio.sample_rate_hz, list(segments)))  # consuming decodes
             language = language or info.language
@@ -305,6 +319,13 @@ class WhisperTranscriber:
 
 
 MAX_PIECE_S = 300.0
+WHISPER_WINDOW_S = 30.0
+WHISPER_MAX_NEW_TOKENS = 440  # 448 positions less the start-of-transcript prompt
+
+
+def max_new_tokens(duration_s: float, tokens_per_s: float) -> int:
+    """Tokens one decoding window of a ``duration_s`` piece may generate."""
+    return int(min(WHISPER_MAX_NEW_TOKENS, 16 + tokens_per_s * min(duration_s, WHISPER_WINDOW_S)))
 
 
 def cut_points(audio: Audio, *, max_piece_s: float, search_s: float = 30.0, quiet_s: float = 0.3) -> list[tuple[int, int]]:
@@ -359,13 +380,48 @@ def _to_transcript(raw, language: str, spec: ModelSpec, settings: TranscribeSett
         if any(h in text for h in HALLUCINATIONS):
             dropped.append(text)
             continue
+        words = list(seg.words or ())
         if getattr(seg, "compression_ratio", 0.0) > settings.compression_ratio_threshold:
-            dropped.append(text)  # a repetition loop, not what was said
-            continue
-        segments.append(Segment(float(seg.start), float(seg.end), normalize_punctuation(text), float(seg.avg_logprob), float(seg.no_speech_prob)))
-        for word in seg.words or ():
+            # A repetition loop ("请问，请问，请问..."): keep what was said before it and one
+            # instance of the repeated words; the rest of the window is left uncovered, for the
+            # second pass (voicecoach.gapfill) to decode again.
+            keep = loop_start([w.word for w in words])
+            if keep is None:
+                dropped.append(text)
+                continue
+            dropped.append(to_simplified("".join(w.word for w in words[keep:])).strip())
+            words = words[:keep]
+            if not words:
+                continue
+            text = to_simplified("".join(w.word for w in words).strip())
+        segments.append(Segment(float(seg.start), float(words[-1].end) if words else float(seg.end), normalize_punctuation(text), float(seg.avg_logprob), float(seg.no_speech_prob)))
+        for word in words:
             chars.extend(_word_to_chars(word.word, float(word.start), float(word.end), float(word.probability)))
     return Transcript(tuple(chars), tuple(segments), language or (settings.language or ""), spec, settings, tuple(dropped))
+
+
+def loop_start(tokens: list[str], *, min_repeats: int = 3, max_unit: int = 8) -> int | None:
+    """Where a repetition loop at the end of a token sequence starts being a repeat.
+
+    Returns the index just after the *first* instance of the repeated unit (so that instance
+    is kept: it was most likely said once), or None when the tokens do not end in at least
+    ``min_repeats`` copies of a unit of at most ``max_unit`` tokens. Punctuation and spaces
+    are ignored when comparing.
+    """
+    norm = [normalize_punctuation(to_simplified(t.strip())).rstrip("，。？！、,.?! ") for t in tokens]
+    n = len(norm)
+    best: tuple[int, int] | None = None  # (suffix length, unit)
+    for unit in range(1, min(max_unit, n // min_repeats) + 1):
+        k = n - unit - 1
+        while k >= 0 and norm[k] == norm[k + unit]:
+            k -= 1
+        length = n - 1 - k
+        if length >= unit * min_repeats and (best is None or length > best[0]):
+            best = (length, unit)
+    if best is None:
+        return None
+    length, unit = best
+    return n - length + unit
 
 
 def _word_to_chars(token: str, start_s: float, end_s: float, probability: float) -> list[Char]:

@@ -49,6 +49,8 @@ def analysis_to_dict(a) -> dict:
             "language": t.language,
             "chars": [{"text": c.text, "start_s": c.start_s, "end_s": c.end_s, "probability": c.probability, "punct_after": c.punct_after} for c in a.chars],
             "dropped_segments": list(t.dropped),
+            "n_gap_windows": t.n_gap_windows,
+            "coverage": a.coverage.to_dict() if a.coverage is not None else None,
         },
         "script": a.script.to_dict() if a.script is not None else None,
         "notices": [n.to_dict() for n in a.notices],
