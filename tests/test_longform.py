@@ -1,0 +1,190 @@
+"""Whole recordings keep their speech: coverage, the second recognition pass, loop trimming,
+and pace that stands on the whole recording when the recogniser loses part of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synth import SR, FakeTranscriber, utterance
+
+from voicecoach.analysis import analyze
+from voicecoach.audio import Audio
+from voicecoach.coverage import measure_coverage
+from voicecoach.gapfill import GapFillSettings, fill_gaps
+from voicecoach.measures.activity import compute_activity
+from voicecoach.models import ModelSpec
+from voicecoach.script import spread_script
+from voicecoach.transcribe import Char, TranscribeSettings, Transcript, loop_start, max_new_tokens
+
+
+def _long_speech(n_phrases: int = 30, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    sp = utterance([int(n) for n in rng.integers(4, 12, n_phrases)], pause_s=[float(p) for p in rng.uniform(0.4, 2.0, n_phrases - 1)])
+    sp.samples = sp.samples + (rng.standard_normal(len(sp.samples)) * 1e-4).astype(np.float32)  # no exact zeros: windows can be found again
+    return sp
+
+
+class WindowedFake:
+    """A recogniser that hears what is really in each window it is given (the synthetic
+    syllables lying there, found by locating the window's samples in the recording) but
+    returns nothing for the time ranges in ``deaf_s`` of the recording on its *first* call:
+    a Whisper window that stopped early."""
+
+    def __init__(self, speech, deaf_s=(), *, always=False):
+        self.full = speech.samples.astype(np.float32)
+        self.bytes = self.full.tobytes()
+        self.chars = speech.chars
+        self.deaf_s = deaf_s
+        self.always = always
+        self.calls = 0
+
+    @property
+    def model(self) -> ModelSpec:
+        return ModelSpec("fake", "<fake>", "0" * 64, "fake")
+
+    @property
+    def settings(self) -> TranscribeSettings:
+        return TranscribeSettings()
+
+    def _locate(self, x: np.ndarray) -> list[tuple[int, int, int]]:
+        """(window start, window end, recording start) of each run of ``x`` copied from the recording."""
+        out, i, probe = [], 0, 256
+        while i + probe <= len(x):
+            if not np.any(x[i:i + probe]):
+                i += probe
+                continue
+            pos = self.bytes.find(x[i:i + probe].tobytes())
+            while pos >= 0 and pos % 4:
+                pos = self.bytes.find(x[i:i + probe].tobytes(), pos + 1)
+            if pos < 0:
+                i += probe
+                continue
+            o = pos // 4
+            n = min(len(x) - i, len(self.full) - o)
+            same = np.flatnonzero(x[i:i + n] != self.full[o:o + n])
+            run = int(same[0]) if len(same) else n
+            out.append((i, i + run, o))
+            i += max(run, 1)
+        return out
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        deaf = self.calls == 0 or self.always
+        self.calls += 1
+        chars = []
+        for w0, w1, o in self._locate(audio.samples):
+            lo, hi = o / SR, (o + w1 - w0) / SR
+            for text, s, e in self.chars:
+                if lo <= (s + e) / 2 < hi and not (deaf and any(a <= s < b for a, b in self.deaf_s)):
+                    shift = (w0 - o) / SR
+                    chars.append(Char(text, text, s + shift, e + shift, 0.9))
+        chars.sort(key=lambda c: c.start_s)
+        return Transcript(tuple(chars), (), "zh", self.model, self.settings)
+
+
+def test_coverage_known_answer():
+    sp = _long_speech(8)
+    act = compute_activity(sp.audio)
+    full = measure_coverage(act, [(s, e) for _, s, e in sp.chars])
+    assert full.covered_ratio == pytest.approx(1.0, abs=0.01)
+    assert full.unrecognised == ()
+    # leave out the syllables of phrase 3: exactly its speech is reported, with times
+    first, last = sp.finals[2][0] + 1, sp.finals[3][0]
+    kept = [(s, e) for k, (_, s, e) in enumerate(sp.chars) if not first <= k <= last]
+    cov = measure_coverage(act, kept)
+    lost_s = sum(e - s for _, s, e in sp.chars[first:last + 1])
+    assert len(cov.unrecognised) == 1
+    u = cov.unrecognised[0]
+    assert u.start_s == pytest.approx(sp.chars[first][1], abs=0.03)  # phrases are separated by pauses longer than PAD_S
+    assert u.end_s == pytest.approx(sp.chars[last][2], abs=0.03)
+    assert cov.covered_ratio < 1 - 0.5 * lost_s / cov.speech_s
+
+
+def _phrase_span(sp, first: int, last: int) -> tuple[float, float]:
+    """From the start of phrase ``first`` to the end of phrase ``last`` (Whisper stops at a segment end)."""
+    start = sp.chars[sp.finals[first - 1][0] + 1][1] if first else sp.chars[0][1]
+    return start - 0.01, sp.finals[last][2] + 0.01
+
+
+def test_second_pass_recovers_a_window_that_stopped_early():
+    sp = _long_speech(30)
+    deaf = [_phrase_span(sp, 5, 12), _phrase_span(sp, 17, 17)]
+    assert deaf[0][1] - deaf[0][0] > 15
+    fake = WindowedFake(sp, deaf_s=deaf)
+    act = compute_activity(sp.audio)
+    first = fake.transcribe(sp.audio)
+    assert len(first.chars) < len(sp.chars) - 20
+    filled = fill_gaps(first, sp.audio, act, fake)
+    assert [c.text for c in filled.chars] == [t for t, _, _ in sp.chars]
+    truth = np.array([(s, e) for _, s, e in sp.chars])
+    got = np.array([(c.start_s, c.end_s) for c in filled.chars])
+    assert np.max(np.abs(got - truth)) < 0.002  # mapped back to the recording's time exactly
+    assert filled.n_gap_windows <= 3  # packed: not one call per gap
+    assert measure_coverage(act, [(c.start_s, c.end_s) for c in filled.chars]).covered_ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_second_pass_reports_what_it_cannot_recover():
+    sp = _long_speech(12)
+    deaf = _phrase_span(sp, 3, 5)
+    fake = WindowedFake(sp, [deaf], always=True)  # cannot make out that stretch, however often asked
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, use_cache=False)
+    lost = a.coverage.unrecognised
+    assert fake.calls >= 2  # it was tried again
+    assert lost and lost[0].start_s >= deaf[0] - 0.02 and lost[-1].end_s <= deaf[1] + 0.02
+    assert sum(u.speech_s for u in lost) > 0.7 * sum(e - s for _, s, e in sp.chars if deaf[0] <= s < deaf[1])
+    assert a.coverage.covered_ratio < 0.85
+    d = a.to_dict()["transcript"]["coverage"]
+    assert d["unrecognised"][0]["start_s"] == pytest.approx(lost[0].start_s, abs=1e-3)
+    # pace counts the lost stretch from the signal instead of dropping it
+    truth_cps = len(sp.chars) / (sp.chars[-1][2] - sp.chars[0][1])
+    assert a.pace.speaking_rate_cps == pytest.approx(truth_cps, rel=0.12)
+
+
+def test_gap_pass_is_bounded():
+    sp = _long_speech(10)
+    act = compute_activity(sp.audio)
+    empty = Transcript((), (), "zh", ModelSpec("fake", "<fake>", "0" * 64, "fake"), TranscribeSettings())
+    calls = []
+
+    class Deaf(FakeTranscriber):
+        def transcribe(self, audio):
+            calls.append(audio.duration_s)
+            return empty
+
+    fill_gaps(empty, sp.audio, act, Deaf([]), settings=GapFillSettings(max_share=0.3))
+    speech_s = act.is_speech.sum() * act.frame_s
+    assert sum(calls) <= 0.3 * speech_s * 2 + 2 * 24  # packed round plus single pieces, within the share
+    assert max(calls) <= 24.0 + 1e-6
+
+
+@pytest.mark.parametrize("tokens, expected", [
+    (["好", "，", "请", "问", "，", "请", "问", "，", "请", "问", "，", "请", "问"], 4),
+    (["您", "好", "请问", "请问", "请问", "请问"], 3),
+    (list("你好很高兴为您服务") + list("服务") * 6, 9),
+    (list("我们会在二十四小时内"), None),
+    (["对", "对", "对"], 1),
+])
+def test_loop_start(tokens, expected):
+    assert loop_start(tokens) == expected
+
+
+def test_token_cap_lets_fast_speech_through_and_stops_loops():
+    assert max_new_tokens(30.0, 12.0) == 376  # 30 s at 7 syllables/s, 1.5 tokens each = 315
+    assert max_new_tokens(2.0, 12.0) == 40
+    assert max_new_tokens(600.0, 12.0) <= 440
+
+
+def test_script_spread_over_speech_when_recognition_fails():
+    sp = _long_speech(6)
+    act = compute_activity(sp.audio)
+    text = "".join(t for t, _, _ in sp.chars)
+    al = spread_script(text, act)
+    assert len(al.chars) == len(sp.chars)
+    assert al.chars[0].start_s == pytest.approx(sp.chars[0][1], abs=0.05)
+    assert al.chars[-1].end_s == pytest.approx(sp.chars[-1][2], abs=0.05)
+    # with two stray recognised syllables the script still gives the whole count and span
+    fake = FakeTranscriber([sp.chars[10], sp.chars[11]])
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, script_text=text, use_cache=False)
+    truth_cps = len(sp.chars) / (sp.chars[-1][2] - sp.chars[0][1])
+    assert a.pace.n_syllables == len(sp.chars)
+    assert a.pace.speaking_rate_cps == pytest.approx(truth_cps, rel=0.03)
+    assert "recognition_failed" in [n.code for n in a.notices]
