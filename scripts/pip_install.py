@@ -65,7 +65,7 @@ def main(args: list[str]) -> int:
         s = line.strip()
         if not s or QUIET.search(s):
             continue
-        if s.startswith("Collecting ") or s.startswith("Processing "):
+        if s.startswith(("Collecting ", "Processing ", "Obtaining ")):
             collected += 1
             now = time.monotonic()
             if tty:
