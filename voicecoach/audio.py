@@ -26,14 +26,16 @@ from typing import Iterator
 import numpy as np
 
 from voicecoach.errors import (
-    AudioNotFoundError,
     AudioTooLongError,
+    AudioTooShortError,
     ChannelError,
     CorruptAudioError,
     EmptyAudioError,
     Notice,
     UnsupportedAudioError,
+    display_name,
 )
+from voicecoach.filecheck import MIN_DURATION_S, MIN_RATE_HZ, check_path, check_shape, check_wav, looks_like_text, ogg_complete
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ FRAME_S = 0.010
 _BLOCK_S = 20.0
 _CLIP_LEVEL = 0.999  # |x| at or above this counts as a full-scale sample
 _CLIP_RUN = 3  # consecutive full-scale samples that count as a clipped run
+_QUIET_PEAK_DBFS = -40.0  # a recording peaking below this gets a "very quiet" notice
+_CANCEL_DB = 30.0  # a mix this far below its channels means they cancel (phase-inverted)
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".oga", ".mp3", ".m4a", ".aac", ".mp4", ".wma", ".amr", ".webm", ".aif", ".aiff", ".caf")
 
 
@@ -156,6 +160,15 @@ class _Header:
     n_frames: int | None  # None when the container does not say
 
 
+@dataclass
+class _Decode:
+    """What decoding learnt about the file's completeness (filled in as blocks are read)."""
+
+    promised_frames: int | None = None  # what the header says, when it says more than is there
+    stopped_early: bool = False  # the body is damaged or cut: decoding ended before its end
+    notices: list = field(default_factory=list)
+
+
 def load_audio(
     path: str | os.PathLike,
     *,
@@ -182,25 +195,27 @@ def load_audio(
     Raises
     ------
     InputError
-        Missing, empty, corrupt, truncated, non-audio or over-long files, or an unknown channel.
+        Missing, empty, corrupt, truncated, non-audio, too short or over-long files, things
+        that are not files (folders, pipes, devices, looping links), or an unknown channel.
+        Messages name the file, never its folder.
     """
     p = Path(path)
-    if not p.exists():
-        raise AudioNotFoundError(f"{p} does not exist; check the path and file name")
-    if p.is_dir():
-        raise AudioNotFoundError(f"{p} is a folder, not a recording; give one audio file (or use 'voicecoach batch' for folders)")
-    if p.stat().st_size == 0:
-        raise EmptyAudioError(f"{p.name} is empty (0 bytes); the recording was not saved: record or export it again")
-    header, blocks = _open_blocks(p)
+    name = display_name(p)
+    check_path(p, name)
+    header, blocks, state = _open_blocks(p, name)
     if header.n_frames == 0:
-        raise EmptyAudioError(f"{p.name} holds no audio samples (0 frames); record or export it again")
+        raise EmptyAudioError(f"{name} holds no audio samples (0 frames); record or export it again")
     if header.n_frames is not None and header.n_frames / header.sample_rate_hz > max_duration_s:
         raise AudioTooLongError(
-            f"{p.name} is {header.n_frames / header.sample_rate_hz / 3600:.1f} h long; at most "
+            f"{name} is {header.n_frames / header.sample_rate_hz / 3600:.1f} h long; at most "
             f"{max_duration_s / 3600:.1f} h is analysed at once: split the recording, or raise --max-duration"
         )
-    selector = _channel_selector(channel, header.n_channels, p.name)
-    return _consume(blocks, header, selector, str(p), channel, max_duration_s)
+    selector = _channel_selector(channel, header.n_channels, name)
+    loaded = _consume(blocks, header, selector, str(p), channel, max_duration_s, state)
+    if loaded.source.duration_s < MIN_DURATION_S:
+        cut = " (the file is cut short)" if any(n.code == "truncated" for n in loaded.notices) else ""
+        raise AudioTooShortError(f"{name} is too short ({loaded.source.duration_s:.2f} s{cut}); at least {MIN_DURATION_S:.0f} s of speech is needed: record a longer sample")
+    return loaded
 
 
 def audio_from_array(samples: np.ndarray, *, sample_rate_hz: int, channel: str = "mix") -> LoadedAudio:
@@ -271,70 +286,113 @@ def frame_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float =
 # ---------------------------------------------------------------------------------- decoding
 
 
-def _open_blocks(p: Path) -> tuple[_Header, Iterator[np.ndarray]]:
+def _open_blocks(p: Path, name: str) -> tuple[_Header, Iterator[np.ndarray], _Decode]:
     import soundfile as sf
 
-    try:
-        info = sf.info(str(p))
-        header = _Header(info.format, info.subtype, int(info.samplerate), int(info.channels), int(info.frames))
-        if header.sample_rate_hz <= 0 or header.n_channels <= 0:
-            raise CorruptAudioError(f"{p.name} has an invalid header (rate {info.samplerate} Hz, {info.channels} channels); export it again")
-        return header, _sf_blocks(p, header)
-    except CorruptAudioError:
-        raise
-    except Exception as sf_error:  # libsndfile cannot read it: try FFmpeg
-        log.debug("soundfile cannot open %s (%s); trying FFmpeg", p, sf_error)
-        return _av_open(p, sf_error)
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    state = _Decode()
+    wav = check_wav(p, name, head)
+    if wav is not None:
+        state.promised_frames = wav.promised_frames
+        if wav.notice is not None:
+            state.notices.append(wav.notice)
+    if head[:4] == b"OggS" and not ogg_complete(p):
+        state.stopped_early = True
+    if wav is None or not wav.use_ffmpeg:
+        try:
+            info = sf.info(os.fsencode(p))
+            header = _Header(info.format, info.subtype, int(info.samplerate), int(info.channels), int(info.frames))
+        except Exception as sf_error:  # libsndfile cannot read it: try FFmpeg
+            log.debug("soundfile cannot open %s (%s); trying FFmpeg", name, sf_error)
+        else:
+            if header.n_frames == 0 and os.path.getsize(p) > 4096:  # e.g. a cut Ogg: FFmpeg decodes what is there
+                log.debug("libsndfile finds no frames in %s; trying FFmpeg", name)
+                header, blocks = _av_open(p, name, head, state)
+                check_shape(header.sample_rate_hz, header.n_channels, name)
+                return header, blocks, state
+            check_shape(header.sample_rate_hz, header.n_channels, name)
+            return header, _sf_blocks(p, name, header, state), state
+    header, blocks = _av_open(p, name, head, state)
+    check_shape(header.sample_rate_hz, header.n_channels, name)
+    return header, blocks, state
 
 
-def _sf_blocks(p: Path, header: _Header) -> Iterator[np.ndarray]:
+def _sf_blocks(p: Path, name: str, header: _Header, state: _Decode) -> Iterator[np.ndarray]:
+    """Blocks from libsndfile; a damaged or cut body yields what precedes the damage."""
     import soundfile as sf
 
     step = int(_BLOCK_S * header.sample_rate_hz)
+    n_read = 0
     try:
-        with sf.SoundFile(str(p)) as f:
+        with sf.SoundFile(os.fsencode(p)) as f:
             while True:
                 block = f.read(step, dtype="float32", always_2d=True)
                 if len(block) == 0:
-                    break
+                    return
+                n_read += len(block)
                 yield block
-    except Exception as e:  # a truncated or damaged body
-        raise CorruptAudioError(f"{p.name} is damaged after its header ({e}); the file may be truncated: copy or export it again") from None
+    except Exception as e:  # a truncated or damaged body: read up to the damage in small steps
+        log.debug("%s: libsndfile stopped after %d frames (%s)", name, n_read, e)
+    small = max(1, header.sample_rate_hz // 20)
+    try:
+        with sf.SoundFile(os.fsencode(p)) as f:
+            f.seek(n_read)
+            while True:
+                block = f.read(small, dtype="float32", always_2d=True)
+                if len(block) == 0:
+                    break
+                n_read += len(block)
+                yield block
+    except Exception as e:
+        log.debug("%s: damaged at frame %d (%s)", name, n_read, e)
+    state.stopped_early = True
+    if n_read == 0:
+        raise CorruptAudioError(f"{name} is damaged right after its header and holds no readable audio; copy or export it again")
 
 
-def _av_open(p: Path, sf_error: Exception) -> tuple[_Header, Iterator[np.ndarray]]:
+def _av_open(p: Path, name: str, head: bytes, state: _Decode) -> tuple[_Header, Iterator[np.ndarray]]:
     import av
 
     try:
-        container = av.open(str(p))
-        streams = [s for s in container.streams if s.type == "audio"]
+        container = av.open(str(p) if name == p.name else open(p, "rb"))  # a name that is not UTF-8 goes as a file object
     except Exception as e:
-        raise _undecodable(p, sf_error, e) from None
-    if not streams:
+        log.debug("FFmpeg cannot open %s (%s)", name, e)
+        raise _undecodable(name, head) from None
+    try:
+        streams = [s for s in container.streams if s.type == "audio"]
+        if not streams:
+            kinds = sorted({s.type for s in container.streams} - {"data", "attachment"})
+            if not kinds:
+                raise _undecodable(name, head)
+            if kinds == ["video"] and ("image" in container.format.name or "pipe" in container.format.name):
+                raise UnsupportedAudioError(f"{name} is not audio (it reads as a picture); give a recording (WAV, FLAC, MP3, M4A, OGG)")
+            raise UnsupportedAudioError(f"{name} has no audio stream (it holds {', '.join(kinds)} only); give a recording with sound")
+        stream = streams[0]
+        ctx = stream.codec_context
+        rate = int(getattr(ctx, "sample_rate", 0) or stream.rate or 0)
+        layout = getattr(ctx, "layout", None)
+        n_ch = int(getattr(ctx, "channels", 0) or 0) or (len(layout.channels) if layout is not None else 0)
+        if rate <= 0 or n_ch <= 0 or layout is None:
+            raise _undecodable(name, head)
+        n_frames = None
+        if stream.duration is not None and stream.time_base is not None:
+            n_frames = int(round(float(stream.duration * stream.time_base) * rate))
+        elif container.duration:
+            n_frames = int(round(container.duration / 1_000_000 * rate))
+        header = _Header(container.format.name, ctx.name, rate, n_ch, n_frames if n_frames else None)
+    except BaseException:
         container.close()
-        kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
-        raise UnsupportedAudioError(f"{p.name} has no audio stream (it holds {kinds}); give a recording with sound")
-    stream = streams[0]
-    rate = int(stream.codec_context.sample_rate or stream.rate or 0)
-    n_ch = int(stream.codec_context.channels or 0) or len(stream.codec_context.layout.channels)
-    if rate <= 0 or n_ch <= 0:
-        container.close()
-        raise CorruptAudioError(f"{p.name} has an audio stream without a sample rate or channels; export it again")
-    n_frames = None
-    if stream.duration is not None and stream.time_base is not None:
-        n_frames = int(round(float(stream.duration * stream.time_base) * rate))
-    elif container.duration:
-        n_frames = int(round(container.duration / 1_000_000 * rate))
-    header = _Header(container.format.name, stream.codec_context.name, rate, n_ch, n_frames if n_frames else None)
-    return header, _av_blocks(p, container, stream, n_ch)
+        raise
+    return header, _av_blocks(name, container, stream, n_ch, state)
 
 
-def _av_blocks(p: Path, container, stream, n_ch: int) -> Iterator[np.ndarray]:
+def _av_blocks(name: str, container, stream, n_ch: int, state: _Decode) -> Iterator[np.ndarray]:
     import av
 
-    resampler = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=stream.codec_context.sample_rate)
     n_decoded = 0
     try:
+        resampler = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=stream.codec_context.sample_rate)
         for packet in container.demux(stream):
             for frame in packet.decode():
                 for out in resampler.resample(frame):
@@ -343,23 +401,22 @@ def _av_blocks(p: Path, container, stream, n_ch: int) -> Iterator[np.ndarray]:
                     yield block
         for out in resampler.resample(None):
             yield out.to_ndarray().reshape(-1, n_ch)
-    except av.error.FFmpegError as e:
+    except (av.error.FFmpegError, ValueError) as e:
         if n_decoded == 0:
-            raise CorruptAudioError(f"{p.name} cannot be decoded ({e}); the file is damaged: copy or export it again") from None
-        log.warning("%s: decoding stopped early (%s); analysing the %d samples before the damage", p.name, e, n_decoded)
+            log.debug("FFmpeg cannot decode %s (%s)", name, e)
+            raise CorruptAudioError(f"{name} cannot be decoded: its audio is damaged from the start; copy or export it again") from None
+        log.warning("%s: decoding stopped early (%s); analysing the %d samples before the damage", name, e, n_decoded)
+        state.stopped_early = True
     finally:
         container.close()
 
 
-def _undecodable(p: Path, sf_error: Exception, av_error: Exception) -> Exception:
-    with open(p, "rb") as f:
-        head = f.read(512)
-    if head and all(b in b"\t\n\r" or 32 <= b < 127 for b in head[:256]):
-        return UnsupportedAudioError(f"{p.name} is a text file, not audio; give a recording (WAV, FLAC, MP3, M4A, OGG)")
-    return CorruptAudioError(
-        f"{p.name} cannot be decoded as audio (libsndfile: {sf_error}; FFmpeg: {av_error}); "
-        "check that it is a recording and not damaged, or convert it to WAV"
-    )
+def _undecodable(name: str, head: bytes) -> Exception:
+    if looks_like_text(head):
+        return UnsupportedAudioError(f"{name} is a text file, not audio; give a recording (WAV, FLAC, MP3, M4A, OGG)")
+    if head[4:8] == b"ftyp":
+        return CorruptAudioError(f"{name} is an incomplete MP4/M4A file (its index is missing: it was cut off while saving or copying); copy or export it again")
+    return CorruptAudioError(f"{name} cannot be decoded as audio (not a format voicecoach reads, or damaged); check that it is a recording, or convert it to WAV")
 
 
 # ------------------------------------------------------------------------- channels and mixing
@@ -385,10 +442,13 @@ def _channel_selector(channel: str, n_channels: int, name: str) -> int | None:
 class _Accumulator:
     """Consumes native-rate blocks; keeps only the 16 kHz analysis copy and small tracks."""
 
-    def __init__(self, header: _Header, selector: int | None) -> None:
+    def __init__(self, header: _Header, selector: int | None, name: str = "the recording") -> None:
         import soxr
 
         self.header = header
+        self.name = name
+        self.mix_energy = 0.0
+        self.channel_energy = 0.0
         self.selector = selector
         rate = header.sample_rate_hz
         self.stream = None if rate == ANALYSIS_RATE_HZ else soxr.ResampleStream(rate, ANALYSIS_RATE_HZ, 1, dtype="float32")
@@ -405,8 +465,17 @@ class _Accumulator:
         self.run_tail = 0
 
     def feed(self, block: np.ndarray, last: bool = False) -> None:
+        if not np.isfinite(block).all():
+            bad = int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise CorruptAudioError(
+                f"{self.name} holds samples that are not numbers (NaN or infinite) at {(self.n_in + bad) / self.header.sample_rate_hz:.1f} s; "
+                "the file is damaged or was written by a faulty program: export it again"
+            )
         self.n_in += len(block)
         mono = block.mean(axis=1) if self.selector is None else block[:, self.selector]
+        if self.selector is None and self.header.n_channels > 1:
+            self.mix_energy += float(np.dot(mono, mono))
+            self.channel_energy += float(np.einsum("ij,ij->", block, block, dtype=np.float64)) / self.header.n_channels
         if len(mono):
             self.peak = max(self.peak, float(np.max(np.abs(mono))))
             self._count_clipping(block if self.selector is None else block[:, [self.selector]])
@@ -455,9 +524,11 @@ class _Accumulator:
         self.carry = x[m * self.frame:]
 
 
-def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None, path: str, channel: str, max_duration_s: float) -> LoadedAudio:
-    acc = _Accumulator(header, selector)
-    name = Path(path).name
+def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None, path: str, channel: str, max_duration_s: float,
+             state: _Decode | None = None) -> LoadedAudio:
+    name = display_name(path) if path != "<array>" else "the array"
+    acc = _Accumulator(header, selector, name)
+    state = state or _Decode()
     for block in blocks:
         acc.feed(block)
         if acc.n_in / header.sample_rate_hz > max_duration_s:
@@ -468,11 +539,20 @@ def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None
     samples = acc.finish()
     if acc.n_in == 0 or len(samples) == 0:
         raise EmptyAudioError(f"{name} holds no audio samples; record or export it again")
-    if header.n_frames and acc.n_in < 0.98 * header.n_frames - header.sample_rate_hz * 0.05:
-        log.warning("%s: header promises %d samples, file holds %d (truncated)", name, header.n_frames, acc.n_in)
-    notices: list[Notice] = []
-    if header.n_frames and acc.n_in < 0.98 * header.n_frames - header.sample_rate_hz * 0.05:
-        notices.append(Notice("truncated", f"the file is truncated: its header promises {header.n_frames / header.sample_rate_hz:.1f} s but it holds {acc.n_in / header.sample_rate_hz:.1f} s; the analysis covers what is there", {"promised_s": round(header.n_frames / header.sample_rate_hz, 1), "held_s": round(acc.n_in / header.sample_rate_hz, 1)}))
+    notices: list[Notice] = list(state.notices)
+    rate = header.sample_rate_hz
+    promised = max(header.n_frames or 0, state.promised_frames or 0)
+    held_s = acc.n_in / rate
+    if promised and acc.n_in < 0.98 * promised - rate * 0.05:
+        log.warning("%s: header promises %d samples, file holds %d (truncated)", name, promised, acc.n_in)
+        notices.append(Notice("truncated", f"the file is truncated: its header promises {promised / rate:.1f} s but it holds {held_s:.1f} s; the analysis covers what is there", {"promised_s": round(promised / rate, 1), "held_s": round(held_s, 1)}))
+    elif state.stopped_early:
+        notices.append(Notice("truncated", f"the file is truncated (it ends in the middle of its audio, as a cut copy does); the analysis covers the {held_s:.1f} s that are there", {"promised_s": None, "held_s": round(held_s, 1)}))
+    if acc.channel_energy > 0 and 10 * np.log10(acc.channel_energy / acc.n_in + 1e-30) > -80 and acc.mix_energy < acc.channel_energy * 10 ** (-_CANCEL_DB / 10):
+        raise ChannelError(f"the {header.n_channels} channels of {name} cancel each other out when mixed (one is phase-inverted); analyse one with --channel left (or 1)")
+    if 0 < acc.peak < 10 ** (_QUIET_PEAK_DBFS / 20):
+        peak_db = 20 * np.log10(acc.peak)
+        notices.append(Notice("very_quiet", f"the recording is very quiet (peak {peak_db:.0f} dBFS); it was measured as it is, but check the microphone gain", {"peak_dbfs": round(float(peak_db), 1)}))
     similarity, other_db = None, None
     if header.n_channels > 1 and acc.channel_db:
         levels = np.concatenate(acc.channel_db)

@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import VoiceCoachError, safe_text
 
 app = typer.Typer(
     add_completion=False,
@@ -30,7 +30,34 @@ DeviceOpt = typer.Option(None, "--device", help="auto, cpu or cuda (default auto
 
 
 def _err(message: str) -> None:
-    typer.echo(f"voicecoach: {message}", err=True)
+    typer.echo(f"voicecoach: {safe_text(message)}", err=True)
+
+
+def _say(text: str) -> None:
+    """One line on stdout, whatever bytes a file name in it holds."""
+    typer.echo(safe_text(str(text)))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from voicecoach import __version__
+
+        typer.echo(f"voicecoach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit.")) -> None:
+    """voicecoach: coach the delivery of recorded Mandarin customer-service speech."""
+
+
+def _stdout_gone() -> None:
+    """The reader of our output went away (``| head``): stop writing, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def guarded(fn):
@@ -45,6 +72,9 @@ def guarded(fn):
             raise typer.Exit(e.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            _stdout_gone()
+            raise typer.Exit(0) from None
         except Exception as e:
             if os.environ.get("VOICECOACH_DEBUG"):
                 raise
@@ -88,6 +118,7 @@ def analyze(
     no_cache: bool = typer.Option(False, "--no-cache", help="Transcribe again even if a cached transcript exists."),
     max_duration: Optional[float] = typer.Option(None, "--max-duration", help="Refuse recordings longer than this many seconds."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
+    full_paths: bool = typer.Option(False, "--full-paths", help="Keep absolute paths (recording, model, targets) in report.json; by default it names files and gives checksums."),
 ) -> None:
     """Analyse one recording and write report.html, report.json and charts."""
     from voicecoach.analysis import analyze as run
@@ -104,16 +135,16 @@ def analyze(
                      transcriber=transcriber, lang=lang, use_cache=not no_cache, progress=progress, **kwargs)
         if progress:
             progress("report")
-        files = write_report(result, default_report_dir(recording, out), lang=lang)
+        files = write_report(result, default_report_dir(recording, out), lang=lang, full_paths=full_paths)
     finally:
         if status:
             status.stop()
     if quiet:
-        typer.echo(str(files.folder))
+        _say(files.folder)
         return
     for line in summary_lines(result, lang=lang):
-        typer.echo(line)
-    typer.echo(f"report: {files.html}")
+        _say(line)
+    _say(f"report: {files.html}")
 
 
 @app.command("compare")
@@ -156,14 +187,14 @@ def compare_cmd(
                      transcriber=_transcriber(model, device, False), channel=channel)
     files = write_compare_report(result, default_compare_dir(trainee, name, out), lang=lang)
     if quiet:
-        typer.echo(str(files.folder))
+        _say(files.folder)
         return
     zh = lang == "zh"
     typer.echo(("内容一致度 " if zh else "content match ") + f"{result.content_similarity:.0%}" + ("" if result.same_content else (" (内容不同，只做整体对比)" if zh else " (different content: whole recordings only)")))
     for i, ch in enumerate(result.changes, 1):
         where = ", ".join(f"#{k + 1}" for k in ch.sentences)
-        typer.echo(f"  {i}. {ch.tip}" + (f"  [{where}]" if where else ""))
-    typer.echo(f"report: {files.html}")
+        _say(f"  {i}. {ch.tip}" + (f"  [{where}]" if where else ""))
+    _say(f"report: {files.html}")
 
 
 DbOpt = typer.Option("voicecoach.sqlite", "--db", help="Result store: a SQLite file, or postgresql://user@host/db.")
@@ -325,6 +356,9 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away while click itself was writing
+        _stdout_gone()
+        sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,12 @@ class AudioNotFoundError(InputError):
     code = "not_found"
 
 
+class NotAFileError(AudioNotFoundError):
+    """The path is a folder, a pipe, a device or a looping link, not a recording file."""
+
+    code = "not_a_file"
+
+
 class EmptyAudioError(InputError):
     code = "empty"
 
@@ -104,6 +110,40 @@ class StoreError(VoiceCoachError):
 
     code = "store"
     exit_code = 5
+
+
+def display_name(path, *, limit: int = 80) -> str:
+    """A file's name as messages show it: no folders (they can tell who the user is), bytes
+    that are not UTF-8 shown as U+FFFD, control characters escaped, long names shortened.
+
+    Parameters
+    ----------
+    path : str or path-like
+    limit : int
+        Longest name shown, characters; longer ones keep their start and end around "…".
+    """
+    import os
+
+    name = os.path.basename(os.fspath(path).rstrip("/")) or os.fspath(path)
+    name = safe_text(name)
+    name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    if len(name) > limit:
+        name = name[: limit // 2 - 1] + "…" + name[-(limit // 2 - 1):]
+    return name
+
+
+def safe_text(text: str) -> str:
+    """``text`` with undecodable file-name bytes (lone surrogates) replaced, so it can be
+    written as UTF-8 (JSON, HTML, a terminal)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that no file-name byte made
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)

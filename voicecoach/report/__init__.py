@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import sys
+import urllib.parse
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,21 +32,25 @@ def default_report_dir(source_path: str | os.PathLike, out: str | os.PathLike | 
     return base / f"{p.stem}.report"
 
 
-def write_report(a, folder: str | os.PathLike, *, lang: str | None = None) -> ReportFiles:
-    """Write report.json, report.html and the chart PNGs of an analysis into ``folder``."""
+def write_report(a, folder: str | os.PathLike, *, lang: str | None = None, full_paths: bool = False) -> ReportFiles:
+    """Write report.json, report.html and the chart PNGs of an analysis into ``folder``.
+
+    ``full_paths`` keeps absolute paths (recording, model, targets) in report.json; by default
+    it names files and gives their checksums (see :func:`~voicecoach.report.jsonio.without_paths`).
+    """
     from voicecoach.report.charts import write_charts
     from voicecoach.report.html import page_audio, write_html
-    from voicecoach.report.jsonio import write_json
+    from voicecoach.report.jsonio import analysis_to_dict, write_json
 
     lang = lang or a.lang
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     timings = {}
     t = time.perf_counter()
-    json_path = write_json(a.to_dict(), out / "report.json")
+    json_path = write_json(analysis_to_dict(a, full_paths=full_paths), out / "report.json")
     timings["json"], t = time.perf_counter() - t, time.perf_counter()
     src = Path(a.loaded.source.path)
-    href = os.path.relpath(src, out) if src.exists() else None
+    href = urllib.parse.quote(os.fsencode(os.path.relpath(src, out))) if src.exists() else None  # a URL, whatever the name's bytes
     # The page's audio is encoded in a second process while the charts are drawn (a thread
     # does not help: both hold the GIL). 1.8 s of encoding for 10 minutes, hidden behind ~1.6 s
     # of charts on two cores.
@@ -55,9 +60,21 @@ def write_report(a, folder: str | os.PathLike, *, lang: str | None = None) -> Re
         timings["charts"] = time.perf_counter() - t
         audio_src = audio.result()
     t = time.perf_counter()
-    html_path = write_html(a, charts, out / "report.html", lang=lang, audio_src=audio_src)
+    html_path = write_html(_page_view(a, full_paths), charts, out / "report.html", lang=lang, audio_src=audio_src)
     timings["html"] = time.perf_counter() - t
     return ReportFiles(out, json_path, html_path, tuple(charts["summary"] + charts["timeline"]), timings)
+
+
+def _page_view(a, full_paths: bool):
+    """The analysis as the page shows it: targets files by name (not by their path here, unless
+    ``full_paths``), and a file name that is not UTF-8 with U+FFFD for its odd bytes."""
+    import dataclasses
+
+    from voicecoach.errors import safe_text
+
+    files = tuple(a.targets.files) if full_paths else tuple(os.path.basename(f) for f in a.targets.files)
+    source = dataclasses.replace(a.loaded.source, path=safe_text(a.loaded.source.path))
+    return dataclasses.replace(a, targets=dataclasses.replace(a.targets, files=files), loaded=dataclasses.replace(a.loaded, source=source))
 
 
 class _Inline(Executor):

@@ -2,19 +2,68 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
 
+from voicecoach.errors import safe_text
 
-def analysis_to_dict(a) -> dict:
-    """Every figure, score and verdict of an :class:`~voicecoach.analysis.Analysis`, and its provenance."""
+
+def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
+    """Every figure, score and verdict of an :class:`~voicecoach.analysis.Analysis`, and its provenance.
+
+    Parameters
+    ----------
+    a : Analysis
+    full_paths : bool
+        Keep the absolute paths of the recording, model folder and targets files. By default a
+        report names files and gives their SHA-256 instead, so that it tells nothing about the
+        machine or the user it was made on.
+    """
     from voicecoach.analysis import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info
 
     t = a.transcript
-    return json_safe({
+    d = _analysis_dict(a, t, REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info)
+    return json_safe(d if full_paths else without_paths(d))
+
+
+def without_paths(d: dict) -> dict:
+    """The report with file names (and checksums) where it held paths of this machine."""
+    src = dict(d.get("source") or {})
+    path = src.get("path")
+    if isinstance(path, str) and path != "<array>":
+        src["path"] = os.path.basename(path)
+        src.setdefault("file_sha256", file_sha256(path))
+    model = dict(d.get("model") or {})
+    if isinstance(model.get("path"), str) and model.get("source") != "hub" and os.path.isabs(model["path"]):
+        model["path"] = os.path.basename(model["path"].rstrip("/"))
+    targets = dict(d.get("targets") or {})
+    if "files" in targets:
+        targets["files"] = [os.path.basename(f) if os.path.isabs(f) else f for f in targets["files"]]
+        targets["files_sha256"] = [file_sha256(f) for f in (d.get("targets") or {}).get("files", [])]
+    if "items" in targets:
+        targets["items"] = {k: ({**v, "origin": os.path.basename(v["origin"])} if os.path.isabs(str(v.get("origin", ""))) else v) for k, v in targets["items"].items()}
+    return {**d, "source": src, "model": model, "targets": targets}
+
+
+def file_sha256(path: str | os.PathLike) -> str | None:
+    """SHA-256 of a file's bytes, or None when it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _analysis_dict(a, t, REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info) -> dict:
+    return ({
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
         "tool": tool_info(),
@@ -59,9 +108,12 @@ def analysis_to_dict(a) -> dict:
 
 
 def json_safe(x):
-    """NaN/inf -> None, numpy scalars -> Python, recursively (JSON has no NaN)."""
+    """NaN/inf -> None, numpy scalars -> Python, undecodable file-name bytes -> U+FFFD,
+    recursively (JSON has no NaN, and is written as UTF-8)."""
+    if isinstance(x, str):
+        return safe_text(x)
     if isinstance(x, dict):
-        return {k: json_safe(v) for k, v in x.items()}
+        return {safe_text(str(k)): json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [json_safe(v) for v in x]
     if isinstance(x, (np.floating, float)):
