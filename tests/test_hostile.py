@@ -50,7 +50,8 @@ def run_case(case: Case, folder: Path) -> tuple[int, str, Path]:
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(PER_FILE_S)
     try:
-        res = runner.invoke(__import__("voicecoach.cli", fromlist=["app"]).app, ["analyze", arg, "--out", str(out), "--lang", "en", *case.args])
+        args = [a.replace("{in}", str(folder / "in")) for a in case.args]
+        res = runner.invoke(__import__("voicecoach.cli", fromlist=["app"]).app, ["analyze", arg, "--out", str(out), "--lang", "en", *args])
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.errors import ScriptError
+from voicecoach.errors import ScriptError, display_name
 from voicecoach.measures.activity import Activity
 from voicecoach.textnorm import is_punctuation, spoken_units, written_tokens
 from voicecoach.transcribe import Char
@@ -110,12 +110,14 @@ def load_script(script: str | Path, *, scripts_dir: str | Path | None = None) ->
             try:
                 text = c.read_text(encoding="utf-8-sig").strip()
             except UnicodeDecodeError:
-                raise ScriptError(f"script {c} is not UTF-8 text; save it as UTF-8") from None
+                raise ScriptError(f"script {display_name(c)} is not UTF-8 text; save it as UTF-8") from None
+            except OSError as e:
+                raise ScriptError(f"script {display_name(c)} cannot be read ({e.strerror}); check the file and its permissions") from None
             if not text:
-                raise ScriptError(f"script {c} is empty; put the text that was meant to be said in it")
+                raise ScriptError(f"script {display_name(c)} is empty; put the text that was meant to be said in it")
             return text
-    where = f" or as an id in {scripts_dir}" if scripts_dir else ""
-    raise ScriptError(f"script '{script}' was not found as a file{where}; give a .txt file with the text to be read")
+    where = f" or as an id in {display_name(scripts_dir)}" if scripts_dir else ""
+    raise ScriptError(f"script '{display_name(script)}' was not found as a file{where}; give a .txt file with the text to be read")
 
 
 def _script_units(text: str) -> list[tuple[str, str, str]]:
@@ -124,9 +126,9 @@ def _script_units(text: str) -> list[tuple[str, str, str]]:
     units = spoken_units(text)
     punct_after_token: dict[int, str] = {}
     for i, tok in enumerate(tokens):
-        if is_punctuation(tok) and not tok.isspace():
+        if _is_punct(tok) and not tok.isspace():
             j = i - 1
-            while j >= 0 and (is_punctuation(tokens[j]) or tokens[j].isspace()):
+            while j >= 0 and (_is_punct(tokens[j]) or tokens[j].isspace()):
                 j -= 1
             if j >= 0:
                 punct_after_token[j] = punct_after_token.get(j, "") + tok
@@ -135,6 +137,11 @@ def _script_units(text: str) -> list[tuple[str, str, str]]:
         last_of_token = k + 1 == len(units) or units[k + 1].source_index != u.source_index
         out.append((u.spoken, u.source, punct_after_token.get(u.source_index, "") if last_of_token else ""))
     return out
+
+
+def _is_punct(token: str) -> bool:
+    """A one-character punctuation token (a number or a Latin word such as "APP" is not)."""
+    return len(token) == 1 and is_punctuation(token)
 
 
 def align_script(script_text: str, recognised: Sequence[Char], activity: Activity, *, min_spoken_s_per_syllable: float = 0.08) -> ScriptAlignment:

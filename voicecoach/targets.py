@@ -115,7 +115,7 @@ def load_targets(path: str | Path | None = None) -> Targets:
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            raise TargetsError(f"targets file {p} does not exist; give the path of a .toml file (see voicecoach targets --show)")
+            raise TargetsError(f"targets file {p.name} does not exist; give the path of a .toml file (see voicecoach targets --show)")
         over = _parse(p)
         items = _items(over, p, items)
         if "overall" in over:
@@ -128,11 +128,13 @@ def _parse(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise TargetsError(f"{path} is not UTF-8 text; save it as UTF-8") from None
+        raise TargetsError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as e:
+        raise TargetsError(f"targets file {path.name} cannot be read ({e.strerror}); check the path and its permissions") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{path}: not valid TOML ({e}); fix the syntax at that line") from None
+        raise TargetsError(f"{path.name}: not valid TOML ({e}); fix the syntax at that line") from None
 
 
 def _line_of(path: Path, key: str) -> int | None:
@@ -232,7 +234,15 @@ def _target(key: str, spec: dict, path: Path, old: Target | None) -> Target:
 
 
 def _weights(doc: dict, path: Path, base: dict[str, float] | None = None) -> dict[str, float]:
-    table = doc.get("overall", {}).get("weights")
+    section = doc.get("overall", {})
+    if not isinstance(section, dict):
+        raise _fail(path, "overall", f"is {section!r} but must be a table: [overall.weights] with one number per dimension")
+    for k in section:
+        if k != "weights" and k not in _TEXT:
+            raise _fail(path, f"overall.{k}", "is not a known key; [overall] holds only weights (as [overall.weights])")
+    table = section.get("weights")
+    if table is not None and not isinstance(table, dict):
+        raise _fail(path, "overall.weights", f"is {table!r} but must be a table with one number per dimension")
     if table is None:
         if base is None:
             raise _fail(path, "overall.weights", "is missing")
@@ -243,8 +253,8 @@ def _weights(doc: dict, path: Path, base: dict[str, float] | None = None) -> dic
             continue
         if k not in DIMENSIONS:
             raise _fail(path, f"overall.weights.{k}", f"is not a dimension; use {', '.join(DIMENSIONS)}")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise _fail(path, f"overall.weights.{k}", f"is {v!r} but must be a number >= 0")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise _fail(path, f"overall.weights.{k}", f"is {v!r} but must be a finite number >= 0")
         out[k] = float(v)
     if base is None:
         missing = [d for d in DIMENSIONS if d not in out]

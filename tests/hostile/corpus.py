@@ -51,7 +51,7 @@ class Case:
     absent : tuple of str
         Notice codes the report must not carry.
     args : tuple of str
-        Extra command-line arguments.
+        Extra command-line arguments; ``{in}`` stands for the folder the case was built in.
     exit_code : int
         Expected exit status (0 for a report, 2 for bad input).
     """
@@ -66,7 +66,7 @@ class Case:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.expect == "report" else 2
+        return {"report": 0, "script": 4, "targets": 4}.get(self.expect, 2)
 
 
 # ------------------------------------------------------------------------------------ signals
@@ -539,9 +539,34 @@ def video_cases() -> list[Case]:
     ]
 
 
+def option_cases() -> list[Case]:
+    """Odd scripts and targets files beside a good recording."""
+    def with_file(name: str, content: bytes | None):
+        def write(p: Path, rng: np.random.Generator) -> None:
+            _write_sf(p, speech(), SR, "WAV", "PCM_16")
+            if content is not None:
+                (p.parent / name).write_bytes(content)
+        return write
+    script = lambda text: with_file("script.txt", text.encode("utf-8"))  # noqa: E731
+    S = ("--script", "{in}/script.txt")
+    T = ("--targets", "{in}/ours.toml")
+    return [
+        Case("script-latin-word", _file("s1.wav", script("请下载我们的APP，谢谢。")), "report", args=S),
+        Case("script-digits-and-latin", _file("s2.wav", script("您好，VIP客户请拨打400-820-8820，24小时服务。")), "report", args=S),
+        Case("script-only-punctuation", _file("s3.wav", script("。，！？")), "report", args=S),
+        Case("script-mismatch", _file("s4.wav", script("Hello world, this is not the right script at all.")), "report", args=S),
+        Case("script-empty", _file("s5.wav", with_file("script.txt", b"  \n")), "script", "is empty", args=S),
+        Case("script-latin1", _file("s6.wav", with_file("script.txt", "caf\xe9 \xe9t\xe9".encode("latin-1"))), "script", "UTF-8", args=S),
+        Case("script-missing", _file("s7.wav", with_file("script.txt", None)), "script", "not found", args=S),
+        Case("targets-typo", _file("t1.wav", with_file("ours.toml", b"[pace.speaking_rate]\nmax = 4.5\n")), "targets", "not a known target", args=T),
+        Case("targets-not-toml", _file("t2.wav", with_file("ours.toml", b"max = = 4\n")), "targets", "not valid TOML", args=T),
+        Case("targets-good", _file("t3.wav", with_file("ours.toml", b"[pace.speaking_rate_cps]\nmax = 4.5\n")), "report", args=T),
+    ]
+
+
 def all_cases() -> list[Case]:
     cases = (truncation_cases() + encoding_cases() + header_cases() + not_audio_cases() + rate_cases() + duration_cases()
-             + channel_cases() + content_cases() + name_cases() + special_cases() + video_cases())
+             + channel_cases() + content_cases() + name_cases() + special_cases() + video_cases() + option_cases())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     return cases
