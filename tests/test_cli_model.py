@@ -70,7 +70,7 @@ def test_cli_analyze_writes_report_and_prints_summary(tmp_path):
     assert (folder / "report.html").stat().st_size > 50_000
     assert (folder / "charts" / "summary.png").exists() and (folder / "charts" / "timeline.png").exists()
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1.0" and data["model"]["name"] == "base"
+    assert data["schema_version"] == "1.1" and data["model"]["name"] == "base"
     assert "Pace" in res.output and "report:" in res.output
 
 

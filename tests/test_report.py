@@ -39,12 +39,12 @@ def test_timeline_draws_the_measured_data(result):
     assert any("long pause" in t.get_text() for t in ax_vol.texts)
 
 
-def test_summary_chart_has_one_row_per_dimension_with_its_value(result):
+def test_summary_chart_has_one_row_per_dimension_with_the_figure_its_verdict_rests_on(result):
     fig = summary_figure(result, lang="en")
     assert len(fig.axes) == 6
     for ax, d in zip(fig.axes, result.dimensions):
         marker = next(line for line in ax.lines if line.get_gid() == f"value-{d.name}")
-        assert marker.get_xdata()[0] == pytest.approx(d.value)
+        assert marker.get_xdata()[0] == pytest.approx(d.deciding.value)
 
 
 def test_long_recordings_get_one_timeline_per_minute():

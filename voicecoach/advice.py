@@ -151,7 +151,45 @@ VERDICT_NAMES = {
     "high_in_range": {"zh": "音高偏高", "en": "high in range"},
     "drawled": {"zh": "拖音", "en": "drawled"},
     "unclear": {"zh": "不够清楚", "en": "unclear"},
+    "uncertain": {"zh": "不确定", "en": "uncertain"},
     "not_measured": {"zh": "未测量", "en": "not measured"},
+}
+
+# every figure a verdict can rest on (the keys of scoring.VERDICT_WORDS)
+CHECK_LABELS = {
+    "pace.speaking_rate_cps": {"zh": "语速（含停顿）", "en": "speaking rate (pauses included)"},
+    "pace.articulation_rate_cps": {"zh": "发音速度（不含停顿）", "en": "articulation rate (pauses removed)"},
+    "pauses.long_pauses_per_min": {"zh": "长停顿", "en": "long pauses"},
+    "pauses.pause_ratio": {"zh": "停顿占说话时间", "en": "time in pauses"},
+    "pauses.n_dead_air": {"zh": "冷场（5 秒以上无声）", "en": "dead air (silences ≥ 5 s)"},
+    "volume.active_level_dbov": {"zh": "有效语音电平", "en": "active speech level"},
+    "volume.level_variation_db": {"zh": "音量起伏", "en": "level variation"},
+    "volume.snr_db": {"zh": "信噪比", "en": "speech over background noise"},
+    "volume.clipped_ratio": {"zh": "削波采样比例", "en": "clipped samples"},
+    "pitch.range_st": {"zh": "音高变化范围", "en": "pitch range"},
+    "pitch.monotone_ratio": {"zh": "单调段占比", "en": "speech in monotone stretches"},
+    "pitch.position_ratio": {"zh": "音高在自己音域中的位置", "en": "pitch position in your range"},
+    "drawl.flagged_ratio": {"zh": "拖音句尾比例", "en": "drawled phrase endings"},
+    "articulation.low_confidence_ratio": {"zh": "不清楚音节比例", "en": "unclear syllables"},
+    "quality.covered_ratio": {"zh": "转写覆盖的语音", "en": "speech transcribed"},
+    "quality.acoustic_count_ratio": {"zh": "信号音节数 / 转写字数", "en": "signal / transcript syllables"},
+    "quality.speech_s": {"zh": "语音时长", "en": "speech time"},
+}
+
+# why a dimension is "uncertain" (keys of scoring.UNCERTAIN_REASONS)
+UNCERTAIN_NOTES = {
+    "little_speech": {
+        "zh": "只有 {value:.1f} 秒语音（至少要 {min:g} 秒）：这一项只能粗略参考，不评分，也不计入总分。",
+        "en": "Only {value:.1f} s of speech (at least {min:g} s is needed): this is a rough guide only, not scored and not counted in the overall score.",
+    },
+    "low_coverage": {
+        "zh": "转写只覆盖了 {value:.0%} 的语音（至少要 {min:.0%}）：没转写出来的部分没有算进这一项，结果不可靠，不评分，也不计入总分。",
+        "en": "The transcript covers only {value:.0%} of the speech (at least {min:.0%} is needed): what it missed is not counted here, so this is unreliable, not scored and not counted in the overall score.",
+    },
+    "count_disagreement": {
+        "zh": "转写数出 {n} 个字，但信号里大约有 {nuclei} 个音节：字数不可靠，语速不评分，也不计入总分。照稿朗读时加上 --script 可以得到可靠的语速。",
+        "en": "The transcript counts {n} syllables but the signal shows about {nuclei}: the count is unreliable, so pace is not scored and not counted in the overall score. For a read script, give --script for a reliable pace.",
+    },
 }
 
 LANGS = ("zh", "en")
@@ -162,6 +200,29 @@ def tip(dimension: str, verdict: str, lang: str) -> tuple[str, str]:
     lang = lang if lang in LANGS else "zh"
     entry = TIPS.get((dimension, verdict)) or TIPS.get((dimension, "within"))
     return entry[lang], RULES[dimension][lang]
+
+
+# why a dimension was not measured (voicecoach.assess writes them in English)
+NOT_MEASURED_ZH = {
+    "too few syllables were recognised to measure pace": "识别出的字太少，无法计算语速。",
+    "less than 2 s of speech": "语音不到 2 秒。",
+    "no active speech found": "没有找到有效语音。",
+    "less than 1 s of voiced speech": "浊音（有音高的声音）不到 1 秒。",
+    "the recogniser could not transcribe any of it": "识别器一个字也没能转写出来。",
+    "no syllables were recognised": "没有识别出任何字。",
+    "no phrase end followed by a pause was found": "没有找到后面跟着停顿的句尾。",
+}
+
+
+def not_measured_note(note: str, lang: str) -> str:
+    """Why a dimension was not measured, in ``lang`` (the English note when no translation is known)."""
+    return NOT_MEASURED_ZH.get(note, note) if lang == "zh" else note
+
+
+def uncertain_note(reason: str, params: dict, lang: str) -> str:
+    """Why a dimension is uncertain, in ``lang``; ``params`` fill the sentence (value, min, n, nuclei)."""
+    lang = lang if lang in LANGS else "zh"
+    return UNCERTAIN_NOTES[reason][lang].format(**params)
 
 
 def label(table: dict, key: str, lang: str) -> str:

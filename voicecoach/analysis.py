@@ -17,8 +17,9 @@ from typing import Callable
 import numpy as np
 
 from voicecoach import __version__
-from voicecoach.assess import MeasureSet, assess
+from voicecoach.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import Audio, LoadedAudio, audio_from_array, load_audio, resample
+from voicecoach.coverage import Coverage, measure_coverage
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
 from voicecoach.measures.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
@@ -39,7 +40,7 @@ from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcri
 log = logging.getLogger(__name__)
 
 REPORT_SCHEMA = "voicecoach.report"
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 MIN_SPEECH_S = 1.0
 Progress = Callable[[str], None]
 
@@ -96,6 +97,7 @@ class Analysis:
     notices: tuple[Notice, ...]
     timings_s: dict = field(default_factory=dict)
     created_utc: str = ""
+    coverage: Coverage | None = None
 
     @property
     def duration_s(self) -> float:
@@ -200,6 +202,7 @@ def analyze(
             transcriber = CachedTranscriber(transcriber)
         transcript = transcriber.transcribe(audio)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
+    coverage = measure_coverage(activity, [(c.start_s, c.end_s) for c in chars])
     if n_silent:
         notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations", {"n": n_silent}))
     has_script = script is not None or script_text is not None
@@ -220,8 +223,8 @@ def analyze(
             raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
     with step("pitch"):
         pitch_track = track_pitch(audio, narrow=narrow)
-    measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step)
-    notices += _quality_notices(measures, loaded, n_nuclei)
+    measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step, coverage)
+    notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)
         total = overall(dims, tgt)
@@ -234,7 +237,7 @@ def analyze(
     )
 
 
-def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, alignment, step):
+def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, alignment, step, coverage: Coverage | None):
     with step("pauses"):
         pauses = detect_pauses(activity, min_pause_s=tgt.value("pauses.min_pause_s"), other_level_db=loaded.other_level_db)
         pause_m = measure_pauses(activity, pauses, long_pause_s=tgt.value("pauses.long_pause_s"), dead_air_s=tgt.value("pauses.dead_air_s"))
@@ -261,7 +264,7 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
     sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)
-    measures = MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment)
+    measures = MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment, coverage=coverage, n_acoustic_syllables=n_nuclei)
     return measures, sentences, n_nuclei
 
 
@@ -305,8 +308,9 @@ def _speech_span(activity: Activity, chars) -> tuple[float, float]:
     return float(t[idx[0]] - activity.frame_s / 2), float(t[idx[-1]] + activity.frame_s / 2)
 
 
-def _quality_notices(m: MeasureSet, loaded: LoadedAudio, n_nuclei: int) -> list[Notice]:
+def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[Notice]:
     out = []
+    doubts = quality_checks(m, tgt)  # the same checks that make a dimension "uncertain"
     src = loaded.source
     if src.clipped_ratio > 0.001:
         out.append(Notice("clipping", f"the recording clips ({src.clipped_ratio:.2%} of samples at full scale); levels and pitch were measured on distorted audio", {"ratio": src.clipped_ratio}))
@@ -314,10 +318,10 @@ def _quality_notices(m: MeasureSet, loaded: LoadedAudio, n_nuclei: int) -> list[
         out.append(Notice("low_snr", f"the background is loud (speech only {m.loudness.snr_db:.0f} dB above it); pauses and articulation are less certain", {"snr_db": round(float(m.loudness.snr_db), 1)}))
     if src.sample_rate_hz < 16000:
         out.append(Notice("narrowband", f"telephone-band audio ({src.sample_rate_hz} Hz); recognition is less accurate than on wideband audio", {"rate_hz": src.sample_rate_hz}))
-    n = m.pace.n_syllables
-    if n >= 10 and n_nuclei and abs(n_nuclei / n - 1) > 0.3:
+    n, n_nuclei = m.pace.n_syllables, m.n_acoustic_syllables
+    if "count_disagreement" in doubts:
         out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain", {"n": n, "nuclei": n_nuclei}))
-    if m.pace.speaking_time_s < 3.0:
+    if "little_speech" in doubts:
         out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough", {"speech_s": round(m.pace.speaking_time_s, 1)}))
     return out
 

@@ -1,7 +1,8 @@
 """From measures to the six judged dimensions: figures, moments outside target, tips.
 
 This is where the report's content is decided: which figure heads each dimension, which
-moments of the recording are pointed at, and which advice is given.
+moments of the recording are pointed at, which advice is given, and which figures are too
+doubtful to judge (verdict "uncertain", see :func:`quality_checks`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,33 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.advice import tip
+from voicecoach.advice import not_measured_note, tip, uncertain_note
+from voicecoach.coverage import Coverage
 from voicecoach.measures.articulation import ArticulationMeasures
 from voicecoach.measures.drawl import DrawlMeasures
 from voicecoach.measures.loudness import LoudnessMeasures
 from voicecoach.measures.pace import PaceMeasures
 from voicecoach.measures.pauses import PauseMeasures
 from voicecoach.measures.pitch import PitchMeasures
-from voicecoach.scoring import DimensionResult, Moment, judge, not_measured
+from voicecoach.scoring import UNCERTAIN_REASONS, Check, DimensionResult, Moment, check, judge, make_uncertain, not_measured
 from voicecoach.script import ScriptAlignment
 from voicecoach.segmentation import Segmentation
 from voicecoach.targets import Targets
 
 MIN_SPEECH_FOR_PAUSE_RATIO_S = 10.0
+MIN_SYLLABLES_FOR_COUNT_CHECK = 10  # fewer, and one syllable more or less is already 10 %
+
+# Which dimensions each doubt makes "uncertain" (README, "Verdicts"). Pace counts the
+# recognised syllables: a transcript that misses speech or disagrees with the signal's count
+# makes it doubtful, unless a script supplies the count or nothing was recognised (then the
+# signal's syllable nuclei are counted). Drawl and articulation are judged on the recognised
+# syllables only, so speech the transcript misses is speech they never saw. Pace and pitch
+# need a few seconds of speech to mean anything.
+UNCERTAIN_DIMENSIONS = {
+    "little_speech": ("pace", "pitch"),
+    "low_coverage": ("pace", "drawl", "articulation"),
+    "count_disagreement": ("pace",),
+}
 
 
 @dataclass(frozen=True)
@@ -40,16 +55,69 @@ class MeasureSet:
     drawl: DrawlMeasures
     articulation: ArticulationMeasures
     script: ScriptAlignment | None = None
+    coverage: Coverage | None = None
+    n_acoustic_syllables: int = 0
+
+    @property
+    def count_source(self) -> str:
+        """Where pace's syllable count comes from: "script", "transcript" or "signal"."""
+        return "script" if self.script is not None else "transcript" if self.chars else "signal"
 
 
 def assess(m: MeasureSet, targets: Targets, *, lang: str) -> tuple[DimensionResult, ...]:
-    """Judge all six dimensions and attach tips in ``lang``."""
+    """Judge all six dimensions, attach tips in ``lang``, and mark doubtful ones "uncertain"."""
     dims = (_pace(m, targets), _pauses(m, targets), _volume(m, targets), _pitch(m, targets), _articulation(m, targets), _drawl(m, targets))
+    doubts = quality_checks(m, targets)
     out = []
     for d in dims:
         t, rule = tip(d.name, d.verdict, lang)
-        out.append(dataclasses.replace(d, tip=t if d.measured else "", rule=rule))
+        d = dataclasses.replace(d, tip=t if d.scored else "", rule=rule, note=d.note if d.measured else not_measured_note(d.note, lang))
+        reason = _doubt(d, m, doubts)
+        if reason:
+            d = make_uncertain(d, doubts[reason], reason, uncertain_note(reason, _note_params(reason, doubts[reason], m), lang))
+        out.append(d)
     return tuple(out)
+
+
+def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
+    """The checks of the figures' own reliability that failed, by reason (``UNCERTAIN_REASONS``).
+
+    * ``little_speech``: speaking time (``quality.speech_s``);
+    * ``low_coverage``: share of the detected speech the transcript covers (``quality.covered_ratio``);
+    * ``count_disagreement``: syllable nuclei counted in the signal over the transcript's
+      syllables (``quality.acoustic_count_ratio``), from ``MIN_SYLLABLES_FOR_COUNT_CHECK`` syllables.
+    """
+    figures = {"little_speech": m.pace.speaking_time_s}
+    if m.coverage is not None:
+        figures["low_coverage"] = m.coverage.covered_ratio
+    if m.n_acoustic_syllables and m.pace.n_syllables >= MIN_SYLLABLES_FOR_COUNT_CHECK:
+        figures["count_disagreement"] = m.n_acoustic_syllables / m.pace.n_syllables
+    out = {}
+    for reason, value in figures.items():
+        key = UNCERTAIN_REASONS[reason]
+        c = check(key, value, t[key])
+        if c is not None and not c.inside:
+            out[reason] = c
+    return out
+
+
+def _doubt(d: DimensionResult, m: MeasureSet, doubts: dict[str, Check]) -> str:
+    """The reason ``d`` is uncertain ("" when it is not)."""
+    if not d.measured:
+        return ""
+    for reason in UNCERTAIN_DIMENSIONS:
+        if reason not in doubts or d.name not in UNCERTAIN_DIMENSIONS[reason]:
+            continue
+        if d.name == "pace" and reason != "little_speech" and m.count_source != "transcript":
+            continue  # the script or the signal supplies the count, not the recogniser
+        return reason
+    return ""
+
+
+def _note_params(reason: str, c: Check, m: MeasureSet) -> dict:
+    if reason == "count_disagreement":
+        return {"n": m.pace.n_syllables, "nuclei": m.n_acoustic_syllables}
+    return {"value": c.value, "min": c.min}
 
 
 def _text(chars: Sequence, start_s: float, end_s: float) -> str:
@@ -91,8 +159,12 @@ def _pauses(m: MeasureSet, t: Targets) -> DimensionResult:
     if m.pace.speaking_time_s >= MIN_SPEECH_FOR_PAUSE_RATIO_S:  # one short sentence has no pause to make
         figures["pauses.pause_ratio"] = pm.pause_ratio
     result = judge("pauses", "pauses.long_pauses_per_min", figures, t, tuple(moments))
-    if pm.dead_air and result.verdict in ("within", "long_pauses"):
-        result = dataclasses.replace(result, verdict="dead_air", score=min(result.score or 100.0, 50.0))
+    if pm.dead_air:  # dead air costs at least half the score and outranks the long pauses it is counted among
+        per_min = next((c.score for c in result.checks if c.key == "pauses.long_pauses_per_min"), 100.0)
+        dead = Check("pauses.n_dead_air", float(len(pm.dead_air)), "count", None, 0.0, min(per_min, 50.0), "dead_air")
+        result = dataclasses.replace(result, checks=result.checks + (dead,))
+        if result.score is None or dead.score <= result.score:
+            result = dataclasses.replace(result, verdict="dead_air", score=dead.score, deciding=dead)
     return result
 
 

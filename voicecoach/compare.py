@@ -500,5 +500,6 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
     if np.isfinite(rg):
         items["pitch.range_st"] = dataclasses.replace(items["pitch.range_st"], min=max(0.0, rg - tgt.value("compare.pitch_range_st")), origin="benchmark", source="the benchmark recording's own figure")
     bench = Targets(MappingProxyType(items), tgt.weights, tgt.files + ("<benchmark>",))
-    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script)
+    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
+                   coverage=getattr(a, "coverage", None), n_acoustic_syllables=a.acoustic_syllables)  # the trainee's doubts hold here too
     return assess(m, bench, lang=lang)

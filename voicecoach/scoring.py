@@ -2,17 +2,27 @@
 
 A check is one figure against one target band. Inside the band it scores 100; outside, the
 score falls linearly to 0 at ``falloff`` beyond the edge. A dimension's score is its worst
-check's score, and its verdict is that check's verdict ("within" when all are inside). The
-overall score is the weighted mean of the measured dimensions, weights from the targets file.
+check's score, and its verdict is that check's verdict ("within" when all are inside); that
+check is the dimension's *deciding* figure, which every report shows beside the verdict. The
+overall score is the weighted mean of the scored dimensions, weights from the targets file.
+
+A dimension whose figure the analysis itself doubts (the transcript covers too little of the
+speech, its syllable count disagrees with the signal's, too little speech) gets the verdict
+"uncertain": its deciding figure is the quality check that failed, it has no score, and it
+stays out of the overall score and the advice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from voicecoach.targets import Target, Targets
+
+UNCERTAIN = "uncertain"
+NOT_MEASURED = "not_measured"
 
 # verdict words for a figure below / above its band
 VERDICT_WORDS: dict[str, tuple[str, str]] = {
@@ -29,7 +39,15 @@ VERDICT_WORDS: dict[str, tuple[str, str]] = {
     "pitch.position_ratio": ("low_in_range", "high_in_range"),
     "drawl.flagged_ratio": ("within", "drawled"),
     "articulation.low_confidence_ratio": ("within", "unclear"),
+    "pauses.n_dead_air": ("within", "dead_air"),
+    # quality of the figures themselves: outside these bands a dimension is "uncertain"
+    "quality.covered_ratio": (UNCERTAIN, "within"),
+    "quality.acoustic_count_ratio": (UNCERTAIN, UNCERTAIN),
+    "quality.speech_s": (UNCERTAIN, "within"),
 }
+
+# why a dimension is uncertain: reason code -> the quality check that found it
+UNCERTAIN_REASONS = {"low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,11 @@ class Check:
     max: float | None
     score: float
     verdict: str
+
+    @property
+    def inside(self) -> bool:
+        """Whether the value lies inside its band (edges included)."""
+        return (self.min is None or self.value >= self.min) and (self.max is None or self.value <= self.max)
 
     def to_dict(self) -> dict:
         return {"key": self.key, "value": _round(self.value), "unit": self.unit, "min": self.min, "max": self.max, "score": round(self.score, 1), "verdict": self.verdict}
@@ -98,24 +121,32 @@ class DimensionResult:
     name : str
         One of pace, volume, pitch, articulation, drawl, pauses.
     figure : str
-        Key of the headline figure (``"pace.speaking_rate_cps"``).
+        Key of the headline figure (``"pace.speaking_rate_cps"``): the same figure on every
+        recording, for comparing calls. The verdict may rest on another: see ``deciding``.
     value : float or None
         Headline value (None when not measured).
     unit : str
     target_min, target_max : float or None
         Band of the headline figure.
     verdict : str
-        "within", "too_fast", "too_quiet", "flat", "drawled"... or "not_measured".
+        "within", "too_fast", "too_quiet", "flat", "drawled"..., "uncertain" or "not_measured".
     score : float or None
-        0..100 (None when not measured).
+        0..100 (None when not measured or uncertain).
     checks : tuple of Check
+        The dimension's own figures against their bands.
     moments : tuple of Moment
     tip : str
         Advice in the report's language.
     rule : str
         The guide rule the tip serves.
     note : str
-        Why it was not measured, or a caveat.
+        Why it was not measured or is uncertain (in the report's language), or a caveat.
+    deciding : Check or None
+        The figure that decided the verdict: the worst check when one is outside its band,
+        the headline check when all are inside, the failed quality check when uncertain;
+        None when not measured.
+    reason : str
+        Why the verdict is "uncertain": a key of ``UNCERTAIN_REASONS``; "" otherwise.
     """
 
     name: str
@@ -131,9 +162,17 @@ class DimensionResult:
     tip: str = ""
     rule: str = ""
     note: str = ""
+    deciding: Check | None = None
+    reason: str = ""
 
     @property
     def measured(self) -> bool:
+        """A figure was measured (it may still be uncertain)."""
+        return self.verdict != NOT_MEASURED
+
+    @property
+    def scored(self) -> bool:
+        """Judged against its targets: counts in the overall score and may head the advice."""
         return self.score is not None
 
     def to_dict(self) -> dict:
@@ -143,6 +182,7 @@ class DimensionResult:
             "score": None if self.score is None else round(self.score, 1),
             "checks": [c.to_dict() for c in self.checks], "moments": [m.to_dict() for m in self.moments],
             "tip": self.tip, "rule": self.rule, "note": self.note,
+            "deciding": None if self.deciding is None else self.deciding.to_dict(), "reason": self.reason,
         }
 
 
@@ -186,15 +226,37 @@ def judge(name: str, headline: str, figures: dict[str, float], targets: Targets,
     head = targets[headline]
     value = figures.get(headline)
     if not checks:
-        return DimensionResult(name, headline, None, head.unit, head.min, head.max, "not_measured", None, (), moments)
+        return DimensionResult(name, headline, None, head.unit, head.min, head.max, NOT_MEASURED, None, (), moments)
     worst = min(checks, key=lambda c: c.score)
-    verdict = worst.verdict if worst.score < 100 else "within"
-    return DimensionResult(name, headline, value, head.unit, head.min, head.max, verdict, worst.score, checks, moments)
+    if worst.score < 100:
+        deciding, verdict = worst, worst.verdict
+    else:  # all inside: the headline figure stands for them
+        deciding, verdict = next((c for c in checks if c.key == headline), checks[0]), "within"
+    return DimensionResult(name, headline, value, head.unit, head.min, head.max, verdict, worst.score, checks, moments, deciding=deciding)
 
 
 def not_measured(name: str, headline: str, targets: Targets, reason: str) -> DimensionResult:
     head = targets[headline]
-    return DimensionResult(name, headline, None, head.unit, head.min, head.max, "not_measured", None, note=reason)
+    return DimensionResult(name, headline, None, head.unit, head.min, head.max, NOT_MEASURED, None, note=reason)
+
+
+def make_uncertain(result: DimensionResult, quality: Check, reason: str, note: str) -> DimensionResult:
+    """The same figures, judged "uncertain" because ``quality`` fell outside its band.
+
+    Parameters
+    ----------
+    result : DimensionResult
+        The dimension as judged on its figures.
+    quality : Check
+        The failed quality check (a ``quality.*`` key), shown as the deciding figure.
+    reason : str
+        A key of ``UNCERTAIN_REASONS``.
+    note : str
+        The reason in the report's language.
+    """
+    if reason not in UNCERTAIN_REASONS:
+        raise ValueError(f"unknown reason {reason!r}; use one of {', '.join(UNCERTAIN_REASONS)}")
+    return dataclasses.replace(result, verdict=UNCERTAIN, score=None, deciding=quality, reason=reason, note=note, tip="")
 
 
 @dataclass(frozen=True)
@@ -217,7 +279,8 @@ class Overall:
 
 
 def overall(dimensions: tuple[DimensionResult, ...], targets: Targets) -> Overall:
-    measured = [d for d in dimensions if d.measured and targets.weights.get(d.name, 0) > 0]
+    """Weighted mean of the scored dimensions (not measured and uncertain ones left out)."""
+    measured = [d for d in dimensions if d.scored and targets.weights.get(d.name, 0) > 0]
     total = sum(targets.weights[d.name] for d in measured)
     if not measured or total <= 0:
         return Overall(None, {})

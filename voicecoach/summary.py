@@ -40,7 +40,7 @@ class GroupSummary:
     weakest : str
         The dimension with the lowest mean score.
     out_of_band : dict
-        Share of calls whose verdict on each dimension was not "within".
+        Share of calls whose verdict on each dimension was outside its target (not "within", "uncertain" or "not_measured").
     """
 
     name: str
@@ -69,7 +69,7 @@ def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
         out.append(GroupSummary(
             name=name, n_calls=len(done), n_failed=len(rs) - len(done), overall=_mean([r["overall_score"] for r in done]),
             dimension_scores=scores, weakest=min(finite, key=finite.get) if finite else "",
-            out_of_band={d: (np.mean([r[f"{d}_verdict"] not in ("within", "not_measured", None) for r in done]) if done else float("nan")) for d in DIMENSIONS},
+            out_of_band={d: (np.mean([r[f"{d}_verdict"] not in ("within", "not_measured", "uncertain", None) for r in done]) if done else float("nan")) for d in DIMENSIONS},
         ))
     return out
 
@@ -77,7 +77,7 @@ def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
 def worth_a_listen(rows: list[dict], n: int = 15) -> list[dict]:
     """The lowest-scoring calls first (ties: more dimensions out of band)."""
     done = [r for r in rows if r["status"] == "done" and r["overall_score"] is not None]
-    return sorted(done, key=lambda r: (r["overall_score"], -sum(r[f"{d}_verdict"] not in ("within", "not_measured") for d in DIMENSIONS)))[:n]
+    return sorted(done, key=lambda r: (r["overall_score"], -sum(r[f"{d}_verdict"] not in ("within", "not_measured", "uncertain") for d in DIMENSIONS)))[:n]
 
 
 def _mean(vals) -> float:

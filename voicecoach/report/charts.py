@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.report.figures import check_label, percent, unit_label
 from voicecoach.report.fonts import chart_lang, rc
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
@@ -204,13 +205,18 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
 
 
 def summary_figure(a, *, lang: str) -> Figure:
-    """One row per dimension: its target band (green), the measured value, score and verdict."""
+    """One row per dimension: the figure its verdict rests on, against that figure's band (green).
+
+    A dimension's row draws its *deciding* check (``DimensionResult.deciding``): the worst
+    figure when one is outside its band, the headline figure when all are inside, and for an
+    "uncertain" dimension the quality figure that made it so (hollow grey marker).
+    """
     lang = chart_lang(lang)
     dims = a.dimensions
     with matplotlib.rc_context(rc(lang)):
-        h = 0.75 * len(dims) + 1.2
+        h = 0.8 * len(dims) + 1.2
         fig = Figure(figsize=(9.0, h), dpi=100)
-        fig.subplots_adjust(left=0.16, right=0.80, top=1 - 0.55 / h, bottom=0.35 / h, hspace=1.1)
+        fig.subplots_adjust(left=0.16, right=0.78, top=1 - 0.55 / h, bottom=0.4 / h, hspace=1.25)
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
@@ -222,22 +228,25 @@ def summary_figure(a, *, lang: str) -> Figure:
 def _bullet(ax, d, lang: str) -> None:
     name = label(DIMENSION_NAMES, d.name, lang)
     verdict = label(VERDICT_NAMES, d.verdict, lang)
-    lo, hi = d.target_min, d.target_max
-    v = d.value
+    c = d.deciding
+    lo, hi, v, unit = (c.min, c.max, c.value, c.unit) if c is not None else (d.target_min, d.target_max, None, d.unit)
     pts = [x for x in (lo, hi, v) if x is not None and np.isfinite(x)]
-    if d.unit in ("ratio", "1/min"):
+    if unit in ("ratio", "1/min", "count"):
         pts.append(0.0)
     if not pts:
         pts = [0.0, 1.0]
     span = max(max(pts) - min(pts), abs(max(pts)) * 0.2, 1e-3)
     xmin, xmax = min(pts) - 0.35 * span, max(pts) + 0.35 * span
-    if d.unit in ("ratio", "1/min") and xmin < 0:
+    if unit in ("ratio", "1/min", "count") and xmin < 0:
         xmin = 0.0
+    if unit == "ratio" and max(pts) <= 1.0:  # a share of a whole: no axis past 100 %
+        xmax = min(xmax, 1.02)
     ax.axvspan(lo if lo is not None else xmin, hi if hi is not None else xmax, color=GOOD, alpha=0.18, lw=0)
     color = GREY if d.score is None else GOOD if d.score >= 99.5 else WARN if d.score >= 60 else BAD
     if v is not None and np.isfinite(v):
-        ax.plot([v], [0], marker="o", ms=13, color=color, gid=f"value-{d.name}")
-        ax.annotate(_fmt(v, d.unit), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
+        hollow = d.verdict == "uncertain"
+        ax.plot([v], [0], marker="o", ms=13, color=color, markerfacecolor="white" if hollow else color, markeredgewidth=2.5 if hollow else 1.0, gid=f"value-{d.name}")
+        ax.annotate(_fmt(v, unit), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
@@ -245,29 +254,36 @@ def _bullet(ax, d, lang: str) -> None:
     score = "–" if d.score is None else f"{d.score:.0f}{_t('score', lang)}"
     ax.text(1.01, 0.5, f"{score}  {verdict}", transform=ax.transAxes, va="center", fontsize=10, color=color, fontweight="bold")
     ax.tick_params(axis="x", labelsize=7)
-    if d.unit == "ratio":
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(_unit_label(d, lang), fontsize=7, labelpad=1)
+    if unit == "ratio":
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
+    elif unit == "count":
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(_axis_label(d, lang), fontsize=7, labelpad=1)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
 
 
-def _unit_label(d, lang: str) -> str:
-    key = d.figure.split(".", 1)[1]
-    names = {
-        "speaking_rate_cps": {"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s, pauses included)"},
-        "long_pauses_per_min": {"zh": "长停顿（次/分钟）", "en": "long pauses per minute"},
-        "active_level_dbov": {"zh": "有效语音电平（dBov, ITU-T P.56）", "en": "active speech level (dBov, ITU-T P.56)"},
-        "range_st": {"zh": "音高变化范围（半音）", "en": "pitch range (semitones)"},
-        "low_confidence_ratio": {"zh": "不清楚音节比例", "en": "share of unclear syllables"},
-        "flagged_ratio": {"zh": "拖音句尾比例", "en": "share of drawled endings"},
-    }
-    return names.get(key, {}).get(lang, key)
+def _axis_label(d, lang: str) -> str:
+    """What the row's axis measures: the deciding figure's name and unit."""
+    c = d.deciding
+    if c is None:
+        return check_label(d.figure, lang)
+    unit = "" if c.unit in ("ratio", "count") else unit_label(c.unit, lang)
+    text = check_label(c.key, lang)
+    if unit:  # "语速（含停顿，字/秒）", "speaking rate (pauses included, syllables/s)"
+        close = "）" if lang == "zh" else ")"
+        sep = "，" if lang == "zh" else ", "
+        text = text[:-1] + sep + unit + close if text.endswith(close) else text + ("（" if lang == "zh" else " (") + unit + close
+    if d.verdict == "uncertain":
+        text += "：不确定的原因" if lang == "zh" else ": why it is uncertain"
+    return text
 
 
 def _fmt(v: float, unit: str) -> str:
     if unit == "ratio":
-        return f"{v:.0%}"
+        return percent(v)
+    if unit == "count":
+        return f"{v:.0f}"
     return f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
 
 

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
 from voicecoach.report import ReportFiles, background
+from voicecoach.report.figures import check_text
 from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri, unit_label
 
 UI = {
@@ -95,7 +96,8 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
     overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
         c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
-        matched=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang), "verdict": label(VERDICT_NAMES, d.verdict, lang)} for d in cmp.matched],
+        matched=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang), "verdict": label(VERDICT_NAMES, d.verdict, lang),
+                  "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
     )

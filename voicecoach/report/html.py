@@ -15,6 +15,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, MOMENT_LABELS, VERDICT_NAMES, label, notice_text
+from voicecoach.report.figures import band_text, check_label, check_text, format_value, unit_label  # noqa: F401 (unit_label: shared with compare_html)
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
@@ -42,7 +43,10 @@ UI = {
     "heard": {"zh": "识别结果", "en": "recognised"},
     "no_moments": {"zh": "没有超出目标的地方。", "en": "Nothing fell outside the target."},
     "audio_linked": {"zh": "录音较长，未嵌入页面；点击时间会播放原文件（需与报告放在一起）。", "en": "The recording is long and not embedded; clicking a time plays the original file (keep it beside the report)."},
-    "legend": {"zh": "图例：红色 = 需要注意；绿色 = 目标范围。", "en": "Red marks what to work on; green shades are target bands."},
+    "legend": {"zh": "图例：红色 = 需要注意；绿色 = 目标范围；灰色 = 不确定或未测量。每行画的是决定该项结论的数值。", "en": "Red marks what to work on; green shades are target bands; grey is uncertain or not measured. Each row shows the figure its verdict rests on."},
+    "other_figures": {"zh": "其他指标", "en": "Other figures"},
+    "unscored_figures": {"zh": "测得的数值（不评分）", "en": "Measured, not scored"},
+    "uncertain_left_out": {"zh": "以下各项的结果不确定，没有评分，也不计入总分和建议：", "en": "These results are uncertain, so they are not scored and not counted in the overall score or the advice:"},
 }
 
 
@@ -90,45 +94,6 @@ def fmt_time(t: float) -> str:
     return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
-UNITS = {
-    "syllables/s": {"zh": "字/秒", "en": "syllables/s"},
-    "1/min": {"zh": "次/分钟", "en": "per min"},
-    "st": {"zh": "半音", "en": "semitones"},
-    "s": {"zh": "秒", "en": "s"},
-    "dB": {"zh": "dB", "en": "dB"},
-    "dBov": {"zh": "dBov", "en": "dBov"},
-    "probability": {"zh": "置信度", "en": "confidence"},
-}
-
-
-def unit_label(unit: str, lang: str) -> str:
-    return UNITS.get(unit, {}).get(lang, unit)
-
-
-def _value(v, unit: str, lang: str) -> str:
-    if v is None or not np.isfinite(v):
-        return "–"
-    if unit == "ratio":
-        return f"{v:.0%}"
-    if unit == "x typical syllable":
-        return ("正常字长的 " if lang == "zh" else "") + f"{v:.1f}" + (" 倍" if lang == "zh" else "× a typical syllable")
-    u = unit_label(unit, lang)
-    return f"{v:.2f} {u}".strip() if abs(v) < 10 else f"{v:.1f} {u}".strip()
-
-
-def _band(d, lang: str) -> str:
-    lo, hi = d.target_min, d.target_max
-    f = (lambda x: f"{x:.0%}") if d.unit == "ratio" else (lambda x: f"{x:g}")
-    u = "" if d.unit == "ratio" else unit_label(d.unit, lang)
-    if lo is not None and hi is not None:
-        return f"{f(lo)} – {f(hi)} {u}".strip()
-    if lo is not None:
-        return f"≥ {f(lo)} {u}".strip()
-    if hi is not None:
-        return f"≤ {f(hi)} {u}".strip()
-    return ""
-
-
 def page_audio(audio, audio_href: str | None) -> str:
     """The page's audio source: the recording embedded as Opus, or a link when it is long."""
     if audio.duration_s <= MAX_EMBED_S:
@@ -152,7 +117,8 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     env.filters["t"] = fmt_time
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
-    worst = sorted((d for d in a.dimensions if d.measured and d.score < 99.5), key=lambda d: d.score)[:3]
+    worst = sorted((d for d in a.dimensions if d.scored and d.score < 99.5), key=lambda d: d.score)[:3]
+    uncertain = [label(DIMENSION_NAMES, d.name, lang) for d in a.dimensions if d.verdict == "uncertain"]
     flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
     unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
     sentences = []
@@ -160,25 +126,34 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         span = a.segmentation.sentences[s.index]
         chars = [{"text": a.chars[i].text + a.chars[i].punct_after, "drawl": i in flagged_chars, "unclear": i in unclear_chars} for i in range(span.first_char, span.last_char + 1)]
         sentences.append({"d": s, "chars": chars})
-    dims = []
-    for d in a.dimensions:
-        dims.append({
-            "d": d,
-            "name": label(DIMENSION_NAMES, d.name, lang),
-            "verdict": label(VERDICT_NAMES, d.verdict, lang),
-            "value": _value(d.value, d.unit, lang),
-            "band": _band(d, lang),
-            "cls": "na" if d.score is None else "good" if d.score >= 99.5 else "warn" if d.score >= 60 else "bad",
-            "moments": [{"m": m, "label": label(MOMENT_LABELS, m.kind, lang), "value": "" if m.value is None else _value(m.value, m.unit, lang)} for m in d.moments[:40]],
-            "n_more": max(0, len(d.moments) - 40),
-        })
+    dims = [_dimension(d, lang) for d in a.dimensions]
     template = env.get_template("report.html.j2")
     return template.render(
-        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang)} for d in worst],
+        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang)} for d in worst], uncertain=uncertain,
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices],
     )
+
+
+def figure_view(c, lang: str) -> dict:
+    """A check as the page shows it: label, value with unit, band with its word."""
+    return {"key": c.key, "label": check_label(c.key, lang), "value": format_value(c.value, c.unit, lang), "band": band_text(c, lang),
+            "inside": c.inside, "text": check_text(c, lang)}
+
+
+def _dimension(d, lang: str) -> dict:
+    """One dimension card: the verdict, the figure it rests on, the other figures, the moments."""
+    return {
+        "d": d,
+        "name": label(DIMENSION_NAMES, d.name, lang),
+        "verdict": label(VERDICT_NAMES, d.verdict, lang),
+        "deciding": None if d.deciding is None else figure_view(d.deciding, lang),
+        "others": [figure_view(c, lang) for c in d.checks if d.deciding is None or c.key != d.deciding.key],
+        "cls": "na" if d.score is None else "good" if d.score >= 99.5 else "warn" if d.score >= 60 else "bad",
+        "moments": [{"m": m, "label": label(MOMENT_LABELS, m.kind, lang), "value": "" if m.value is None else format_value(m.value, m.unit, lang)} for m in d.moments[:40]],
+        "n_more": max(0, len(d.moments) - 40),
+    }
 
 
 def _details(a) -> list[tuple[str, str]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label, notice_text
+from voicecoach.report.figures import check_text
 
 
 def _pad(text: str, width: int) -> str:
@@ -13,25 +14,27 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - used)
 
 
+def dimension_line(d, *, lang: str) -> str:
+    """One dimension: name, score, the figure its verdict rests on (value, unit, target), verdict.
+
+    ``停顿  29  停顿占说话时间 52%（目标 5% – 35%）  停顿太多``; an uncertain dimension shows the
+    quality figure that made it so; a dimension not measured has no figure.
+    """
+    name = label(DIMENSION_NAMES, d.name, lang)
+    verdict = label(VERDICT_NAMES, d.verdict, lang)
+    score = " – " if d.score is None else f"{d.score:3.0f}"
+    if d.deciding is None:
+        return f"  {_pad(name, 14)} {score}  {verdict}"
+    return f"  {_pad(name, 14)} {score}  {_pad(check_text(d.deciding, lang), 50)} {verdict}"
+
+
 def summary_lines(a, *, lang: str) -> list[str]:
-    """A few lines: overall score, then one line per dimension with value, target and verdict."""
+    """A few lines: overall score, then one line per dimension with the figure behind its verdict."""
     zh = lang == "zh"
     total = a.overall.score
     head = ("总分" if zh else "Overall") + (f" {total:.0f}/100" if total is not None else " –")
     lines = [f"{head}   ({a.duration_s:.1f} s, {a.pace.n_syllables} {'字' if zh else 'syllables'})"]
-    for d in a.dimensions:
-        name = label(DIMENSION_NAMES, d.name, lang)
-        verdict = label(VERDICT_NAMES, d.verdict, lang)
-        if d.value is None:
-            lines.append(f"  {_pad(name, 14)} {verdict}")
-            continue
-        from voicecoach.report.html import unit_label
-
-        value = f"{d.value:.0%}" if d.unit == "ratio" else f"{d.value:.2f} {unit_label(d.unit, lang)}"
-        score = "" if d.score is None else f"{d.score:3.0f}"
-        lines.append(f"  {_pad(name, 14)} {score}  {_pad(value, 20)} {verdict}")
-    from voicecoach.advice import notice_text
-
+    lines += [dimension_line(d, lang=lang) for d in a.dimensions]
     for n in a.notices:
         lines.append(("  注意: " if zh else "  note: ") + notice_text(n, lang))
     return lines

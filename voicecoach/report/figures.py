@@ -1,0 +1,92 @@
+"""How a figure is written in a report: value with its unit, target band, and what it is.
+
+One place for the page, the terminal summary and the charts, so that the figure a verdict
+rests on reads the same everywhere: "停顿占说话时间 52%（目标 5% – 35%）",
+"speech over background noise 12.0 dB (target ≥ 20)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voicecoach.advice import CHECK_LABELS, label
+
+UNITS = {
+    "syllables/s": {"zh": "字/秒", "en": "syllables/s"},
+    "1/min": {"zh": "次/分钟", "en": "per min"},
+    "st": {"zh": "半音", "en": "semitones"},
+    "s": {"zh": "秒", "en": "s"},
+    "dB": {"zh": "dB", "en": "dB"},
+    "dBov": {"zh": "dBov", "en": "dBov"},
+    "probability": {"zh": "置信度", "en": "confidence"},
+    "count": {"zh": "次", "en": ""},
+}
+TARGET_WORD = {"zh": "目标", "en": "target"}
+NEEDS_WORD = {"zh": "需要", "en": "needs"}  # a quality.* band is a condition, not a goal
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def percent(x: float) -> str:
+    """A 0..1 ratio as a percentage with the digits a small one needs: 41%, 0.1%, 0.04%."""
+    digits = 0 if x == 0 or abs(x) >= 0.01 else 1 if abs(x) >= 0.001 else 2
+    return f"{x:.{digits}%}"
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit as the reader sees it ("字/秒", "per min"); unknown units as they are."""
+    return UNITS.get(unit, {}).get(_lang(lang), unit)
+
+
+def format_value(v: float | None, unit: str, lang: str) -> str:
+    """A value with its unit: ratios as percentages, undefined as "–"."""
+    if v is None or not np.isfinite(v):
+        return "–"
+    zh = _lang(lang) == "zh"
+    if unit == "ratio":
+        return percent(v)
+    if unit == "count":
+        return f"{v:.0f}" + (" 次" if zh else "")
+    if unit == "x typical syllable":
+        return ("正常字长的 " if zh else "") + f"{v:.1f}" + (" 倍" if zh else "× a typical syllable")
+    u = unit_label(unit, lang)
+    return f"{v:.2f} {u}".strip() if abs(v) < 10 else f"{v:.1f} {u}".strip()
+
+
+def format_band(lo: float | None, hi: float | None, unit: str, lang: str) -> str:
+    """A target band: "3 – 4.8 字/秒", "≥ 20 dB", "≤ 35%", "0 次"; "" when open both ways."""
+    f = percent if unit == "ratio" else (lambda x: f"{x:g}")
+    u = "" if unit == "ratio" else unit_label(unit, lang)
+    if lo is not None and hi is not None:
+        text = f"{f(lo)} – {f(hi)} {u}"
+    elif lo is not None:
+        text = f"≥ {f(lo)} {u}"
+    elif hi is not None:
+        text = f"{f(hi)} {u}" if hi == 0 else f"≤ {f(hi)} {u}"
+    else:
+        text = ""
+    return text.strip()
+
+
+def check_label(key: str, lang: str) -> str:
+    """What a figure is ("信噪比（语音高出背景）"), by its target key."""
+    return label(CHECK_LABELS, key, _lang(lang))
+
+
+def band_text(c, lang: str) -> str:
+    """The band of a check with its word, without the unit its value already shows:
+    "目标 5% – 35%", "target ≥ 20", "needs ≥ 90%"."""
+    word = (NEEDS_WORD if c.key.startswith("quality.") else TARGET_WORD)[_lang(lang)]
+    band = format_band(c.min, c.max, c.unit if c.unit == "ratio" else "", lang)
+    return f"{word} {band}" if band else ""
+
+
+def check_text(c, lang: str) -> str:
+    """One check as a phrase: label, value with unit, and band in brackets."""
+    band = band_text(c, lang)
+    value = f"{check_label(c.key, lang)} {format_value(c.value, c.unit, lang)}"
+    if not band:
+        return value
+    return f"{value}（{band}）" if _lang(lang) == "zh" else f"{value} ({band})"
