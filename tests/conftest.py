@@ -1,4 +1,5 @@
-"""Shared fixtures: evaluation audio location, the real model, an isolated cache."""
+"""Shared fixtures: evaluation audio location, the real model, an isolated cache; and a check,
+after every test, that no analysis the test made shows a verdict its figures contradict."""
 
 from __future__ import annotations
 
@@ -41,3 +42,43 @@ def whisper():
     t = WhisperTranscriber("base")
     t.load()
     return CachedTranscriber(t)
+
+
+# ------------------------------------------------------------------ verdicts agree with figures
+# Every Analysis made in this process during the session (by analyze(), the CLI, compare, a
+# fixture...) is collected when it is constructed and checked by verdict_rules.contradictions
+# after the test that made it; a contradiction fails that test at teardown. Analyses made in
+# other processes (batch workers) are not seen here.
+import voicecoach.analysis as _analysis  # noqa: E402
+
+_MADE: list = []
+VERDICT_CHECKS = {"analyses": 0}
+_plain_init = _analysis.Analysis.__init__
+
+
+def _collecting_init(self, *args, **kwargs):
+    _plain_init(self, *args, **kwargs)
+    _MADE.append(self)
+
+
+_analysis.Analysis.__init__ = _collecting_init
+
+
+@pytest.fixture(autouse=True)
+def _verdicts_agree_with_figures():
+    yield
+    import verdict_rules
+
+    made, _MADE[:] = list(_MADE), []
+    problems = []
+    for a in made:
+        name = Path(a.loaded.source.path).name
+        problems += [f"{name}: {p}" for p in verdict_rules.contradictions(a)]
+    VERDICT_CHECKS["analyses"] += len(made)
+    if problems:
+        pytest.fail("verdicts contradict the figures shown with them:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if VERDICT_CHECKS["analyses"]:
+        terminalreporter.write_line(f"verdicts checked against their figures on {VERDICT_CHECKS['analyses']} analyses")
