@@ -26,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from voicecoach.audio import ANALYSIS_RATE_HZ, Audio
+from voicecoach.cache_check import read_entry, write_entry
 from voicecoach.errors import ModelError
 from voicecoach.models import ModelSpec, cache_root, resolve_model
 from voicecoach.textnorm import (
@@ -283,7 +284,7 @@ class WhisperTranscriber:
                         cpu_threads=self._settings.cpu_threads, local_files_only=True,
                     )
                 except Exception as e:
-                    raise ModelError(f"cannot load the model at {self._spec.path} on {device}/{compute} ({type(e).__name__}: {e}); check the folder, or use --device cpu") from None
+                    raise ModelError(f"cannot load the model at {self._spec.path} on {device}/{compute} ({type(e).__name__}: {e}); check the folder" + (", or use --device cpu" if device != "cpu" else "")) from None
         return self._model
 
     def transcribe(self, audio: Audio) -> Transcript:
@@ -491,17 +492,14 @@ class CachedTranscriber:
         path = self.cache_dir / key[:2] / f"{key}.json"
         if path.exists():
             try:
-                transcript = Transcript.from_dict(json.loads(path.read_text(encoding="utf-8")))
+                transcript = Transcript.from_dict(read_entry(path))
                 self.hits += 1
                 return transcript
-            except (ValueError, KeyError, TypeError):
-                log.warning("ignoring unreadable cache entry %s", path)
+            except (ValueError, KeyError, TypeError, OSError) as e:
+                log.warning("replacing invalid cache entry %s (%s)", path.name, e)
         transcript = self.inner.transcribe(audio)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(transcript.to_dict(), ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
+            write_entry(path, transcript.to_dict())
         except OSError as e:
             log.warning("cannot write transcript cache %s: %s", path, e)
         return transcript
