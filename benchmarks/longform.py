@@ -13,7 +13,8 @@ with gaps of 0.3-3 s of faint noise between them. Each recording goes through ex
 * coverage: the share of detected speech lying near a recognised syllable, and the
   unrecognised speech left over;
 * CER of the whole transcript against the concatenated references;
-* real-time factor end to end (decode to judged result) and of recognition alone.
+* real-time factor end to end (decode to report.html written; the model loaded beforehand) and
+  of recognition alone.
 
 Gates (issue 9): syllable count within 5 %, coverage >= 97 % and end to end <= 0.10 x real
 time, at every length. Writes benchmarks/results/longform.md and longform.json.
@@ -27,6 +28,7 @@ import csv
 import json
 import platform
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +97,7 @@ def build(clips: list[Clip], seconds: float, rng: np.random.Generator) -> tuple[
 
 def run_length(clips: list[Clip], minutes: float, seed: int, transcriber) -> dict:
     from voicecoach.analysis import analyze
+    from voicecoach.report import write_report
 
     rng = np.random.default_rng(seed + int(minutes * 60))
     samples, placed = build(clips, minutes * 60, rng)
@@ -103,6 +106,8 @@ def run_length(clips: list[Clip], minutes: float, seed: int, transcriber) -> dic
     loaded = audio_from_array(samples, sample_rate_hz=ANALYSIS_RATE_HZ)
     t0 = time.perf_counter()
     a = analyze(loaded, transcriber=transcriber, use_cache=False)
+    with tempfile.TemporaryDirectory() as out:
+        write_report(a, out)  # end to end: report.json, charts and report.html too
     wall = time.perf_counter() - t0
     hyp = "".join(c.text for c in a.transcript.chars)
     n_ref, n_ours = len(ref_text), len(a.transcript.chars)

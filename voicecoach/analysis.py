@@ -20,6 +20,7 @@ from voicecoach import __version__
 from voicecoach.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.coverage import Coverage, measure_coverage
+from voicecoach.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
 from voicecoach.measures.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
@@ -32,7 +33,7 @@ from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, 
 from voicecoach.measures.sentences import SentenceDetail, sentence_details
 from voicecoach.measures.syllables import detect_nuclei
 from voicecoach.scoring import DimensionResult, Overall, overall
-from voicecoach.script import ScriptAlignment, align_script, load_script
+from voicecoach.script import ScriptAlignment, align_script, load_script, spread_script
 from voicecoach.segmentation import Segmentation, segment
 from voicecoach.targets import Targets, load_targets
 from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcript, WhisperTranscriber
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 REPORT_SCHEMA = "voicecoach.report"
 REPORT_SCHEMA_VERSION = "1.1"
 MIN_SPEECH_S = 1.0
+MIN_SCRIPT_MATCH = 0.3  # below this share of the script matched (or of the speech covered), the script is spread over the speech
 Progress = Callable[[str], None]
 
 
@@ -201,6 +203,8 @@ def analyze(
         if use_cache and not isinstance(transcriber, CachedTranscriber):
             transcriber = CachedTranscriber(transcriber)
         transcript = transcriber.transcribe(audio)
+    with step("recognition_gaps"):
+        transcript = fill_gaps(transcript, audio, activity, transcriber)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
     coverage = measure_coverage(activity, [(c.start_s, c.end_s) for c in chars])
     if n_silent:
@@ -216,7 +220,9 @@ def analyze(
         with step("script"):
             text = script_text if script_text is not None else load_script(script, scripts_dir=scripts_dir)
             alignment = align_script(text, chars, activity)
-            if alignment.match_ratio < 0.3:
+            if alignment.match_ratio < MIN_SCRIPT_MATCH or coverage.covered_ratio < MIN_SCRIPT_MATCH:
+                # too few anchors to place the script by: spread it over the speech instead
+                alignment = spread_script(text, activity, n_matched=alignment.n_matched)
                 notices.append(Notice("recognition_failed", f"the recogniser matched only {alignment.match_ratio:.0%} of the script; syllables were placed by the script over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3)}))
             chars = alignment.chars or chars
         if not chars:
@@ -234,6 +240,7 @@ def analyze(
         loudness=measures.loudness, pitch=measures.pitch, drawl=measures.drawl, articulation=measures.articulation,
         acoustic_syllables=n_nuclei, sentences=sentences, dimensions=dims, overall=total, targets=tgt, lang=lang,
         notices=tuple(notices), timings_s=timings, created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        coverage=coverage,
     )
 
 
@@ -248,6 +255,8 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
         if chars:
             span = _speech_span(activity, chars)
             centres = np.array([(c.start_s + c.end_s) / 2 for c in chars])
+            if alignment is None and coverage is not None and coverage.unrecognised:
+                centres, span = _count_unrecognised(centres, span, coverage, nuclei.times_s, activity)
         else:  # nothing recognised: count syllable nuclei in the signal instead
             span = (pause_m.speech_start_s, pause_m.speech_end_s)
             centres = nuclei.times_s[(nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])]
@@ -294,6 +303,24 @@ def _drop_chars_in_silence(chars: tuple[Char, ...], activity: Activity) -> tuple
         if activity.speech_ratio(c.start_s - pad, c.end_s + pad) >= 0.1:
             kept.append(c)
     return kept, len(chars) - len(kept)
+
+
+def _count_unrecognised(centres: np.ndarray, span: tuple[float, float], coverage: Coverage, nuclei_s: np.ndarray, activity: Activity) -> tuple[np.ndarray, tuple[float, float]]:
+    """Syllables of the speech the recogniser left out, counted from the signal.
+
+    Each unrecognised stretch contributes its syllable nuclei, and the speech span grows to
+    include it, so pace stands on the whole recording rather than on the recognised part.
+    """
+    lost = coverage.unrecognised
+    inside = np.zeros(len(nuclei_s), dtype=bool)
+    for u in lost:
+        inside |= (nuclei_s >= u.start_s) & (nuclei_s <= u.end_s)
+    lo, hi = min(span[0], lost[0].start_s), max(span[1], lost[-1].end_s)
+    if (lo, hi) != span:
+        idx = np.flatnonzero(activity.is_speech & (activity.times_s >= lo) & (activity.times_s <= hi))
+        if len(idx):
+            lo, hi = float(activity.times_s[idx[0]] - activity.frame_s / 2), float(activity.times_s[idx[-1]] + activity.frame_s / 2)
+    return np.sort(np.concatenate([centres, nuclei_s[inside]])), (lo, hi)
 
 
 def _speech_span(activity: Activity, chars) -> tuple[float, float]:
