@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
 from voicecoach.batch import BatchSettings, Job, discover, run_batch
-from voicecoach.store import Store
+from voicecoach.store import SCHEMA_VERSION, Store
 
 pytestmark = pytest.mark.model
 runner = CliRunner()
@@ -48,7 +48,7 @@ def test_store_migrates_an_older_schema_and_keeps_rows(tmp_path):
     old.put({"key": "k1", "file_sha256": "f", "settings_sha256": "s", "path": "a.wav", "status": "done", "overall_score": 80.0})
     old.close()
     new = Store(db)
-    assert new.schema_version() == 2
+    assert new.schema_version() == SCHEMA_VERSION
     rows = new.rows()
     assert [(r["key"], r["overall_score"]) for r in rows] == [("k1", 80.0)]
     assert "worker" in rows[0]

@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Sequence
 
 from voicecoach.audio import AUDIO_EXTENSIONS
 from voicecoach.errors import VoiceCoachError
-from voicecoach.store import DIMENSIONS, FIGURES, Store
+from voicecoach.store import DIMENSIONS, FIGURES, Store, owner_id
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,13 @@ class Progress:
     failed: int = 0
     skipped: int = 0
     duplicates: int = 0
+    elsewhere: int = 0  # taken by another batch running on the same store
     audio_s: float = 0.0
     started: float = field(default_factory=time.monotonic)
 
     @property
     def finished(self) -> int:
-        return self.done + self.failed + self.skipped + self.duplicates
+        return self.done + self.failed + self.skipped + self.duplicates + self.elsewhere
 
     def eta_s(self) -> float | None:
         worked = self.done + self.failed
@@ -112,16 +113,30 @@ class Progress:
 # --------------------------------------------------------------------------------------- inputs
 
 
-def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike | None = None, channel: str = "mix") -> list[Job]:
+def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike | None = None, channel: str = "mix",
+             allow_any_path: bool = False) -> list[Job]:
     """Jobs from folders (recursive), files, globs, and/or a CSV manifest.
 
     A manifest's ``path`` column is relative to the manifest's folder (or to the first input
     folder when given); it may carry ``call_id``, ``agent_id``, ``date``, ``channel`` and any
     other columns (kept as ``extra``).
+
+    Parameters
+    ----------
+    allow_any_path : bool
+        Let manifest entries point outside the folders named (the manifest's own folder and
+        the input folders). By default such an entry (an absolute path elsewhere, ``../``, or
+        a link leading out) stops the batch before any file is opened: a manifest from
+        someone else must not make voicecoach read other files of this machine.
     """
     jobs: list[Job] = []
     if manifest is not None:
-        jobs += _from_manifest(Path(manifest), base=Path(inputs[0]) if inputs and Path(inputs[0]).is_dir() else None, channel=channel)
+        m = Path(manifest)
+        base = Path(inputs[0]) if inputs and Path(inputs[0]).is_dir() else None
+        jobs += _from_manifest(m, base=base, channel=channel)
+        if not allow_any_path:
+            roots = [m.parent] + [Path(i) for i in inputs if Path(i).is_dir()]
+            _refuse_outside(jobs, roots, m)
         return jobs
     for item in inputs:
         p = Path(item)
@@ -137,18 +152,29 @@ def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike
     return jobs
 
 
+def _refuse_outside(jobs: list[Job], roots: list[Path], manifest: Path) -> None:
+    resolved = [r.resolve() for r in roots]
+    outside = [j for j in jobs if not any(Path(j.path).resolve().is_relative_to(r) for r in resolved)]
+    if outside:
+        first = outside[0]
+        raise VoiceCoachError(
+            f"manifest {manifest.name}: {len(outside)} entr{'y' if len(outside) == 1 else 'ies'} (first: call {first.call_id}) "
+            "lie outside the manifest's folder and the folders given; move the recordings there, or pass --allow-any-path"
+        )
+
+
 def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError) as e:
-        raise VoiceCoachError(f"cannot read the manifest {path} ({e}); give a UTF-8 CSV with a path column") from None
+        raise VoiceCoachError(f"cannot read the manifest {path.name} ({getattr(e, 'strerror', None) or type(e).__name__}); give a UTF-8 CSV with a path column") from None
     if not rows:
-        raise VoiceCoachError(f"the manifest {path} has no rows")
+        raise VoiceCoachError(f"the manifest {path.name} has no rows; add one line per call with its path")
     header = {h.strip().lower(): h for h in rows[0]}
     col = {k: next((header[a] for a in names if a in header), None) for k, names in MANIFEST_FIELDS.items()}
     if col["path"] is None:
-        raise VoiceCoachError(f"the manifest {path} has no path column (one of: {', '.join(MANIFEST_FIELDS['path'])}); add one")
+        raise VoiceCoachError(f"the manifest {path.name} has no path column (one of: {', '.join(MANIFEST_FIELDS['path'])}); add one")
     root = base or path.parent
     known = {v for v in col.values() if v}
     jobs = []
@@ -189,15 +215,32 @@ def file_sha256(path: str | os.PathLike) -> str | None:
 _WORKER: dict = {}
 
 
-def _init_worker(settings: dict, threads: int) -> None:
-    """Once per worker process: load the model, read the targets."""
+def _init_worker(settings: dict, threads: int, parent_pid: int | None = None) -> None:
+    """Once per worker process: watch the parent, load the model, read the targets."""
     from voicecoach.targets import load_targets
+
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     from voicecoach.transcribe import CachedTranscriber, TranscribeSettings, WhisperTranscriber
 
     s = BatchSettings(**settings)
     t = WhisperTranscriber(s.model, TranscribeSettings(device=s.device, cpu_threads=threads))
     t.load()
     _WORKER.update(settings=s, transcriber=CachedTranscriber(t), targets=load_targets(s.targets), name=f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _exit_with_parent(parent_pid: int, *, every_s: float = 1.0) -> None:
+    """End this worker soon after the batch command that started it is gone (``kill -9``
+    leaves no orphan worker holding a model in memory)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="voicecoach-parent-watch", daemon=True).start()
 
 
 def score(job: dict, audio_bytes: bytes | None = None) -> dict:
@@ -276,18 +319,21 @@ class LocalPool:
         import multiprocessing
 
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_worker, initargs=(asdict(self.settings), self.threads))
+                                         initializer=_init_worker, initargs=(asdict(self.settings), self.threads, os.getpid()))
 
-    def run(self, jobs: list[Job], on_result: Callable[[Job, dict], None]) -> None:
+    def run(self, jobs: list[Job], on_result: Callable[[Job, dict], None], claim: Callable[[Job], bool] | None = None) -> None:
         remaining = deque(jobs)
         while remaining:
             self._start()
             inflight: dict = {}
             broken = False
+            finished = False
             try:
                 while (remaining or inflight) and not broken:
                     while remaining and len(inflight) < 2 * self.workers:  # bounded: a kill loses only these
                         job = remaining.popleft()
+                        if claim is not None and not claim(job):
+                            continue  # another batch scores it (or has)
                         try:
                             inflight[self._pool.submit(score, asdict(job))] = job
                         except BrokenProcessPool:
@@ -308,8 +354,11 @@ class LocalPool:
                 # unknown, so every call in flight becomes an error row; the rest go to a new pool.
                 for job in inflight.values():
                     on_result(job, dict(CRASHED))
+                finished = True
             finally:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                # a normal end waits for the workers to exit (no "Bad file descriptor" at
+                # interpreter shutdown); an error or Ctrl-C leaves at once
+                self._pool.shutdown(wait=finished and not broken, cancel_futures=True)
 
 
 CRASHED = {"status": "error", "code": "worker_crashed", "message": "the worker process died while this call was in flight (out of memory, or a crash); retry with --retry-failed"}
@@ -324,7 +373,7 @@ class RayEngine:
     def __init__(self, settings: BatchSettings, workers: int, address: str | None) -> None:
         self.settings, self.workers, self.address = settings, workers, address
 
-    def run(self, jobs: list[Job], on_result: Callable[[Job, dict], None]) -> None:
+    def run(self, jobs: list[Job], on_result: Callable[[Job, dict], None], claim: Callable[[Job], bool] | None = None) -> None:
         try:
             import ray
             from ray.util import ActorPool
@@ -340,6 +389,8 @@ class RayEngine:
             actors = [Actor.remote(asdict(self.settings), threads) for _ in range(self.workers)]
             pool = ActorPool(actors)
             for job in jobs:
+                if claim is not None and not claim(job):
+                    continue
                 while not pool.has_free():  # bounded in flight: a stopped run loses only those
                     self._deliver(pool, on_result)
                 pool.submit(lambda actor, j: actor.score.remote(asdict(j), _read(j.path)), job)
@@ -441,9 +492,20 @@ def run_batch(
         if progress:
             progress(prog)
 
+    owner = owner_id()
+
+    def claim(job: Job) -> bool:
+        """Take the call unless another batch on this store has it (or has just finished it)."""
+        if store.claim(by_path[job.path][0], owner):
+            return True
+        prog.elsewhere += 1
+        if progress:
+            progress(prog)
+        return False
+
     runner = RayEngine(settings, workers, address) if engine == "ray" else LocalPool(settings, workers)
     if todo:
-        runner.run([job for job, *_ in todo], on_result)
+        runner.run([job for job, *_ in todo], on_result, claim=claim)
     # calls whose file was a duplicate of one scored in this very batch
     for job, key, *_ in hashed:
         if keys_seen.get(key) is not job:

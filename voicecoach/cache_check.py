@@ -111,7 +111,7 @@ def write_entry(path: str | os.PathLike, d: dict) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     body = dict(d)
     body[_CHECKSUM] = _digest(d)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    tmp = p.with_name(f".{p.name[:100]}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(body, f, ensure_ascii=False)

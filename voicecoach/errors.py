@@ -112,6 +112,13 @@ class StoreError(VoiceCoachError):
     exit_code = 5
 
 
+class OutputError(VoiceCoachError):
+    """A report, export or cache cannot be written (full disk, read-only folder)."""
+
+    code = "output"
+    exit_code = 6
+
+
 def display_name(path, *, limit: int = 80) -> str:
     """A file's name as messages show it: no folders (they can tell who the user is), bytes
     that are not UTF-8 shown as U+FFFD, control characters escaped, long names shortened.

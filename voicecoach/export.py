@@ -37,8 +37,8 @@ def table(store: Store, **filters) -> tuple[list[str], list[list]]:
     out = []
     for r in rows:
         extra = json.loads(r["extra"]) if r.get("extra") else {}
-        out.append([_cell(r.get(c)) for c in columns()] + [extra.get(k, "") for k in extras])
-    return header, out
+        out.append([_cell(r.get(c)) for c in columns()] + [_cell(extra.get(k)) for k in extras])
+    return [neutralise(h) for h in header], out
 
 
 def _cell(v):
@@ -46,7 +46,26 @@ def _cell(v):
         return round(v, 4)
     if isinstance(v, date):
         return v.isoformat()
-    return "" if v is None else v
+    return "" if v is None else neutralise(v)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+"""Characters with which a spreadsheet starts a formula (OWASP CSV injection; full-width forms too)."""
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula, made inert.
+
+    Notes
+    -----
+    OWASP's CSV-injection rule: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return gets a leading single quote, so ``=HYPERLINK(...)`` or ``=1+1`` shows as
+    text; the CSV writer quotes every cell holding a separator or a quote. Numbers are left
+    alone (a negative score stays a number).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def export(store: Store, path: str | os.PathLike, *, fmt: str | None = None, **filters) -> int:
@@ -54,16 +73,23 @@ def export(store: Store, path: str | os.PathLike, *, fmt: str | None = None, **f
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".") or "csv").lower()
     header, rows = table(store, **filters)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        with open(p, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens Chinese text correctly
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
-    elif fmt == "xlsx":
-        _xlsx(p, header, rows)
-    else:
+    if fmt not in ("csv", "xlsx"):
         raise VoiceCoachError(f"unknown export format '{fmt}'; use csv or xlsx")
+    tmp = p.with_name(f".{p.name[:100]}.{os.getpid()}.tmp")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            with open(tmp, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens Chinese text correctly
+                w = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
+                w.writerow(header)
+                w.writerows(rows)
+        else:
+            _xlsx(tmp, header, rows)
+        os.replace(tmp, p)  # a full disk leaves the old export, never half a new one
+    except OSError as e:
+        raise VoiceCoachError(f"cannot write the export {p.name} ({e.strerror or e}); free some disk space or choose another folder with -o") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return len(rows)
 
 
@@ -78,6 +104,10 @@ def _xlsx(path: Path, header: list[str], rows: list[list]) -> None:
     ws.append(header)
     for r in rows:
         ws.append(r)
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula (openpyxl takes "=..." as one)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -90,4 +120,4 @@ def _xlsx(path: Path, header: list[str], rows: list[list]) -> None:
     for name in header:
         unit = UNITS.get(name, "0-100" if name.endswith("_score") else "verdict word" if name.endswith("_verdict") else "")
         notes.append([name, unit])
-    wb.save(path)
+    wb.save(str(path))

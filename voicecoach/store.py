@@ -15,16 +15,21 @@ ini file or script folder for a QA team to carry, and the store upgrades itself 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 from voicecoach.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+LEASE_S = 6 * 3600.0
+"""How long a claim on a call holds before another batch may take it over (a claim by a dead
+process on this machine is taken over at once)."""
 DIMENSIONS = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
 FIGURES = (
     ("speaking_rate_cps", "pace", "speaking_rate_cps"),
@@ -43,8 +48,8 @@ FIGURES = (
 )
 
 
-def _tables(version: int = 2):
-    """The schema at a version (1: results, sentences; 2: + aliases, results.worker)."""
+def _tables(version: int = SCHEMA_VERSION):
+    """The schema at a version (1: results, sentences; 2: + aliases, results.worker; 3: + claims)."""
     import sqlalchemy as sa
 
     md = sa.MetaData()
@@ -99,12 +104,18 @@ def _tables(version: int = 2):
         sa.Column("seen_at", sa.DateTime),
     )
     version = sa.Table("schema_version", md, sa.Column("version", sa.Integer, nullable=False))
-    return md, results, sentences, aliases, version
+    claims = sa.Table(
+        "claims", md,
+        sa.Column("key", sa.String(130), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+    )
+    return md, results, sentences, aliases, version, claims
 
 
 def _migrate_1(conn) -> None:
     """Version 1: results, sentences, schema_version."""
-    md, results, sentences, _aliases, version = _tables(1)
+    md, results, sentences, _aliases, version, _claims = _tables(1)
     for table in (results, sentences, version):
         table.create(conn)
 
@@ -117,7 +128,12 @@ def _migrate_2(conn) -> None:
     conn.execute(sa.text("ALTER TABLE results ADD COLUMN worker VARCHAR(100)"))
 
 
-MIGRATIONS: list[tuple[int, Callable]] = [(1, _migrate_1), (2, _migrate_2)]
+def _migrate_3(conn) -> None:
+    """Version 3: claims, so that two batches on one store never score the same call twice."""
+    _tables(3)[5].create(conn)
+
+
+MIGRATIONS: list[tuple[int, Callable]] = [(1, _migrate_1), (2, _migrate_2), (3, _migrate_3)]
 
 
 def engine_url(db: str | os.PathLike) -> str:
@@ -147,24 +163,33 @@ class Store:
     ----------
     db : str or path-like
         A file path (SQLite) or a database URL (``postgresql://user@host/db``).
+    must_exist : bool
+        Refuse a SQLite file that does not exist yet, instead of creating it (readers: export,
+        summary).
     """
 
-    def __init__(self, db: str | os.PathLike, *, upgrade_to: int = SCHEMA_VERSION) -> None:
+    def __init__(self, db: str | os.PathLike, *, upgrade_to: int = SCHEMA_VERSION, must_exist: bool = False) -> None:
         import sqlalchemy as sa
 
         self.url = engine_url(db)
+        self.name = Path(str(db)).name if "://" not in str(db) else _safe(self.url)
+        if must_exist and "://" not in str(db) and not Path(db).expanduser().is_file():
+            raise StoreError(f"the result store {Path(db).name} does not exist; check its name, or score calls into it first with voicecoach batch")
         self._target_version = upgrade_to
         try:
-            self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
-            if self.url.startswith("sqlite"):
+            sqlite = self.url.startswith("sqlite")
+            kw = {"connect_args": {"timeout": 60}} if sqlite else {}  # another batch may hold the write lock a moment
+            self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True, **kw)
+            if sqlite:
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self._migrate()
+            with _migration_lock(self.url):
+                self._migrate()
             self.t = _tables(self._target_version)
         except StoreError:
             raise
         except Exception as e:
-            raise StoreError(f"cannot open the result store {_safe(self.url)} ({type(e).__name__}: {str(e).splitlines()[0]}); check the path or URL and that the database server is running") from None
-        _, self.results, self.sentences, self.aliases, self.version = self.t
+            raise StoreError(f"cannot open the result store {self.name} ({_reason(e)}); check the path or URL and that the database server is running") from None
+        _, self.results, self.sentences, self.aliases, self.version, self.claims = self.t
 
     # -- schema ---------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -176,7 +201,7 @@ class Store:
             if insp.has_table("schema_version"):
                 current = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
             if current > SCHEMA_VERSION:
-                raise StoreError(f"the store {_safe(self.url)} has schema version {current}, newer than this voicecoach ({SCHEMA_VERSION}); upgrade voicecoach")
+                raise StoreError(f"the store {self.name} has schema version {current}, newer than this voicecoach ({SCHEMA_VERSION}); upgrade voicecoach")
             for v, fn in MIGRATIONS:
                 if current < v <= self._target_version:
                     fn(conn)
@@ -207,7 +232,7 @@ class Store:
         import sqlalchemy as sa
 
         row = {**row, "created_at": datetime.now(timezone.utc).replace(tzinfo=None)}
-        with self.engine.begin() as conn:
+        with self._writing(), self.engine.begin() as conn:
             old = conn.execute(sa.select(self.results.c.id, self.results.c.attempts).where(self.results.c.key == row["key"])).first()
             if old is not None:
                 row["attempts"] = (old.attempts or 1) + 1
@@ -218,12 +243,50 @@ class Store:
                 rid = conn.execute(self.results.insert().values(**row)).inserted_primary_key[0]
             if sentences:
                 conn.execute(self.sentences.insert(), [{**s, "result_id": rid} for s in sentences])
+            if self._target_version >= 3:
+                conn.execute(self.claims.delete().where(self.claims.c.key == row["key"]))
         return int(rid)
+
+    def claim(self, key: str, owner: str, *, lease_s: float = LEASE_S) -> bool:
+        """Take the call ``key`` for ``owner`` unless another live batch holds it or it is done.
+
+        A claim lasts ``lease_s``; one whose owner was a process on this machine that no longer
+        runs (a killed batch) is taken over at once, so running the same command again resumes.
+
+        Returns
+        -------
+        bool
+            True when this owner may score the call now.
+        """
+        import sqlalchemy as sa
+
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        until = now + timedelta(seconds=lease_s)
+        c = self.claims.c
+        with self._writing(), self.engine.begin() as conn:
+            status = conn.execute(sa.select(self.results.c.status).where(self.results.c.key == key)).scalar()
+            if status == "done":
+                return False  # another batch finished it since this one looked
+            held = conn.execute(sa.select(c.owner, c.expires_at).where(c.key == key)).first()
+            if held is None:
+                return conn.execute(_insert_new(self.url, self.claims).values(key=key, owner=owner, expires_at=until)).rowcount == 1
+            if held.owner != owner and held.expires_at > now and _alive(held.owner):
+                return False
+            taken = conn.execute(self.claims.update().where((c.key == key) & (c.owner == held.owner)).values(owner=owner, expires_at=until))
+            return taken.rowcount == 1
+
+    def release(self, key: str, owner: str) -> None:
+        """Give a claimed call back (it was not scored, e.g. the batch was stopped)."""
+        with self._writing(), self.engine.begin() as conn:
+            conn.execute(self.claims.delete().where((self.claims.c.key == key) & (self.claims.c.owner == owner)))
+
+    def _writing(self):
+        return _write_errors(self.name)
 
     def add_alias(self, key: str, path: str, call_id: str | None) -> None:
         import sqlalchemy as sa
 
-        with self.engine.begin() as conn:
+        with self._writing(), self.engine.begin() as conn:
             r = conn.execute(sa.select(self.results.c.id, self.results.c.path).where(self.results.c.key == key)).first()
             if r is None or r.path == path:
                 return
@@ -273,6 +336,84 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _write_errors(name: str):
+    """A write that the disk or the server refuses becomes one clear StoreError; what was
+    committed before stays (each call is its own transaction)."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as e:
+        import sqlalchemy as sa
+
+        if not isinstance(e, (sa.exc.SQLAlchemyError, OSError)):
+            raise
+        why = _reason(e)
+        low = why.lower()
+        hint = ("free disk space" if "full" in low or "space" in low else
+                "make the store writable or choose another --db" if "readonly" in low or "read-only" in low or "permission" in low else
+                "check the database")
+        raise StoreError(f"cannot write to the result store {name} ({why}); {hint}, then run the same command again: every finished call is kept") from None
+
+
+def _reason(e: Exception) -> str:
+    """The database's own reason, one short line, without SQL or paths."""
+    orig = getattr(e, "orig", None) or e
+    text = (str(orig).splitlines() or [type(e).__name__])[0]
+    text = text.split("[SQL:")[0].strip()
+    return text[:80] if text else type(e).__name__
+
+
+def _insert_new(url: str, table):
+    """INSERT that does nothing when the key exists (two batches claiming one call at once)."""
+    if url.startswith("postgresql"):
+        from sqlalchemy.dialects.postgresql import insert
+    elif url.startswith("sqlite"):
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases: a plain insert, its IntegrityError is the answer
+        return table.insert()
+    return insert(table).on_conflict_do_nothing()
+
+
+def owner_id() -> str:
+    """Who holds a claim: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str) -> bool:
+    """Whether a claim's owner may still be running (a process on another host is assumed to be)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _migration_lock(url: str):
+    """One process at a time creates or upgrades a SQLite store (two batches started together
+    on a new file would otherwise both create its tables)."""
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    import fcntl
+
+    path = Path(url[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

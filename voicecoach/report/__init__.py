@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import time
+import shutil
 import sys
+import time
 import urllib.parse
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -35,16 +36,48 @@ def default_report_dir(source_path: str | os.PathLike, out: str | os.PathLike | 
 def write_report(a, folder: str | os.PathLike, *, lang: str | None = None, full_paths: bool = False) -> ReportFiles:
     """Write report.json, report.html and the chart PNGs of an analysis into ``folder``.
 
-    ``full_paths`` keeps absolute paths (recording, model, targets) in report.json; by default
-    it names files and gives their checksums (see :func:`~voicecoach.report.jsonio.without_paths`).
+    The report is written into a temporary folder beside ``folder`` and renamed into place
+    when complete, so a full disk or a crash never leaves half a report (or breaks an older
+    one); the temporary folder is removed on failure. ``full_paths`` keeps absolute paths
+    (recording, model, targets) in report.json; by default it names files and gives their
+    checksums (see :func:`~voicecoach.report.jsonio.without_paths`).
     """
+    final = Path(folder)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = final.with_name(f".{final.name[:100]}.{os.getpid()}.tmp")  # short: a long name must still fit
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        work.mkdir()
+        files = _write_into(a, work, lang=lang or a.lang, full_paths=full_paths)
+        _swap_in(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    moved = lambda p: final / p.relative_to(work)  # noqa: E731
+    return ReportFiles(final, moved(files.json), moved(files.html), tuple(moved(c) for c in files.charts), files.timings_s)
+
+
+def _swap_in(work: Path, final: Path) -> None:
+    """Put a finished report folder in place of ``final`` (an older report is replaced)."""
+    if not final.exists():
+        os.rename(work, final)
+        return
+    old = final.with_name(f".{final.name[:100]}.{os.getpid()}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(final, old)
+    try:
+        os.rename(work, final)
+    except OSError:
+        os.rename(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_into(a, out: Path, *, lang: str, full_paths: bool) -> ReportFiles:
     from voicecoach.report.charts import write_charts
     from voicecoach.report.html import page_audio, write_html
     from voicecoach.report.jsonio import analysis_to_dict, write_json
 
-    lang = lang or a.lang
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     timings = {}
     t = time.perf_counter()
     json_path = write_json(analysis_to_dict(a, full_paths=full_paths), out / "report.json")

@@ -127,7 +127,15 @@ def json_safe(x):
 
 
 def write_json(data: dict, path: Path) -> Path:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    """Write ``data`` as UTF-8 JSON through a temporary file renamed into place (a full disk
+    leaves the old file or none, never a truncated one)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
