@@ -116,3 +116,26 @@ def test_the_corpus_is_large_and_covers_every_class():
     assert {"report", "empty", "corrupt", "unsupported", "not_found", "not_a_file", "too_short", "silent", "no_speech", "bad_channel", "too_long"} <= kinds
     for prefix in ("cut-", "wav-", "float-", "rate-", "ch8-", "name-", "video-", "device-", "fifo", "symlink-", "speech-", "stereo-phase"):
         assert any(c.id.startswith(prefix) for c in CASES), prefix
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind,notices", [("quiet", {"very_quiet"}), ("noise-on-right", {"channels_differ"})])
+def test_the_real_recogniser_reports_quiet_and_one_sided_speech(tmp_path, kind, notices):
+    """Speech at -60 dBFS is analysed (not "silent"); speech on one channel and loud noise on
+    the other is mixed with a warning, not refused."""
+    import numpy as np
+    import soundfile as sf
+
+    from conftest import SAMPLES
+
+    x, sr = sf.read(SAMPLES / "too_fast.flac", dtype="float32")
+    if kind == "quiet":
+        y = x / np.sqrt(np.mean(x ** 2)) * 10 ** (-60 / 20)
+    else:
+        y = np.stack([x, np.random.default_rng(0).standard_normal(len(x)).astype(np.float32) * 10 ** (-25 / 20)], axis=1)
+    sf.write(tmp_path / "take.wav", y, sr)
+    res = runner.invoke(__import__("voicecoach.cli", fromlist=["app"]).app, ["analyze", str(tmp_path / "take.wav"), "--out", str(tmp_path), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "take.report" / "report.json").read_text(encoding="utf-8"))
+    assert notices <= {n["code"] for n in data["notices"]}
+    assert data["summary"]["n_syllables"] > 80  # the speech was heard
