@@ -439,3 +439,28 @@ def test_two_batch_commands_at_once_on_a_new_store_score_each_call_once(tmp_path
     assert len(rows) == 6 and all(s == "done" and a == 1 for _, s, a in rows)  # none scored twice
     scored = [int(out.split(" scored")[0]) for out, _ in outs]
     assert sum(scored) == 6
+
+
+def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(tmp_path, monkeypatch):
+    import voicecoach.batch as batch
+    from hostile.corpus import speech
+    from hostile.fake import BurstTranscriber
+    from voicecoach.targets import load_targets
+
+    class Slow(BurstTranscriber):
+        def transcribe(self, audio):
+            time.sleep(3.0)
+            return super().transcribe(audio)
+
+    wav = tmp_path / "slow call.wav"
+    sf.write(wav, speech(), 16000)
+    monkeypatch.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(time_limit_s=1.0), "transcriber": Slow(),
+                                           "targets": load_targets(), "name": "test"})
+    t0 = time.monotonic()
+    out = batch.score({"path": str(wav), "channel": "mix"})
+    assert time.monotonic() - t0 < 2.5
+    assert out["status"] == "error" and out["code"] == "time_limit"
+    assert out["message"] == "slow call.wav took more than 1 s to score and was stopped; split the recording, or raise --time-limit"
+    monkeypatch.setitem(batch._WORKER, "transcriber", BurstTranscriber())
+    assert batch.score({"path": str(wav), "channel": "mix"})["status"] == "done"  # the timer is disarmed after each call
+    time.sleep(1.2)  # and does not fire later

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from voicecoach.audio import AUDIO_EXTENSIONS
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import VoiceCoachError, display_name
 from voicecoach.store import DIMENSIONS, FIGURES, Store, owner_id
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class BatchSettings:
     lang: str = "zh"
     script: str | None = None
     device: str = "auto"
+    time_limit_s: float | None = None  # a call that takes longer is stopped and stored as an error
 
     def fingerprint(self, channel: str) -> str:
         """SHA-256 of everything that changes the figures for a call on ``channel``."""
@@ -243,15 +244,45 @@ def _exit_with_parent(parent_pid: int, *, every_s: float = 1.0) -> None:
     threading.Thread(target=watch, name="voicecoach-parent-watch", daemon=True).start()
 
 
+class _TimeLimit(BaseException):
+    """Raised in a worker when a call has used up its time (not an Exception: nothing inside
+    the analysis may catch it)."""
+
+
+def _time_is_up(signum, frame):
+    raise _TimeLimit()
+
+
+def _alarm(limit_s: float | None) -> bool:
+    """Arm a one-shot timer for this call (main thread of a worker only); True when armed."""
+    import signal
+    import threading
+
+    if not limit_s or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return False
+    signal.signal(signal.SIGALRM, _time_is_up)
+    signal.setitimer(signal.ITIMER_REAL, float(limit_s))
+    return True
+
+
+def _disarm() -> None:
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def score(job: dict, audio_bytes: bytes | None = None) -> dict:
-    """Analyse one call in a worker; never raises: a bad file becomes an error result."""
+    """Analyse one call in a worker; never raises: a bad file, or one that takes longer than
+    the settings' ``time_limit_s``, becomes an error result."""
     from voicecoach.analysis import analyze
 
     t0 = time.perf_counter()
     s: BatchSettings = _WORKER["settings"]
     path = job["path"]
     tmp = None
+    armed = False
     try:
+        armed = _alarm(s.time_limit_s)
         if audio_bytes is not None:  # on a cluster the bytes travel; the path may not exist there
             import tempfile
 
@@ -261,15 +292,26 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
             source = tmp.name
         else:
             source = path
-        a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], transcriber=_WORKER["transcriber"], lang=s.lang, script=s.script)
-        report = a.to_dict()
+        try:
+            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], transcriber=_WORKER["transcriber"], lang=s.lang, script=s.script)
+            report = a.to_dict()
+        finally:  # disarmed inside the try: a timer firing just now is still caught below
+            if armed:
+                _disarm()
+                armed = False
         report["source"]["path"] = path
         return {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+    except _TimeLimit:
+        message = f"{display_name(path)} took more than {s.time_limit_s:g} s to score and was stopped; split the recording, or raise --time-limit"
+        return {"status": "error", "code": "time_limit", "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     except VoiceCoachError as e:
-        return {"status": "error", "code": e.code, "message": str(e).replace(tmp.name if tmp else "\0", Path(path).name), "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+        message = str(e).replace(display_name(tmp.name), display_name(path)) if tmp else str(e)
+        return {"status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the batch
         return {"status": "error", "code": "internal", "message": f"{type(e).__name__}: {e}", "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     finally:
+        if armed:
+            _disarm()
         if tmp is not None:
             os.unlink(tmp.name)
 
