@@ -188,3 +188,12 @@ def test_script_spread_over_speech_when_recognition_fails():
     assert a.pace.n_syllables == len(sp.chars)
     assert a.pace.speaking_rate_cps == pytest.approx(truth_cps, rel=0.03)
     assert "recognition_failed" in [n.code for n in a.notices]
+
+
+def test_a_syllable_stretched_over_lost_speech_keeps_at_most_its_own_length():
+    from voicecoach.transcribe import MAX_SYLLABLE_S, _word_to_chars
+
+    (c,) = _word_to_chars("问", 116.33, 121.09, 0.5)  # Whisper laid one word over 4.8 s it could not make out
+    assert c.start_s == 116.33 and c.end_s == pytest.approx(116.33 + MAX_SYLLABLE_S)
+    four = _word_to_chars("24", 10.0, 10.8, 0.9)  # 二十四 ... a multi-syllable token keeps its span
+    assert len(four) == 3 and four[-1].end_s == pytest.approx(10.8)

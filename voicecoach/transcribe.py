@@ -40,7 +40,7 @@ from voicecoach.textnorm import (
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_FORMAT = 4  # bump when Char/Transcript change shape: invalidates the cache
+TRANSCRIPT_FORMAT = 5  # bump when Char/Transcript change shape: invalidates the cache
 
 
 @dataclass(frozen=True)
@@ -320,6 +320,11 @@ class WhisperTranscriber:
 
 
 MAX_PIECE_S = 300.0
+MAX_SYLLABLE_S = 0.6
+"""Longest span a recognised syllable keeps, s. Whisper stretches the last word before
+speech it could not make out over all of it (a 4.8 s "问" on the long-form benchmark), which
+would hide the lost words from the coverage and move the syllable's centre; a syllable
+dragged to three times its length still lasts under 0.6 s."""
 WHISPER_WINDOW_S = 30.0
 WHISPER_MAX_NEW_TOKENS = 440  # 448 positions less the start-of-transcript prompt
 
@@ -438,6 +443,7 @@ def _word_to_chars(token: str, start_s: float, end_s: float, probability: float)
     if not units:
         return []
     n = len(units)
+    end_s = min(end_s, start_s + n * MAX_SYLLABLE_S)
     step = max(end_s - start_s, 0.0) / n
     out = []
     for k, u in enumerate(units):
