@@ -448,6 +448,12 @@ def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(
     from voicecoach.targets import load_targets
 
     class Slow(BurstTranscriber):
+        @property
+        def model(self):  # its own cache key: a transcript cached by another test must not answer for it
+            from voicecoach.models import ModelSpec
+
+            return ModelSpec("slow", "<slow>", "5" * 64, "fake")
+
         def transcribe(self, audio):
             time.sleep(3.0)
             return super().transcribe(audio)
