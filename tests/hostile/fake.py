@@ -28,7 +28,7 @@ class BurstTranscriber:
 
     @property
     def model(self) -> ModelSpec:
-        return ModelSpec("fake", "<fake>", "0" * 64, "fake")
+        return ModelSpec("fake-bursts", "<fake>", "b" * 64, "fake")  # its own cache key, apart from synth.FakeTranscriber
 
     @property
     def settings(self) -> TranscribeSettings:
