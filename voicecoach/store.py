@@ -408,7 +408,12 @@ def _migration_lock(url: str):
 
     path = Path(url[len("sqlite:///"):])
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+    try:
+        lock = open(path.with_name(path.name + ".lock"), "a+")
+    except OSError:  # a read-only folder: nothing can be created or upgraded there anyway
+        yield
+        return
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
