@@ -197,3 +197,14 @@ def test_a_syllable_stretched_over_lost_speech_keeps_at_most_its_own_length():
     assert c.start_s == 116.33 and c.end_s == pytest.approx(116.33 + MAX_SYLLABLE_S)
     four = _word_to_chars("24", 10.0, 10.8, 0.9)  # 二十四 ... a multi-syllable token keeps its span
     assert len(four) == 3 and four[-1].end_s == pytest.approx(10.8)
+
+
+def test_unrecognised_speech_is_a_notice_in_both_languages():
+    from voicecoach.advice import notice_text
+
+    sp = _long_speech(12)
+    fake = WindowedFake(sp, [_phrase_span(sp, 3, 5)], always=True)
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, use_cache=False)
+    (n,) = [n for n in a.notices if n.code == "unrecognised_speech"]
+    assert n.params["n"] == len(a.coverage.unrecognised) and n.params["speech_s"] >= 1
+    assert "没能转写" in notice_text(n, "zh") and "could not be transcribed" in notice_text(n, "en")

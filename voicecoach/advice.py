@@ -240,6 +240,7 @@ NOTICES_ZH = {
     "narrowband": "这是电话带宽的录音（{rate_hz} Hz），识别准确度比宽带录音低。",
     "count_disagreement": "转写数出 {n} 个字，但信号里大约有 {nuclei} 个音节：识别器可能漏字或多字，语速不够确定。",
     "short": "只有 {speech_s} 秒语音，结果只是粗略参考。",
+    "unrecognised_speech": "有 {speech_s} 秒语音（{n} 段，第一段在 {at}）没能转写：语速按信号里的音节数计入，这些地方的拖音和吐字没有测量。",
     "truncated": "文件不完整：文件头说有 {promised_s} 秒，实际只有 {held_s} 秒；只分析了现有部分。",
     "channels_differ": "{n_channels} 个声道的内容不同（相关度 {similarity}），很可能是不同的人在说话，却被混在一起分析了：请用 --channel left/right 选坐席的声道。",
 }

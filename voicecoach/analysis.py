@@ -348,6 +348,11 @@ def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[N
     n, n_nuclei = m.pace.n_syllables, m.n_acoustic_syllables
     if "count_disagreement" in doubts:
         out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain", {"n": n, "nuclei": n_nuclei}))
+    cov = m.coverage
+    if cov is not None and cov.unrecognised_s >= 1.0 and m.script is None:
+        first = cov.unrecognised[0]
+        where = f"{int(first.start_s // 60)}:{int(first.start_s % 60):02d}"
+        out.append(Notice("unrecognised_speech", f"{cov.unrecognised_s:.0f} s of speech in {len(cov.unrecognised)} stretch(es) could not be transcribed (the first at {where}); pace counts their syllables from the signal, and drawl and articulation are not measured there", {"speech_s": round(cov.unrecognised_s), "n": len(cov.unrecognised), "at": where}))
     if "little_speech" in doubts:
         out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough", {"speech_s": round(m.pace.speaking_time_s, 1)}))
     return out
