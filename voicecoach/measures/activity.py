@@ -139,16 +139,22 @@ def band_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float, n
     own = frame_power_db(x, sample_rate_hz=sample_rate_hz, frame_s=frame_s)[:n_frames]
     own = np.concatenate([own, np.full(n_frames - len(own), -200.0)])
     w = np.hanning(win).astype(np.float32)
-    pad = np.concatenate([np.zeros(win // 2, np.float32), x, np.zeros(win, np.float32)])
     freqs = np.fft.rfftfreq(win, 1.0 / sample_rate_hz)
     sel = (freqs >= lo_hz) & (freqs <= min(hi_hz, sample_rate_hz / 2))
-    # window j of the padded signal is centred on sample j of the original (win // 2 zeros in front)
-    view = np.lib.stride_tricks.sliding_window_view(pad, win)
     share_db = np.empty(n_frames)
     for a in range(0, n_frames, 16384):
         b = min(n_frames, a + 16384)
-        centres = np.minimum(np.arange(a, b) * hop + hop // 2, len(view) - 1)  # frame k is centred at (k + 0.5) hop
-        spec = np.abs(np.fft.rfft(view[centres] * w, axis=1)) ** 2
+        # frame k's window is centred at (k + 0.5) hop, with zeros beyond the recording's ends;
+        # only this block's stretch is copied (a zero-padded copy of everything would cost a
+        # third of a GB on a 3-hour call)
+        centres = np.minimum(np.arange(a, b) * hop + hop // 2, len(x) + win // 2)
+        lo, hi = int(centres[0]) - win // 2, int(centres[-1]) - win // 2 + win
+        seg = np.zeros(hi - lo, np.float32)
+        s0, s1 = max(lo, 0), min(hi, len(x))
+        if s1 > s0:
+            seg[s0 - lo:s1 - lo] = x[s0:s1]
+        view = np.lib.stride_tricks.sliding_window_view(seg, win)
+        spec = np.abs(np.fft.rfft(view[centres - centres[0]] * w, axis=1)) ** 2
         share_db[a:b] = 10 * np.log10((spec[:, sel].sum(axis=1) + 1e-30) / (spec.sum(axis=1) + 1e-30))
     return own + share_db
 

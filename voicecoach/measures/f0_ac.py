@@ -67,11 +67,12 @@ def candidates(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None 
     """
     sr = ANALYSIS_RATE_HZ
     if narrow is not None and narrow.sample_rate_hz == sr:
-        x = narrow.samples.astype(np.float32)
+        x = np.asarray(narrow.samples, np.float32)  # no copy: a 3-hour call's 8 kHz copy is 350 MB
     else:
-        x = resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=sr).astype(np.float32)
-    x = x - np.float32(x.mean()) if len(x) else x
-    global_peak = float(np.max(np.abs(x))) if len(x) else 0.0
+        x = resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=sr).astype(np.float32, copy=False)
+    # the recording's mean is taken out of each chunk of frames below, not out of a copy of it
+    mean = np.float32(x.mean(dtype=np.float64)) if len(x) else np.float32(0.0)
+    global_peak = float(max(x.max() - mean, mean - x.min())) if len(x) else 0.0
     win = int(round(s.periods_per_window / s.floor_hz * sr))
     hop = int(round(s.time_step_s * sr))
     n_frames = max(0, (len(x) - win) // hop + 1)
@@ -90,7 +91,7 @@ def candidates(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None 
         return Candidates(times, f0, strength, unvoiced)
     view = np.lib.stride_tricks.sliding_window_view(x, win)[::hop][:n_frames]
     for a in range(0, n_frames, s.chunk_frames):
-        frames = view[a:a + s.chunk_frames]
+        frames = view[a:a + s.chunk_frames] - mean
         frames = frames - frames.mean(axis=1, keepdims=True)
         local_peak = np.abs(frames).max(axis=1)
         ratio = local_peak / global_peak if global_peak > 0 else np.zeros(len(frames))
