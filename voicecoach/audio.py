@@ -167,6 +167,14 @@ class _Decode:
     promised_frames: int | None = None  # what the header says, when it says more than is there
     stopped_early: bool = False  # the body is damaged or cut: decoding ended before its end
     notices: list = field(default_factory=list)
+    closers: list = field(default_factory=list)  # what to close once decoding ends or is refused
+
+    def close(self) -> None:
+        for close in self.closers:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing twice or after an error is harmless
+                pass
 
 
 def load_audio(
@@ -203,19 +211,31 @@ def load_audio(
     name = display_name(p)
     check_path(p, name)
     header, blocks, state = _open_blocks(p, name)
-    if header.n_frames == 0:
-        raise EmptyAudioError(f"{name} holds no audio samples (0 frames); record or export it again")
-    if header.n_frames is not None and header.n_frames / header.sample_rate_hz > max_duration_s:
-        raise AudioTooLongError(
-            f"{name} is {header.n_frames / header.sample_rate_hz / 3600:.1f} h long; at most "
-            f"{max_duration_s / 3600:.1f} h is analysed at once: split the recording, or raise --max-duration"
-        )
-    selector = _channel_selector(channel, header.n_channels, name)
-    loaded = _consume(blocks, header, selector, str(p), channel, max_duration_s, state)
+    try:
+        if header.n_frames == 0:
+            raise EmptyAudioError(f"{name} holds no audio samples (0 frames); record or export it again")
+        if header.n_frames is not None and header.n_frames / header.sample_rate_hz > max_duration_s:
+            raise AudioTooLongError(
+                f"{name} is {_duration(header.n_frames / header.sample_rate_hz)} long; at most "
+                f"{_duration(max_duration_s)} is analysed at once: split the recording, or raise --max-duration"
+            )
+        selector = _channel_selector(channel, header.n_channels, name)
+        loaded = _consume(blocks, header, selector, str(p), channel, max_duration_s, state)
+    finally:
+        state.close()
     if loaded.source.duration_s < MIN_DURATION_S:
         cut = " (the file is cut short)" if any(n.code == "truncated" for n in loaded.notices) else ""
         raise AudioTooShortError(f"{name} is too short ({loaded.source.duration_s:.2f} s{cut}); at least {MIN_DURATION_S:.0f} s of speech is needed: record a longer sample")
     return loaded
+
+
+def _duration(seconds: float) -> str:
+    """A length as people say it: 40 s, 12 min, 3.5 h."""
+    if seconds < 120:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def audio_from_array(samples: np.ndarray, *, sample_rate_hz: int, channel: str = "mix") -> LoadedAudio:
@@ -328,13 +348,19 @@ def _open_blocks(p: Path, name: str) -> tuple[_Header, Iterator[np.ndarray], _De
         else:
             if header.n_frames == 0 and os.path.getsize(p) > 4096:  # e.g. a cut Ogg: FFmpeg decodes what is there
                 log.debug("libsndfile finds no frames in %s; trying FFmpeg", name)
-                header, blocks = _av_open(p, name, head, state)
-                check_shape(header.sample_rate_hz, header.n_channels, name)
-                return header, blocks, state
+                return _av_checked(p, name, head, state)
             check_shape(header.sample_rate_hz, header.n_channels, name)
             return header, _sf_blocks(p, name, header, state), state
+    return _av_checked(p, name, head, state)
+
+
+def _av_checked(p: Path, name: str, head: bytes, state: _Decode) -> tuple[_Header, Iterator[np.ndarray], _Decode]:
     header, blocks = _av_open(p, name, head, state)
-    check_shape(header.sample_rate_hz, header.n_channels, name)
+    try:
+        check_shape(header.sample_rate_hz, header.n_channels, name)
+    except BaseException:
+        state.close()
+        raise
     return header, blocks, state
 
 
@@ -374,11 +400,16 @@ def _sf_blocks(p: Path, name: str, header: _Header, state: _Decode) -> Iterator[
 def _av_open(p: Path, name: str, head: bytes, state: _Decode) -> tuple[_Header, Iterator[np.ndarray]]:
     import av
 
+    source = str(p) if name == p.name else open(p, "rb")  # a name that is not UTF-8 goes as a file object
+    if not isinstance(source, str):
+        state.closers.append(source.close)
     try:
-        container = av.open(str(p) if name == p.name else open(p, "rb"))  # a name that is not UTF-8 goes as a file object
+        container = av.open(source)
     except Exception as e:
         log.debug("FFmpeg cannot open %s (%s)", name, e)
+        state.close()
         raise _undecodable(name, head) from None
+    state.closers.insert(0, container.close)
     try:
         streams = [s for s in container.streams if s.type == "audio"]
         if not streams:
@@ -402,7 +433,7 @@ def _av_open(p: Path, name: str, head: bytes, state: _Decode) -> tuple[_Header, 
             n_frames = int(round(container.duration / 1_000_000 * rate))
         header = _Header(container.format.name, ctx.name, rate, n_ch, n_frames if n_frames else None)
     except BaseException:
-        container.close()
+        state.close()
         raise
     return header, _av_blocks(name, container, stream, n_ch, state)
 
@@ -553,7 +584,7 @@ def _consume(blocks: Iterator[np.ndarray], header: _Header, selector: int | None
         acc.feed(block)
         if acc.n_in / header.sample_rate_hz > max_duration_s:
             raise AudioTooLongError(
-                f"{name} is longer than {max_duration_s / 3600:.1f} h, the most analysed at once; "
+                f"{name} is longer than {_duration(max_duration_s)}, the most analysed at once; "
                 "split the recording, or raise --max-duration"
             )
     samples = acc.finish()
