@@ -17,7 +17,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test setup fonts system-deps lock bench-accuracy bench-speed clean
+.PHONY: demo test setup fonts system-deps lock bench-accuracy bench-longform bench-speed clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -80,6 +80,9 @@ lock:
 
 bench-accuracy: $(TSTAMP)
 	$(BIN)/python benchmarks/accuracy.py
+
+bench-longform: $(STAMP)
+	$(BIN)/python benchmarks/longform.py
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
