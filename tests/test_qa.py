@@ -177,7 +177,7 @@ def test_postgresql_store_gives_the_same_rows_as_sqlite(tmp_path, postgres):
     (calls / "empty.wav").write_bytes(b"")
     jobs = discover([calls])
     pg, lite = Store(postgres), Store(tmp_path / "r.sqlite")
-    assert pg.schema_version() == 2
+    assert pg.schema_version() == SCHEMA_VERSION
     run_batch(jobs, pg, BatchSettings(), workers=1)
     run_batch(jobs, lite, BatchSettings(), workers=1)
     keep = ("key", "status", "error_code", "overall_score", "pace_verdict", "drawl_verdict", "speaking_rate_cps")

@@ -269,7 +269,10 @@ class Store:
                 return False  # another batch finished it since this one looked
             held = conn.execute(sa.select(c.owner, c.expires_at).where(c.key == key)).first()
             if held is None:
-                return conn.execute(_insert_new(self.url, self.claims).values(key=key, owner=owner, expires_at=until)).rowcount == 1
+                conn.execute(_insert_new(self.url, self.claims).values(key=key, owner=owner, expires_at=until))
+                # whose is it now? (a batch inserting the same key at this moment wins or loses
+                # as a whole; rowcount is not reliable for ON CONFLICT DO NOTHING on every driver)
+                return conn.execute(sa.select(c.owner).where(c.key == key)).scalar() == owner
             if held.owner != owner and held.expires_at > now and _alive(held.owner):
                 return False
             taken = conn.execute(self.claims.update().where((c.key == key) & (c.owner == held.owner)).values(owner=owner, expires_at=until))
