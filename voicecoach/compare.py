@@ -184,9 +184,10 @@ class Comparison:
 
         return {
             "schema": "voicecoach.comparison", "schema_version": "1.0", "tool": {"name": "voicecoach", "version": __version__},
-            "trainee": {"path": self.trainee.loaded.source.path, "summary": self.trainee.to_dict()["summary"]},
-            "benchmark": {"path": self.benchmark.loaded.source.path, "summary": self.benchmark.to_dict()["summary"]},
-            "benchmarks": list(self.benchmarks), "lang": self.lang,
+            # file names, not paths of this machine (as in report.json)
+            "trainee": {"path": _file_name(self.trainee.loaded.source.path), "summary": self.trainee.to_dict()["summary"]},
+            "benchmark": {"path": _file_name(self.benchmark.loaded.source.path), "summary": self.benchmark.to_dict()["summary"]},
+            "benchmarks": [_file_name(b) for b in self.benchmarks], "lang": self.lang,
             "same_content": self.same_content, "content_similarity": round(self.content_similarity, 4),
             "pairs": [p.to_dict() for p in self.pairs], "overall": [d.to_dict() for d in self.overall],
             "changes": [c.to_dict() for c in self.changes], "matched": [d.to_dict() for d in self.matched],
@@ -503,3 +504,12 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
     m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
                    coverage=getattr(a, "coverage", None), n_acoustic_syllables=a.acoustic_syllables)  # the trainee's doubts hold here too
     return assess(m, bench, lang=lang)
+
+
+def _file_name(path: str) -> str:
+    """A recording's file name for the comparison's JSON (no folders; undecodable bytes as U+FFFD)."""
+    import os
+
+    from voicecoach.errors import safe_text
+
+    return safe_text(os.path.basename(path))
