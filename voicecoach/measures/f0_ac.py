@@ -149,32 +149,35 @@ def _peaks(r: np.ndarray, min_lag: int, max_lag: int, sr: int, s: AcSettings) ->
 
 
 def viterbi(c: Candidates, *, lo_hz: float, hi_hz: float, s: AcSettings = AcSettings()) -> np.ndarray:
-    """Best path through the candidates within [lo_hz, hi_hz]; returns F0 per frame (NaN = unvoiced)."""
+    """Best path through the candidates within [lo_hz, hi_hz]; returns F0 per frame (NaN = unvoiced).
+
+    The per-frame tables (strength, log F0, voicing of every candidate plus the unvoiced state)
+    are built for one chunk of frames at a time, so a 3-hour call never holds five of them for
+    the whole recording at once; the path is the same as with whole tables.
+    """
     f_all = c.f0_hz
     n = len(f_all)
     if n == 0:
         return np.zeros(0)
-    inside = (f_all >= lo_hz) & (f_all <= hi_hz)
-    f = np.where(inside, f_all, np.nan)
-    k1 = f.shape[1] + 1
-    strength = np.concatenate([np.where(inside, c.strength, -np.inf), c.unvoiced_strength[:, None]], axis=1)
-    logf = np.concatenate([np.log2(np.where(np.isfinite(f), f, 1.0)), np.zeros((n, 1))], axis=1)
-    voiced = np.concatenate([np.isfinite(f), np.zeros((n, 1), bool)], axis=1)
+    k1 = f_all.shape[1] + 1
     scale = 0.01 / s.time_step_s
     back = np.zeros((n, k1), dtype=np.int16)
-    score = strength[0].copy()
+    score = _rows(c, 0, 1, lo_hz, hi_hz)[0][0].copy()
     cols = np.arange(k1)
     unv = k1 - 1
-    any_voiced = voiced[:, :-1].any(axis=1)
+    any_voiced = np.zeros(n, bool)
+    for a in range(0, n, 65536):
+        fa = f_all[a:a + 65536]
+        any_voiced[a:a + 65536] = ((fa >= lo_hz) & (fa <= hi_hz) & np.isfinite(fa)).any(axis=1)
     # Frames with no voiced candidate in range (silence, or outside the speaker's range) are
     # stepped over in runs: there the only state is "unvoiced", so the path is forced.
     next_voiced = np.full(n + 1, n)
     for t in range(n - 1, -1, -1):
         next_voiced[t] = t if any_voiced[t] else next_voiced[t + 1]
-    cum_unv = np.concatenate([[0.0], np.cumsum(strength[:, unv])])
+    cum_unv = np.concatenate([[0.0], np.cumsum(c.unvoiced_strength.astype(float, copy=False))])
     chunk = 2048
     t = 1
-    cost_from = cost = None
+    cost_from = cost = rows_strength = None
     while t < n:
         if not any_voiced[t] and not any_voiced[t - 1]:
             e = int(next_voiced[t])
@@ -187,20 +190,35 @@ def viterbi(c: Candidates, *, lo_hz: float, hi_hz: float, s: AcSettings = AcSett
         if cost_from is None or not (cost_from <= t < cost_from + chunk):
             cost_from = t
             b0 = min(n, t + chunk)
-            pv, cv = voiced[t - 1:b0 - 1, :, None], voiced[t:b0, None, :]
-            jump = np.abs(logf[t - 1:b0 - 1, :, None] - logf[t:b0, None, :])
+            rows_strength, logf, voiced = _rows(c, t - 1, b0, lo_hz, hi_hz)  # frames t-1 .. b0-1
+            pv, cv = voiced[:-1, :, None], voiced[1:, None, :]
+            jump = np.abs(logf[:-1, :, None] - logf[1:, None, :])
             cost = np.where(pv & cv, s.octave_jump_cost * jump, np.where(pv ^ cv, s.voiced_unvoiced_cost, 0.0)) * scale
         total = score[:, None] - cost[t - cost_from]
         arg = total.argmax(axis=0)
         back[t] = arg
-        score = total[arg, cols] + strength[t]
+        score = total[arg, cols] + rows_strength[t - cost_from + 1]
         t += 1
     path = np.zeros(n, dtype=int)
     path[-1] = int(np.argmax(score))
     for t in range(n - 1, 0, -1):
         path[t - 1] = back[t, path[t]]
-    fa = np.concatenate([f, np.full((n, 1), np.nan)], axis=1)
-    return fa[np.arange(n), path]
+    on = path < unv
+    f = f_all[np.arange(n), np.minimum(path, unv - 1)]
+    return np.where(on & (f >= lo_hz) & (f <= hi_hz), f, np.nan)
+
+
+def _rows(c: Candidates, a: int, b: int, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strength, log2 F0 and voicing of frames a..b-1: each candidate within [lo_hz, hi_hz],
+    then the unvoiced state (last column)."""
+    f_all = c.f0_hz[a:b]
+    m = len(f_all)
+    inside = (f_all >= lo_hz) & (f_all <= hi_hz)
+    f = np.where(inside, f_all, np.nan)
+    strength = np.concatenate([np.where(inside, c.strength[a:b], -np.inf), c.unvoiced_strength[a:b, None]], axis=1)
+    logf = np.concatenate([np.log2(np.where(np.isfinite(f), f, 1.0)), np.zeros((m, 1))], axis=1)
+    voiced = np.concatenate([np.isfinite(f), np.zeros((m, 1), bool)], axis=1)
+    return strength, logf, voiced
 
 
 def track_two_pass(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None = None) -> tuple[np.ndarray, np.ndarray]:
