@@ -64,15 +64,21 @@ def main() -> None:
                 peaks[stage[0]] = max(peaks.get(stage[0], 0.0), rss_mb())
                 time.sleep(0.05)
 
+        maxrss: dict[str, float] = {}
+
+        def progress(name: str) -> None:  # the process's peak so far, at each stage's end (sees spikes the poll misses)
+            maxrss[stage[0]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            stage[0] = name
+
         threading.Thread(target=poll, daemon=True).start()
-        a = analyze(wav, transcriber=BurstTranscriber(), use_cache=False, progress=lambda s: stage.__setitem__(0, s))
-        stage[0] = "report"
+        a = analyze(wav, transcriber=BurstTranscriber(), use_cache=False, progress=progress)
+        progress("report")
         write_report(a, Path(tmp) / "out")
-        stage[0] = "done"
+        progress("done")
         time.sleep(0.2)
-    print(f"{args.hours:g} h recording, resident memory at its highest in each stage:")
+    print(f"{args.hours:g} h recording, resident memory at its highest in each stage (polled; peak so far at its end):")
     for name, mb in peaks.items():
-        print(f"  {name:18s} {mb:7.0f} MB")
+        print(f"  {name:18s} {mb:7.0f} MB   {maxrss.get(name, float('nan')):7.0f} MB")
     print(f"peak (ru_maxrss) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
