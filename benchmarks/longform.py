@@ -121,7 +121,7 @@ def run_length(clips: list[Clip], minutes: float, seed: int, transcriber) -> dic
         "n_unrecognised_spans": None if cov is None else len(cov.unrecognised),
         "cer": round(cer(ref_text, hyp), 4),
         "rtf": round(wall / a.duration_s, 4),
-        "rtf_recognition": round(a.timings_s.get("recognition", float("nan")) / a.duration_s, 4),
+        "rtf_recognition": round((a.timings_s.get("recognition", float("nan")) + a.timings_s.get("recognition_gaps", 0.0)) / a.duration_s, 4),
         "speaking_rate_cps": round(a.pace.speaking_rate_cps, 2),
         "pace_verdict": a.dimension("pace").verdict,
         "drawl_flagged_ratio": round(a.drawl.flagged_ratio, 3),

@@ -5,8 +5,8 @@ decoder stops early is consumed whole, a window it judges to hold no speech is s
 repetition loop is cut away. On a 5-minute recording built from ../shared/audio, one third of
 the speech time came back with no syllable (benchmarks/longform.py). This pass finds every
 stretch of detected speech with no recognised syllable near it
-(:func:`voicecoach.coverage.uncovered_spans`), decodes each again on its own, in windows of at
-most ``window_s``, and inserts what it hears. What is still not recognised after this pass is
+(:func:`voicecoach.coverage.uncovered_spans`), decodes those stretches again, packed into
+short windows, and inserts what it hears. What is still not recognised after this pass is
 reported as unrecognised speech, with its times; it is never silently lost.
 
 It works with any :class:`~voicecoach.transcribe.Transcriber`: the windows are plain audio.
@@ -38,34 +38,43 @@ class GapFillSettings:
         Pieces are packed, separated by ``join_s`` of silence, into windows of at most this
         length, s, and each window is decoded once: one decoder call costs about the same for
         1 s as for 25 s of audio, so ten short gaps cost one call, not ten. (Whisper's own VAD
-        joins speech chunks the same way.) Pieces still uncovered after that are decoded
-        alone.
+        joins speech chunks the same way.)
     join_s : float
         Silence between packed pieces, s.
     pad_s : float
         Audio kept either side of an uncovered stretch, s (the decoder needs a run-in).
-    max_share : float
-        The second pass decodes at most this share of the recording's speech time (bounds the
-        cost on a recording the recogniser cannot follow at all).
+    max_share_ratio : float
+        Both rounds together decode at most this share of the recording's speech time, in
+        audio sent to the recogniser (bounds the cost on a recording it cannot follow).
+    dedupe_s : float
+        A new syllable whose centre lies within this of an already recognised one is the same
+        syllable heard again in the pad, s.
     """
 
     window_s: float = 12.0
     pack_s: float = 24.0
     join_s: float = 0.5
     pad_s: float = 0.4
-    max_share: float = 0.6
+    max_share_ratio: float = 0.6
+    dedupe_s: float = 0.1
 
 
 @dataclass(frozen=True)
 class _Piece:
-    start: int  # sample range in the recording
-    end: int
-    keep_from_s: float  # syllables whose centre lies outside this range belong to the neighbours
-    keep_to_s: float
+    start_sample: int  # range in the recording
+    end_sample: int
+
+    def duration_s(self, sample_rate_hz: int) -> float:
+        return (self.end_sample - self.start_sample) / sample_rate_hz
 
 
 def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcriber: Transcriber, *, settings: GapFillSettings | None = None) -> Transcript:
     """Decode the uncovered speech again and merge what is heard into ``transcript``.
+
+    Round one packs every uncovered piece into as few windows as possible. Round two decodes
+    alone each piece that round one left uncovered and had not already decoded alone (packing
+    can itself make Whisper stop early), at most as many calls as round one made. Both rounds
+    share one budget of audio time (``max_share_ratio`` of the speech).
 
     Parameters
     ----------
@@ -85,43 +94,52 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
         With the new syllables in time order, the windows decoded counted in ``n_gap_windows``.
     """
     s = settings or GapFillSettings()
-    pieces = _pieces(transcript, audio, activity, s)
+    sr = audio.sample_rate_hz
+    pieces = _pieces(transcript.chars, audio, activity, s)
     if not pieces:
         return transcript
-    n_windows = 0
-    chars = transcript.chars
-    dropped = list(transcript.dropped)
-    for group in (_pack(pieces, audio.sample_rate_hz, s), None):
-        if group is None:  # second round: what packing left uncovered, one piece at a time
-            still = _pieces(dataclasses.replace(transcript, chars=chars), audio, activity, s)
-            group = [[p] for p in still if any(p.start < q.end and q.start < p.end for q in pieces)]
-        for window in group:
-            heard, lost = _decode(window, audio, transcriber, s)
-            n_windows += 1
-            dropped += lost
-            chars = _merge(chars, heard)
+    budget_s = s.max_share_ratio * float(activity.is_speech.sum() * activity.frame_s)
+    chars, dropped, n_windows = transcript.chars, list(transcript.dropped), 0
+    alone: set[_Piece] = set()
+    round_one = _pack(pieces, sr, s)
+    for window in round_one:
+        window = _within(window, budget_s, sr, s)
+        if not window:
+            break
+        budget_s -= sum(p.duration_s(sr) for p in window) + s.join_s * (len(window) - 1)
+        heard, lost = _decode(window, audio, transcriber, s)
+        chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
+        if len(window) == 1:
+            alone.add(window[0])
+    tried = {(p.start_sample, p.end_sample) for w in round_one for p in w}
+    still = [p for p in _pieces(chars, audio, activity, s) if (p.start_sample, p.end_sample) not in {(q.start_sample, q.end_sample) for q in alone}]
+    still = [p for p in still if any(p.start_sample < b and a < p.end_sample for a, b in tried)]
+    for p in sorted(still, key=lambda p: -p.duration_s(sr))[:n_windows]:
+        if p.duration_s(sr) > budget_s:
+            continue
+        budget_s -= p.duration_s(sr)
+        heard, lost = _decode([p], audio, transcriber, s)
+        chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
     return dataclasses.replace(transcript, chars=chars, dropped=tuple(dropped), n_gap_windows=transcript.n_gap_windows + n_windows)
 
 
-def _pieces(transcript: Transcript, audio: Audio, activity: Activity, s: GapFillSettings) -> list[_Piece]:
-    """The uncovered speech as padded pieces of at most ``window_s``, longest stretches first
-    until ``max_share`` of the speech time is used."""
-    spans = uncovered_spans(activity, [(c.start_s, c.end_s) for c in transcript.chars])
-    budget_s = s.max_share * float(activity.is_speech.sum() * activity.frame_s)
+def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFillSettings) -> list[_Piece]:
+    """The uncovered speech, padded, stretches whose pads touch merged, cut into pieces of at
+    most ``window_s`` at quiet moments; in time order."""
     sr = audio.sample_rate_hz
+    ranges: list[list[float]] = []
+    for span in uncovered_spans(activity, [(c.start_s, c.end_s) for c in chars]):
+        lo, hi = max(0.0, span.start_s - s.pad_s), min(audio.duration_s, span.end_s + s.pad_s)
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1][1] = hi
+        else:
+            ranges.append([lo, hi])
     out = []
-    for span in sorted(spans, key=lambda u: -u.speech_s):
-        a = int(max(0.0, span.start_s - s.pad_s) * sr)
-        b = int(min(audio.duration_s, span.end_s + s.pad_s) * sr)
-        if budget_s <= 0:
-            break
-        budget_s -= (b - a) / sr
-        cuts = cut_points(Audio(audio.samples[a:b], sr), max_piece_s=s.window_s, search_s=min(5.0, s.window_s / 2), quiet_s=0.15)
-        for k, (i, j) in enumerate(cuts):
-            lo = span.start_s - s.pad_s / 2 if k == 0 else (a + i) / sr
-            hi = span.end_s + s.pad_s / 2 if k == len(cuts) - 1 else (a + j) / sr
-            out.append(_Piece(a + i, a + j, lo, hi))
-    return sorted(out, key=lambda p: p.start)
+    for lo, hi in ranges:
+        a, b = int(lo * sr), int(hi * sr)
+        for i, j in cut_points(Audio(audio.samples[a:b], sr), max_piece_s=s.window_s, search_s=min(5.0, s.window_s / 2), quiet_s=0.15):
+            out.append(_Piece(a + i, a + j))
+    return out
 
 
 def _pack(pieces: list[_Piece], sample_rate_hz: int, s: GapFillSettings) -> list[list[_Piece]]:
@@ -129,7 +147,7 @@ def _pack(pieces: list[_Piece], sample_rate_hz: int, s: GapFillSettings) -> list
     groups: list[list[_Piece]] = []
     length = 0.0
     for p in pieces:
-        d = (p.end - p.start) / sample_rate_hz
+        d = p.duration_s(sample_rate_hz)
         if groups and length + s.join_s + d <= s.pack_s:
             groups[-1].append(p)
             length += s.join_s + d
@@ -139,50 +157,61 @@ def _pack(pieces: list[_Piece], sample_rate_hz: int, s: GapFillSettings) -> list
     return groups
 
 
+def _within(window: list[_Piece], budget_s: float, sample_rate_hz: int, s: GapFillSettings) -> list[_Piece]:
+    """The leading pieces of a window that fit in ``budget_s`` of audio, joins included."""
+    out, used = [], -s.join_s
+    for p in window:
+        used += s.join_s + p.duration_s(sample_rate_hz)
+        if used > budget_s:
+            break
+        out.append(p)
+    return out
+
+
 def _decode(window: list[_Piece], audio: Audio, transcriber: Transcriber, s: GapFillSettings) -> tuple[list[Char], list[str]]:
-    """Decode pieces joined by silence; map each syllable back to the recording's time."""
+    """Decode pieces joined by silence; map each syllable back to the recording's time.
+
+    A syllable belongs to the piece nearest its centre (one that Whisper timed into a join goes
+    to the nearer neighbour) and is clamped into that piece.
+    """
     sr = audio.sample_rate_hz
     join = np.zeros(int(s.join_s * sr), dtype=audio.samples.dtype)
-    parts, starts = [], []  # starts: (time in the window, piece)
+    parts, bounds = [], []  # bounds: (start, end) of each piece in the window, s
     t = 0
     for k, p in enumerate(window):
         if k:
             parts.append(join)
             t += len(join)
-        starts.append((t / sr, p))
-        parts.append(audio.samples[p.start:p.end])
-        t += p.end - p.start
+        bounds.append((t / sr, (t + p.end_sample - p.start_sample) / sr))
+        parts.append(audio.samples[p.start_sample:p.end_sample])
+        t += p.end_sample - p.start_sample
     result = transcriber.transcribe(Audio(np.concatenate(parts), sr))
     heard = []
     for c in result.chars:
         centre = (c.start_s + c.end_s) / 2
-        w0, p = max(((w, q) for w, q in starts if w <= centre + s.join_s / 2), default=starts[0], key=lambda x: x[0])
-        offset = p.start / sr - w0
-        c = dataclasses.replace(c, start_s=round(max(c.start_s, w0) + offset, 4), end_s=round(min(c.end_s, w0 + (p.end - p.start) / sr) + offset, 4))
-        if p.keep_from_s <= (c.start_s + c.end_s) / 2 <= p.keep_to_s and c.end_s > c.start_s:
-            heard.append(c)
+        k = int(np.argmin([0.0 if w0 <= centre <= w1 else min(abs(centre - w0), abs(centre - w1)) for w0, w1 in bounds]))
+        w0, w1 = bounds[k]
+        start, end = min(max(c.start_s, w0), w1), min(max(c.end_s, w0), w1)
+        if end - start < 0.02:  # wholly in a join: a short syllable at the nearer edge
+            start, end = (w0, min(w1, w0 + 0.1)) if centre < w0 else (max(w0, w1 - 0.1), w1)
+        offset = window[k].start_sample / sr - w0
+        heard.append(dataclasses.replace(c, start_s=round(start + offset, 4), end_s=round(end + offset, 4)))
     return heard, list(result.dropped)
 
 
-def _merge(old: tuple[Char, ...], new: list[Char]) -> tuple[Char, ...]:
-    """``old`` plus the new syllables that do not fall inside an old one's span."""
-    return tuple(sorted(old + tuple(_not_already_covered(new, old)), key=lambda c: (c.start_s, c.end_s)))
-
-
-def _not_already_covered(new: list[Char], old: tuple[Char, ...]) -> list[Char]:
-    """Drop new syllables whose centre lies inside an old syllable's span (the pads overlap)."""
-    if not old or not new:
-        return new
-    starts = np.array([c.start_s for c in old])
-    ends = np.array([c.end_s for c in old])
-    out = []
+def _merge(old: tuple[Char, ...], new: list[Char], s: GapFillSettings) -> tuple[Char, ...]:
+    """``old`` plus the new syllables that are not an old one heard again (in the pads)."""
+    if not old:
+        return tuple(sorted(new, key=lambda c: (c.start_s, c.end_s)))
+    starts = np.array([c.start_s for c in old]) - s.dedupe_s
+    ends = np.array([c.end_s for c in old]) + s.dedupe_s
+    fresh = []
     for c in new:
         centre = (c.start_s + c.end_s) / 2
-        k = np.searchsorted(starts, centre) - 1
-        if k >= 0 and ends[k] > centre:
-            continue
-        out.append(c)
-    return out
+        k = int(np.searchsorted(starts, centre)) - 1
+        if not (k >= 0 and ends[k] > centre):
+            fresh.append(c)
+    return tuple(sorted(old + tuple(fresh), key=lambda c: (c.start_s, c.end_s)))
 
 
 __all__ = ["GapFillSettings", "fill_gaps"]
