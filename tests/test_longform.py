@@ -209,6 +209,10 @@ def test_script_spread_over_speech_when_recognition_fails():
     assert a.pace.n_syllables == len(sp.chars)
     assert a.pace.speaking_rate_cps == pytest.approx(truth_cps, rel=0.03)
     assert "recognition_failed" in [n.code for n in a.notices]
+    # timings were laid out, not heard: no clarity or drawl verdict rests on them
+    assert a.dimension("articulation").verdict == "not_measured"
+    assert a.dimension("drawl").verdict == "not_measured"
+    assert a.to_dict()["script"]["spread"] is True
 
 
 def test_a_syllable_stretched_over_lost_speech_keeps_at_most_its_own_length():

@@ -227,3 +227,20 @@ def test_every_check_and_verdict_has_words_in_both_languages():
         for k in keys:
             assert table[k]["zh"] and table[k]["en"], k
     assert set(UNCERTAIN_DIMENSIONS) == set(UNCERTAIN_REASONS)
+
+
+def test_a_figure_just_outside_its_band_never_reads_as_inside():
+    from types import SimpleNamespace
+
+    from voicecoach.report.figures import check_text, shown_score, verdict_class
+
+    def c(key, value, unit, lo, hi):
+        return SimpleNamespace(key=key, value=value, unit=unit, min=lo, max=hi)
+
+    assert "35.4%" in check_text(c("pauses.pause_ratio", 0.354, "ratio", 0.05, 0.35), "en")
+    assert "19.96" in check_text(c("volume.snr_db", 19.96, "dB", 20.0, None), "en")
+    assert "4.804" in check_text(c("pace.speaking_rate_cps", 4.804, "syllables/s", 3.0, 4.8), "en")
+    assert "4.50" in check_text(c("pace.speaking_rate_cps", 4.5, "syllables/s", 3.0, 4.8), "en")  # inside: as usual
+    just_out = SimpleNamespace(score=99.7, verdict="too_fast")
+    assert shown_score(just_out) == "99" and verdict_class(just_out) == "warn"
+    assert shown_score(SimpleNamespace(score=100.0, verdict="within")) == "100"

@@ -211,6 +211,7 @@ NOT_MEASURED_ZH = {
     "the recogniser could not transcribe any of it": "识别器一个字也没能转写出来。",
     "no syllables were recognised": "没有识别出任何字。",
     "no phrase end followed by a pause was found": "没有找到后面跟着停顿的句尾。",
+    "the recogniser could not follow this recording, so the script was laid over the speech: syllable timings and clarity are not known": "识别器跟不上这段录音，字是按稿件均匀分布到语音上的：每个字的时间和清晰度都不知道。",
 }
 
 
@@ -234,7 +235,7 @@ def label(table: dict, key: str, lang: str) -> str:
 NOTICES_ZH = {
     "dropped_text": "有 {n} 个识别出的字落在静音上，已作为识别器的幻觉去掉。",
     "unrecognised": "识别器没能转写这段录音（{speech_s} 秒语音）：语速按信号里的音节数计算，拖音和吐字没有测量。如果这是普通话，说明很难听清；如果是照稿朗读，请加上 --script。",
-    "recognition_failed": "识别结果只对上了稿件的 {ratio:.0%}：字是按稿件分布到语音上的，句内时间只是大概。",
+    "recognition_failed": "识别结果只对上了稿件的 {ratio:.0%}，覆盖了 {covered:.0%} 的语音：稿件的字是均匀分布到语音上的，句内时间只是大概。",
     "clipping": "录音有削波（{ratio:.2%} 的采样点到了满幅），音量和音高是在失真的声音上测的。",
     "low_snr": "背景噪声大（语音只比背景高 {snr_db:.0f} dB），停顿和吐字的结果不够确定。",
     "narrowband": "这是电话带宽的录音（{rate_hz} Hz），识别准确度比宽带录音低。",

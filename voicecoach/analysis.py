@@ -223,7 +223,7 @@ def analyze(
             if alignment.match_ratio < MIN_SCRIPT_MATCH or coverage.covered_ratio < MIN_SCRIPT_MATCH:
                 # too few anchors to place the script by: spread it over the speech instead
                 alignment = spread_script(text, activity, n_matched=alignment.n_matched)
-                notices.append(Notice("recognition_failed", f"the recogniser matched only {alignment.match_ratio:.0%} of the script; syllables were placed by the script over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3)}))
+                notices.append(Notice("recognition_failed", f"the recogniser matched {alignment.match_ratio:.0%} of the script and covered {coverage.covered_ratio:.0%} of the speech; the script's syllables were laid evenly over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3), "covered": round(coverage.covered_ratio, 3)}))
             chars = alignment.chars or chars
         if not chars:
             raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
@@ -346,7 +346,7 @@ def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[N
     if src.sample_rate_hz < 16000:
         out.append(Notice("narrowband", f"telephone-band audio ({src.sample_rate_hz} Hz); recognition is less accurate than on wideband audio", {"rate_hz": src.sample_rate_hz}))
     n, n_nuclei = m.pace.n_syllables, m.n_acoustic_syllables
-    if "count_disagreement" in doubts:
+    if "count_disagreement" in doubts and m.count_source == "transcript":
         out.append(Notice("count_disagreement", f"the transcript counts {n} syllables but the signal shows about {n_nuclei}; the recogniser may have missed or added words, so pace is less certain", {"n": n, "nuclei": n_nuclei}))
     cov = m.coverage
     if cov is not None and cov.unrecognised_s >= 1.0 and m.script is None:

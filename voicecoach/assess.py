@@ -26,6 +26,7 @@ from voicecoach.script import ScriptAlignment
 from voicecoach.segmentation import Segmentation
 from voicecoach.targets import Targets
 
+SPREAD_NOTE = "the recogniser could not follow this recording, so the script was laid over the speech: syllable timings and clarity are not known"
 MIN_SPEECH_FOR_PAUSE_RATIO_S = 10.0
 MIN_SYLLABLES_FOR_COUNT_CHECK = 10  # fewer, and one syllable more or less is already 10 %
 
@@ -200,6 +201,8 @@ def _pitch(m: MeasureSet, t: Targets) -> DimensionResult:
 
 def _articulation(m: MeasureSet, t: Targets) -> DimensionResult:
     a = m.articulation
+    if m.script is not None and m.script.spread:
+        return not_measured("articulation", "articulation.low_confidence_ratio", t, SPREAD_NOTE)
     if not np.isfinite(a.mean_confidence):
         return not_measured("articulation", "articulation.low_confidence_ratio", t, "the recogniser could not transcribe any of it")
     moments = [Moment(s.start_s, s.end_s, "unclear", s.text + (f" ({', '.join(s.causes)})" if s.causes else ""), s.mean_probability, "probability") for s in a.stretches]
@@ -213,6 +216,8 @@ def _articulation(m: MeasureSet, t: Targets) -> DimensionResult:
 
 def _drawl(m: MeasureSet, t: Targets) -> DimensionResult:
     d = m.drawl
+    if m.script is not None and m.script.spread:
+        return not_measured("drawl", "drawl.flagged_ratio", t, SPREAD_NOTE)
     if not d.ends:
         why = "no syllables were recognised" if not m.chars else "no phrase end followed by a pause was found"
         return not_measured("drawl", "drawl.flagged_ratio", t, why)

@@ -243,6 +243,9 @@ def not_measured(name: str, headline: str, targets: Targets, reason: str) -> Dim
 def make_uncertain(result: DimensionResult, quality: Check, reason: str, note: str) -> DimensionResult:
     """The same figures, judged "uncertain" because ``quality`` fell outside its band.
 
+    The moments are dropped with the verdict: a sentence flagged "too fast" on a count the
+    analysis itself doubts would be advice that outruns its figure.
+
     Parameters
     ----------
     result : DimensionResult
@@ -256,7 +259,7 @@ def make_uncertain(result: DimensionResult, quality: Check, reason: str, note: s
     """
     if reason not in UNCERTAIN_REASONS:
         raise ValueError(f"unknown reason {reason!r}; use one of {', '.join(UNCERTAIN_REASONS)}")
-    return dataclasses.replace(result, verdict=UNCERTAIN, score=None, deciding=quality, reason=reason, note=note, tip="")
+    return dataclasses.replace(result, verdict=UNCERTAIN, score=None, deciding=quality, reason=reason, note=note, tip="", moments=())
 
 
 @dataclass(frozen=True)

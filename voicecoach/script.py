@@ -78,6 +78,7 @@ class ScriptAlignment:
     n_script_syllables: int
     n_matched: int
     script_text: str
+    spread: bool = False
 
     @property
     def match_ratio(self) -> float:
@@ -90,6 +91,7 @@ class ScriptAlignment:
             "n_matched": self.n_matched,
             "match_ratio": round(self.match_ratio, 4),
             "departures": [d.to_dict() for d in self.departures],
+            "spread": self.spread,
         }
 
 
@@ -241,7 +243,7 @@ def spread_script(script_text: str, activity: Activity, *, n_matched: int = 0) -
     script = _script_units(script_text)
     speech = np.flatnonzero(activity.is_speech)
     if not script or len(speech) == 0:
-        return ScriptAlignment((), (), len(script), n_matched, script_text)
+        return ScriptAlignment((), (), len(script), n_matched, script_text, spread=True)
     edges = np.linspace(0, len(speech), len(script) + 1)
     half = activity.frame_s / 2
     chars = []
@@ -250,4 +252,4 @@ def spread_script(script_text: str, activity: Activity, *, n_matched: int = 0) -
         start = float(activity.times_s[speech[i]] - half)
         end = float(activity.times_s[speech[min(j, len(speech)) - 1]] + half)
         chars.append(Char(s[0], s[1], start, max(end, start + activity.frame_s), 0.0, s[2]))
-    return ScriptAlignment(tuple(chars), (), len(script), n_matched, script_text)
+    return ScriptAlignment(tuple(chars), (), len(script), n_matched, script_text, spread=True)

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
-from voicecoach.report.figures import check_label, percent, unit_label
+from voicecoach.report.figures import check_label, edge_digits, format_value, percent, unit_label, verdict_class
 from voicecoach.report.fonts import chart_lang, rc
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
@@ -242,11 +242,11 @@ def _bullet(ax, d, lang: str) -> None:
     if unit == "ratio" and max(pts) <= 1.0:  # a share of a whole: no axis past 100 %
         xmax = min(xmax, 1.02)
     ax.axvspan(lo if lo is not None else xmin, hi if hi is not None else xmax, color=GOOD, alpha=0.18, lw=0)
-    color = GREY if d.score is None else GOOD if d.score >= 99.5 else WARN if d.score >= 60 else BAD
+    color = {"na": GREY, "good": GOOD, "warn": WARN, "bad": BAD}[verdict_class(d)]
     if v is not None and np.isfinite(v):
         hollow = d.verdict == "uncertain"
         ax.plot([v], [0], marker="o", ms=13, color=color, markerfacecolor="white" if hollow else color, markeredgewidth=2.5 if hollow else 1.0, gid=f"value-{d.name}")
-        ax.annotate(_fmt(v, unit), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
+        ax.annotate(_fmt(v, unit, lo, hi), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
@@ -279,12 +279,13 @@ def _axis_label(d, lang: str) -> str:
     return text
 
 
-def _fmt(v: float, unit: str) -> str:
+def _fmt(v: float, unit: str, lo: float | None, hi: float | None) -> str:
+    """The value beside its marker, short, but never rounded onto its band's edge."""
     if unit == "ratio":
-        return percent(v)
+        return format_value(v, unit, "en", lo=lo, hi=hi)
     if unit == "count":
         return f"{v:.0f}"
-    return f"{v:.1f}" if abs(v) < 100 else f"{v:.0f}"
+    return f"{v:.{edge_digits(v, lo, hi, 1 if abs(v) < 100 else 0)}f}"
 
 
 def write_charts(a, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:

@@ -35,24 +35,55 @@ def percent(x: float) -> str:
     return f"{x:.{digits}%}"
 
 
+def shown_score(d) -> str:
+    """A dimension's score as written: "–" when unscored, and never "100" beside a verdict
+    other than "within" (a score of 99.6 is a figure just outside its band)."""
+    if d.score is None:
+        return "–"
+    n = round(d.score)
+    return str(min(n, 99) if d.verdict != "within" else n)
+
+
+def verdict_class(d) -> str:
+    """The colour class of a dimension: "na" (unscored), "good" (within its band), "warn"
+    (score 60 or more) or "bad"; taken from the verdict, not the rounded score."""
+    if d.score is None:
+        return "na"
+    return "good" if d.verdict == "within" else "warn" if d.score >= 60 else "bad"
+
+
+def edge_digits(v: float, lo: float | None, hi: float | None, digits: int, scale: float = 1.0) -> int:
+    """Digits that keep a value outside its band from reading as on the band's edge
+    (35.4 % beside "≤ 35%" shows as 35.4%, not 35%)."""
+    for d in range(digits, digits + 4):
+        shown = round(v * scale, d)
+        if (lo is not None and v < lo and shown >= lo * scale) or (hi is not None and v > hi and shown <= hi * scale):
+            continue
+        return d
+    return digits + 4
+
+
 def unit_label(unit: str, lang: str) -> str:
     """A unit as the reader sees it ("字/秒", "per min"); unknown units as they are."""
     return UNITS.get(unit, {}).get(_lang(lang), unit)
 
 
-def format_value(v: float | None, unit: str, lang: str) -> str:
-    """A value with its unit: ratios as percentages, undefined as "–"."""
+def format_value(v: float | None, unit: str, lang: str, *, lo: float | None = None, hi: float | None = None) -> str:
+    """A value with its unit: ratios as percentages, undefined as "–". Given its band
+    (``lo``, ``hi``), a value outside it gets the digits that show it is outside."""
     if v is None or not np.isfinite(v):
         return "–"
     zh = _lang(lang) == "zh"
     if unit == "ratio":
-        return percent(v)
+        d = 0 if v == 0 or abs(v) >= 0.01 else 1 if abs(v) >= 0.001 else 2
+        return f"{v:.{edge_digits(v, lo, hi, d, 100.0)}%}"
     if unit == "count":
         return f"{v:.0f}" + (" 次" if zh else "")
     if unit == "x typical syllable":
         return ("正常字长的 " if zh else "") + f"{v:.1f}" + (" 倍" if zh else "× a typical syllable")
     u = unit_label(unit, lang)
-    return f"{v:.2f} {u}".strip() if abs(v) < 10 else f"{v:.1f} {u}".strip()
+    d = edge_digits(v, lo, hi, 2 if abs(v) < 10 else 1)
+    return f"{v:.{d}f} {u}".strip()
 
 
 def format_band(lo: float | None, hi: float | None, unit: str, lang: str) -> str:
@@ -86,7 +117,7 @@ def band_text(c, lang: str) -> str:
 def check_text(c, lang: str) -> str:
     """One check as a phrase: label, value with unit, and band in brackets."""
     band = band_text(c, lang)
-    value = f"{check_label(c.key, lang)} {format_value(c.value, c.unit, lang)}"
+    value = f"{check_label(c.key, lang)} {format_value(c.value, c.unit, lang, lo=c.min, hi=c.max)}"
     if not band:
         return value
     return f"{value}（{band}）" if _lang(lang) == "zh" else f"{value} ({band})"

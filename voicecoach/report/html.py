@@ -15,7 +15,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, MOMENT_LABELS, VERDICT_NAMES, label, notice_text
-from voicecoach.report.figures import band_text, check_label, check_text, format_value, unit_label  # noqa: F401 (unit_label: shared with compare_html)
+from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_score, unit_label, verdict_class  # noqa: F401 (unit_label: shared with compare_html)
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
@@ -117,7 +117,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     env.filters["t"] = fmt_time
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
-    worst = sorted((d for d in a.dimensions if d.scored and d.score < 99.5), key=lambda d: d.score)[:3]
+    worst = sorted((d for d in a.dimensions if d.scored and d.verdict != "within"), key=lambda d: d.score)[:3]
     uncertain = [label(DIMENSION_NAMES, d.name, lang) for d in a.dimensions if d.verdict == "uncertain"]
     flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
     unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
@@ -138,7 +138,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
 
 def figure_view(c, lang: str) -> dict:
     """A check as the page shows it: label, value with unit, band with its word."""
-    return {"key": c.key, "label": check_label(c.key, lang), "value": format_value(c.value, c.unit, lang), "band": band_text(c, lang),
+    return {"key": c.key, "label": check_label(c.key, lang), "value": format_value(c.value, c.unit, lang, lo=c.min, hi=c.max), "band": band_text(c, lang),
             "inside": c.inside, "text": check_text(c, lang)}
 
 
@@ -150,7 +150,8 @@ def _dimension(d, lang: str) -> dict:
         "verdict": label(VERDICT_NAMES, d.verdict, lang),
         "deciding": None if d.deciding is None else figure_view(d.deciding, lang),
         "others": [figure_view(c, lang) for c in d.checks if d.deciding is None or c.key != d.deciding.key],
-        "cls": "na" if d.score is None else "good" if d.score >= 99.5 else "warn" if d.score >= 60 else "bad",
+        "cls": verdict_class(d),
+        "score": shown_score(d),
         "moments": [{"m": m, "label": label(MOMENT_LABELS, m.kind, lang), "value": "" if m.value is None else format_value(m.value, m.unit, lang)} for m in d.moments[:40]],
         "n_more": max(0, len(d.moments) - 40),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label, notice_text
-from voicecoach.report.figures import check_text
+from voicecoach.report.figures import check_text, shown_score
 
 
 def _pad(text: str, width: int) -> str:
@@ -22,7 +22,7 @@ def dimension_line(d, *, lang: str) -> str:
     """
     name = label(DIMENSION_NAMES, d.name, lang)
     verdict = label(VERDICT_NAMES, d.verdict, lang)
-    score = " – " if d.score is None else f"{d.score:3.0f}"
+    score = f"{shown_score(d):>3}"
     if d.deciding is None:
         return f"  {_pad(name, 14)} {score}  {verdict}"
     return f"  {_pad(name, 14)} {score}  {_pad(check_text(d.deciding, lang), 50)} {verdict}"
