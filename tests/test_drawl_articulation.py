@@ -9,15 +9,23 @@ from synth import SR, utterance
 from voicecoach.audio import Audio
 from voicecoach.measures.activity import compute_activity
 from voicecoach.measures.articulation import measure_articulation
-from voicecoach.measures.drawl import measure_drawl, typical_syllable_s
+from voicecoach.measures.drawl import DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pauses import detect_pauses
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.segmentation import segment
+from voicecoach.targets import load_targets
 from voicecoach.transcribe import Char
 
 
-def _measure(sp, *, threshold=2.2, probs=None):
+def _rule() -> DrawlRule:
+    """The shipped rule (voicecoach/data/targets.toml [drawl])."""
+    t = load_targets()
+    return DrawlRule(relative_ratio=t.value("drawl.relative_ratio"), final_ratio=t.value("drawl.final_ratio"), max_usual_ratio=t.value("drawl.max_usual_ratio"),
+                     min_other_ends=int(t.value("drawl.min_other_ends")), voiced_share=t.value("drawl.voiced_share"))
+
+
+def _measure(sp, *, probs=None):
     audio = Audio(sp.samples.astype(np.float32), SR)
     act = compute_activity(audio, active_level_dbov=active_level(sp.samples, sample_rate_hz=SR).active_level_dbov)
     pauses = detect_pauses(act, min_pause_s=0.25)
@@ -26,8 +34,14 @@ def _measure(sp, *, threshold=2.2, probs=None):
     seg = segment(chars, pauses, sentence_pause_s=0.5)
     typical = typical_syllable_s(chars, seg.phrases, fallback_s=0.2)
     pitch = track_pitch(audio)
-    return audio, act, chars, seg, measure_drawl(chars, seg.phrases, act, pitch, typical_syllable_s=typical, final_ratio_threshold=threshold,
-                                                 voiced_ratio_threshold=2.0)
+    return audio, act, chars, seg, measure_drawl(chars, seg.phrases, act, pitch, typical_syllable_s=typical, rule=_rule())
+
+
+def test_shipped_rule_is_consistent():
+    r = _rule()
+    assert r.relative_ratio > 1 and r.min_other_ends >= 1 and 0 <= r.voiced_share <= 1
+    # the floor is the relative rule applied to a usual phrase end shorter than the ceiling
+    assert r.final_ratio < r.relative_ratio * r.max_usual_ratio
 
 
 def test_normal_final_lengthening_is_not_flagged():
@@ -40,6 +54,7 @@ def test_normal_final_lengthening_is_not_flagged():
     for end, (_, start, stop) in zip(d.ends, sp.finals):
         assert end.duration_s == pytest.approx(stop - start, abs=0.03)
         assert end.final_ratio == pytest.approx(1.4, abs=0.15)
+        assert end.usual_ratio == pytest.approx(1.4, abs=0.15)  # the other three ends
 
 
 def test_final_stretched_twice_is_flagged_and_only_it():
@@ -52,6 +67,53 @@ def test_final_stretched_twice_is_flagged_and_only_it():
     # the flagged ends carry their timestamps
     assert d.ends[1].start_s == pytest.approx(sp.finals[1][1], abs=0.01)
     assert d.ends[1].end_s == pytest.approx(sp.finals[1][2], abs=0.03)
+
+
+def test_a_speakers_own_long_endings_are_not_drawl():
+    # A voice whose phrase ends are all 2.0x its other syllables (as one TTS voice of
+    # ../shared/audio): above the old fixed 1.9-2.2 region, but usual for this speaker ...
+    rule = _rule()
+    sp = utterance([5, 6, 5, 4, 5], final_factor=2.0)
+    *_, d = _measure(sp)
+    assert len(d.ends) == 5 and d.n_flagged == 0
+    assert min(e.final_ratio for e in d.ends) > 1.8
+    # ... while one of them stretched 2x more is a drawl against that speaker's habit
+    sp = utterance([5, 6, 5, 4, 5], final_factor=[2.0, 2.0, 4.0, 2.0, 2.0])
+    *_, d = _measure(sp)
+    assert [e.flagged for e in d.ends] == [False, False, True, False, False]
+    assert d.ends[2].threshold_ratio == pytest.approx(max(rule.final_ratio, rule.relative_ratio * 2.0), abs=0.2)
+
+
+def test_a_speaker_who_drags_every_ending_is_still_flagged():
+    # Every end 3x: the speaker's usual is capped at max_usual_ratio, so habit does not excuse it.
+    sp = utterance([5, 6, 5, 4], final_factor=3.0)
+    *_, d = _measure(sp)
+    assert all(e.usual_ratio == pytest.approx(3.0, abs=0.2) for e in d.ends)
+    assert d.n_flagged == 4
+
+
+@pytest.mark.parametrize("phrases", [[7], [5, 6, 5, 4]], ids=["short utterance", "four phrases"])
+def test_last_syllable_stretched_at_the_recording_end_is_flagged(phrases):
+    # The agent stops recording 80 ms after the last word: its decay is visible, so it is measured.
+    factors = [1.4] * (len(phrases) - 1)
+    plain = utterance(phrases, final_factor=factors + [1.4], tail_s=0.08)
+    drawled = utterance(phrases, final_factor=factors + [2.8], tail_s=0.08)
+    *_, d_plain = _measure(plain)
+    *_, d_drawled = _measure(drawled)
+    for d, sp in ((d_plain, plain), (d_drawled, drawled)):
+        last = d.ends[-1]
+        assert last.at_recording_end and last.char_index == len(sp.chars) - 1
+        assert last.end_s == pytest.approx(sp.finals[-1][2], abs=0.03)
+    assert not d_plain.ends[-1].flagged
+    assert d_drawled.ends[-1].flagged and d_drawled.ends[-1].final_ratio == pytest.approx(2.8, abs=0.2)
+    assert d_drawled.n_flagged == 1
+
+
+def test_last_syllable_cut_by_the_recording_end_is_not_judged():
+    # 30 ms of silence after the last syllable: its decay is not visible (< 50 ms), so no verdict.
+    sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.03)
+    *_, d = _measure(sp)
+    assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
 
 
 def test_a_long_but_breathy_ending_is_not_a_drawl():

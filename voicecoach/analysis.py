@@ -24,7 +24,7 @@ from voicecoach.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
 from voicecoach.measures.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
-from voicecoach.measures.drawl import DrawlMeasures, measure_drawl, typical_syllable_s
+from voicecoach.measures.drawl import DrawlMeasures, DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.loudness import LoudnessMeasures, measure_loudness
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pace import PaceMeasures, measure_pace
@@ -268,8 +268,9 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
         pitch = measure_pitch(pitch_track, monotone_range_st=tgt.value("pitch.monotone_window_range_st"), window_s=tgt.value("pitch.monotone_window_s"))
     with step("drawl"):
         typical = typical_syllable_s(chars, seg.phrases, fallback_s=pace.phonation_time_s / pace.n_syllables if pace.n_syllables else float("nan"))
-        drawl = measure_drawl(chars, seg.phrases, activity, pitch_track, typical_syllable_s=typical, final_ratio_threshold=tgt.value("drawl.final_ratio"),
-                              voiced_ratio_threshold=tgt.value("drawl.voiced_ratio"))
+        rule = DrawlRule(relative_ratio=tgt.value("drawl.relative_ratio"), final_ratio=tgt.value("drawl.final_ratio"), max_usual_ratio=tgt.value("drawl.max_usual_ratio"),
+                         min_other_ends=int(tgt.value("drawl.min_other_ends")), voiced_share=tgt.value("drawl.voiced_share"))
+        drawl = measure_drawl(chars, seg.phrases, activity, pitch_track, typical_syllable_s=typical, rule=rule)
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
     sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)

@@ -1,24 +1,36 @@
 """Trailing drawl (拉长尾音): is the last syllable before a pause dragged out?
 
-In Mandarin the phrase-final syllable is normally the longest (Xu & Wang 2009), so some
-lengthening is normal; a drawl is lengthening well beyond the speaker's own habit. For each
-phrase end that is followed by a pause (or ends the recording) we measure the final
-syllable's duration and divide it by the speaker's typical syllable duration
-and flag it when that ratio reaches ``drawl.final_ratio`` *and* the syllable is voiced for at
-least ``drawl.voiced_ratio`` typical syllables: a drawl is a dragged-out vowel, while long
-phrase ends in real speech are mostly breathy or noisy unvoiced tails (calibrated on
-../shared/audio: the duration rule alone flagged 1.5 ends per minute of unmodified real
-speech, the pair flags none, and still catches every stretched end).
+In Mandarin the phrase-final syllable is normally the longest (Xu & Wang 2009), and how much
+longer differs from speaker to speaker: a final 2.0 times a voice's typical syllable is habit
+for one speaker and a drawl for another. So each phrase end is judged against what is usual at
+phrase ends *for that speaker*:
+
+* ``final_ratio``: the final syllable's duration over the speaker's typical syllable (the median
+  non-final syllable, so a drawl does not lengthen its own yardstick);
+* the speaker's usual phrase-final ratio: the median ``final_ratio`` of the *other* phrase ends
+  of the same recording (a median, so one drawl does not shift it), once there are at least
+  ``min_other_ends`` of them; taken at most ``max_usual_ratio``, so a speaker who drags every
+  ending is still judged against a normal ending;
+* flagged when ``final_ratio`` reaches ``relative_ratio`` times that usual ratio, and never
+  below ``final_ratio`` (the rule's ``final_ratio`` threshold), which is also the whole rule
+  when the recording has too few other ends to know the speaker's habit.
+
+The numbers are in the ``[drawl]`` targets, calibrated with folds that leave one voice out
+(benchmarks/drawl_folds.py; table in benchmarks/results/drawl_folds.md).
+
+Every phrase end followed by a pause is measured, and the last syllable of the recording when
+its decay is visible: at least ``end_quiet_s`` (50 ms) below the syllable's level before the
+recording stops, as when an agent stops recording right after the last word.
 
 The recogniser's timestamps are too coarse for this (20 ms steps, and the end of a token
 before a pause is often placed inside the pause). The syllable's *end* is taken from the
-signal: the last frame, before the pause, whose level is within ``tail_db`` of the
-syllable's peak and above the silence threshold. The *start* is the recogniser's: on the TTS
-drawl set it is consistent to +-0.08 s, and moving it to nearby level dips (tried) made it
-worse, because fricative initials put dips inside syllables.
-
-The yardstick is the median duration of the *non-final* syllables (recogniser timings), so a
-speaker who drawls every ending does not lengthen their own yardstick.
+signal: where the level falls more than ``tail_db`` below the syllable's peak (and below the
+speaker's level minus ``tail_db`` and the silence threshold) and stays there for 0.1 s. The
+*start* is the recogniser's. Moving it to nearby level dips (tried) made it worse, because
+fricative initials put dips inside syllables; moving it back to where a steady voiced stretch
+begins, when the recogniser put it inside the vowel (as it does when it hears a dragged vowel
+as two syllables), caught one more stretched final of 57 and also lengthened natural finals
+with voiced initials, so it was left out (benchmarks/drawl_folds.py).
 """
 
 from __future__ import annotations
@@ -31,6 +43,54 @@ import numpy as np
 from voicecoach.measures.activity import Activity
 from voicecoach.measures.pitch import PitchTrack
 from voicecoach.segmentation import Span, TimedChar
+
+
+@dataclass(frozen=True)
+class DrawlRule:
+    """When a phrase end is a drawl: the ``[drawl]`` targets.
+
+    Attributes
+    ----------
+    relative_ratio : float
+        Flagged at this many times the speaker's usual phrase-final ratio (> 1).
+    final_ratio : float
+        Never flagged below this final ratio (final syllable over the typical syllable); the
+        whole rule when the speaker's usual ratio is unknown.
+    max_usual_ratio : float
+        The speaker's usual phrase-final ratio is taken at most this long.
+    min_other_ends : int
+        Other measured phrase ends the recording needs before the speaker's own usual ratio is
+        used (>= 1).
+    voiced_share : float
+        A flagged final is voiced for at least this share of its duration, 0..1: a drawl is a
+        dragged-out vowel, while long phrase ends in real speech are often breathy or noisy
+        unvoiced tails.
+    """
+
+    relative_ratio: float
+    final_ratio: float
+    max_usual_ratio: float
+    min_other_ends: int
+    voiced_share: float
+
+    def thresholds(self, final_ratios: Sequence[float]) -> list[float]:
+        """The final ratio at which each end of one recording is flagged (its voicing allowing)."""
+        out = []
+        for i in range(len(final_ratios)):
+            usual = usual_final_ratio(final_ratios, i, min_other_ends=self.min_other_ends)
+            out.append(self.final_ratio if not np.isfinite(usual) else max(self.final_ratio, self.relative_ratio * min(usual, self.max_usual_ratio)))
+        return out
+
+    def flags(self, final_ratios: Sequence[float], voiced_ratios: Sequence[float]) -> list[bool]:
+        """Which ends of one recording are drawls, from their final and voiced ratios."""
+        return [bool(r >= thr and v >= self.voiced_share * r) for r, v, thr in zip(final_ratios, voiced_ratios, self.thresholds(final_ratios))]
+
+
+def usual_final_ratio(final_ratios: Sequence[float], i: int, *, min_other_ends: int) -> float:
+    """The speaker's usual phrase-final ratio, for judging end ``i``: the median of the other
+    ends' ratios, NaN when there are fewer than ``min_other_ends`` of them."""
+    others = [r for j, r in enumerate(final_ratios) if j != i and np.isfinite(r)]
+    return float(np.median(others)) if len(others) >= max(1, min_other_ends) else float("nan")
 
 
 @dataclass(frozen=True)
@@ -50,8 +110,15 @@ class PhraseEnd:
         Duration over the speaker's typical syllable duration.
     voiced_ratio : float
         Voiced time inside the syllable over the typical syllable duration.
+    usual_ratio : float
+        The speaker's usual phrase-final ratio it was judged against (median of the other ends
+        of the recording); NaN when the recording has too few other ends.
+    threshold_ratio : float
+        The final ratio at which it is flagged.
     flagged : bool
-        Both ratios reached their drawl thresholds.
+        ``final_ratio`` reached ``threshold_ratio`` and the syllable is voiced enough.
+    at_recording_end : bool
+        The last syllable of the recording (no pause after it, the recording stops).
     """
 
     phrase_index: int
@@ -61,7 +128,10 @@ class PhraseEnd:
     end_s: float
     final_ratio: float
     voiced_ratio: float
+    usual_ratio: float
+    threshold_ratio: float
     flagged: bool
+    at_recording_end: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -72,7 +142,10 @@ class PhraseEnd:
             "phrase_index": self.phrase_index, "char_index": self.char_index, "text": self.text,
             "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
             "duration_ms": round(self.duration_s * 1000, 1), "final_ratio": round(self.final_ratio, 3),
-            "voiced_ratio": round(self.voiced_ratio, 3), "flagged": self.flagged,
+            "voiced_ratio": round(self.voiced_ratio, 3),
+            "usual_ratio": round(self.usual_ratio, 3) if np.isfinite(self.usual_ratio) else None,
+            "threshold_ratio": round(self.threshold_ratio, 3), "flagged": self.flagged,
+            "at_recording_end": self.at_recording_end,
         }
 
 
@@ -89,6 +162,7 @@ class DrawlMeasures:
     flagged_ratio : float
         Share of phrase ends flagged, 0..1.
     median_final_ratio : float
+        The speaker's usual phrase-final ratio over all measured ends (NaN if none).
     """
 
     typical_syllable_ms: float
@@ -114,11 +188,11 @@ def measure_drawl(
     pitch: PitchTrack,
     *,
     typical_syllable_s: float,
-    final_ratio_threshold: float,
-    voiced_ratio_threshold: float,
+    rule: DrawlRule,
     tail_db: float = 25.0,
+    end_quiet_s: float = 0.05,
 ) -> DrawlMeasures:
-    """Measure every phrase-final syllable that is followed by a pause.
+    """Measure every phrase-final syllable followed by a pause, and the recording's last one.
 
     Parameters
     ----------
@@ -127,19 +201,20 @@ def measure_drawl(
         With ``pause_after_s`` (0 = not followed by a pause) and signal-refined ``end_s``.
     activity : Activity
     pitch : PitchTrack
-        Its voicing tells a sustained (voiced) vowel from a breathy or noisy tail.
+        Its voicing gives the voiced time inside each final syllable.
     typical_syllable_s : float
         The speaker's typical syllable duration, s (> 0).
-    final_ratio_threshold : float
-        Duration ratio at or above which an end may be a drawl.
-    voiced_ratio_threshold : float
-        Voiced-time ratio the end must also reach: a drawl is a dragged-out *voiced* vowel.
+    rule : DrawlRule
+        When an end is flagged.
     tail_db : float
-        The syllable ends at the last frame within this many dB of its peak, dB.
+        The syllable ends where the level stays more than this many dB below its peak, dB.
+    end_quiet_s : float
+        The recording's last syllable is measured when at least this much of its decay is
+        recorded below the end level, s.
     """
-    ends: list[PhraseEnd] = []
     if typical_syllable_s <= 0 or not np.isfinite(typical_syllable_s):
         return DrawlMeasures(float("nan"), (), 0, 0.0, float("nan"))
+    found = []
     for k, ph in enumerate(phrases):
         last_phrase = k == len(phrases) - 1
         if ph.pause_after_s <= 0 and not last_phrase:
@@ -150,34 +225,40 @@ def measure_drawl(
         # is part of the search, since the telephone-band speech decision ends a soft low tail
         # before the full-band level has fallen.
         until = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
-        end = _signal_end(activity, start, until, tail_db)
+        end = _signal_end(activity, start, until, tail_db, at_recording_end=last_phrase, end_quiet_s=end_quiet_s)
         if end is None or end - start < 0.03:
             continue
-        ratio = (end - start) / typical_syllable_s
         inside = (pitch.times_s >= start) & (pitch.times_s <= end)
         voiced = float(pitch.voiced[inside].sum() * pitch.frame_s) / typical_syllable_s
-        flagged = ratio >= final_ratio_threshold and voiced >= voiced_ratio_threshold
-        ends.append(PhraseEnd(ph.index, i, chars[i].text, float(start), float(end), float(ratio), voiced, bool(flagged)))
+        found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0))
+    ratios = [f[4] for f in found]
+    flags = rule.flags(ratios, [f[5] for f in found])
+    ends = tuple(
+        PhraseEnd(p, i, chars[i].text, s, e, float(r), v, usual_final_ratio(ratios, n, min_other_ends=rule.min_other_ends), float(thr), flag, bool(last))
+        for n, ((p, i, s, e, r, v, last), thr, flag) in enumerate(zip(found, rule.thresholds(ratios), flags))
+    )
     n_flag = sum(e.flagged for e in ends)
     return DrawlMeasures(
         typical_syllable_ms=typical_syllable_s * 1000,
-        ends=tuple(ends),
+        ends=ends,
         n_flagged=n_flag,
         flagged_ratio=n_flag / len(ends) if ends else 0.0,
-        median_final_ratio=float(np.median([e.final_ratio for e in ends])) if ends else float("nan"),
+        median_final_ratio=float(np.median(ratios)) if ratios else float("nan"),
     )
 
 
-def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: float, *, nucleus_s: float = 0.35, quiet_s: float = 0.1) -> float | None:
+def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: float, *, at_recording_end: bool = False,
+                end_quiet_s: float = 0.05, nucleus_s: float = 0.35, quiet_s: float = 0.1) -> float | None:
     """Where the final syllable ends: the level first falls more than ``tail_db`` below its
     nucleus peak (or below the speaker's speech level minus ``tail_db``, or below the silence
-    threshold, whichever is highest) and stays there for ``quiet_s``.
+    threshold, whichever is highest) and stays there for ``quiet_s``; at the end of the
+    recording, at least ``end_quiet_s`` until the recording stops will do.
 
     The nucleus peak is the loudest frame in the first ``nucleus_s`` after the onset. A click or
     breath after a quiet gap does not extend the syllable, nor does a faint tail far below the
-    speaker's normal level. Returns None when the level never
-    falls that far for ``quiet_s`` before ``until_s`` (noise, or speech running on): the end
-    cannot be seen, so it is not judged.
+    speaker's normal level. Returns None when the level never falls that far (noise, speech
+    running on, or a recording cut inside the syllable): the end cannot be seen, so it is not
+    judged.
     """
     db = np.nan_to_num(activity.smooth_db, nan=-200.0)
     a = activity.frame_at(start_s)
@@ -191,9 +272,16 @@ def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: flo
     need = max(1, int(round(quiet_s / activity.frame_s)))
     run = np.convolve(quiet.astype(int), np.ones(need, int), mode="valid")  # run[k] = quiet frames in k..k+need-1
     hits = np.flatnonzero(run == need)
-    if len(hits) == 0:
-        return None
-    return float(activity.times_s[k_peak + hits[0]] - activity.frame_s / 2)
+    if len(hits):
+        return float(activity.times_s[k_peak + hits[0]] - activity.frame_s / 2)
+    if at_recording_end and b == len(db):
+        # the recording stops soon after the last syllable: its decay is visible when the
+        # level stays below the floor from some frame to the end, for at least end_quiet_s
+        loud = np.flatnonzero(~quiet)
+        tail = len(quiet) - (loud[-1] + 1 if len(loud) else 0)
+        if tail * activity.frame_s >= end_quiet_s - 1e-9:
+            return float(activity.times_s[k_peak + len(quiet) - tail] - activity.frame_s / 2)
+    return None
 
 
 def typical_syllable_s(chars: Sequence[TimedChar], phrases: Sequence[Span], *, fallback_s: float) -> float:
