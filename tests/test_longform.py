@@ -174,7 +174,7 @@ def test_gap_pass_is_bounded():
     settings = GapFillSettings(max_share_ratio=10.0)
     round_one = _pack(_pieces((), sp.audio, act, settings), SR, settings)
     unbounded = fill_gaps(empty, sp.audio, act, Deaf([]), settings=settings)
-    assert len(round_one) < unbounded.n_gap_windows <= 2 * len(round_one)  # round two: at most as many calls again
+    assert len(round_one) < unbounded.n_gap_windows <= 3 * len(round_one)  # round two: at most twice as many calls again
 
 
 @pytest.mark.parametrize("tokens, expected", [

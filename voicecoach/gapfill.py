@@ -45,7 +45,12 @@ class GapFillSettings:
         Audio kept either side of an uncovered stretch, s (the decoder needs a run-in).
     max_share_ratio : float
         Both rounds together decode at most this share of the recording's speech time, in
-        audio sent to the recogniser (bounds the cost on a recording it cannot follow).
+        audio sent to the recogniser (pads and joins included): the second pass costs at most
+        about what the first did, on a recording the recogniser cannot follow at all. 0.6 ran
+        out on the 5-minute long-form recording, whose first pass left a third of the speech.
+    alone_window_s : float
+        Round two's pieces are at most this long, s: a window that made the decoder stop early
+        twice is given to it in shorter pieces.
     dedupe_s : float
         A new syllable whose centre lies within this of an already recognised one is the same
         syllable heard again in the pad, s.
@@ -55,7 +60,8 @@ class GapFillSettings:
     pack_s: float = 24.0
     join_s: float = 0.5
     pad_s: float = 0.4
-    max_share_ratio: float = 0.6
+    max_share_ratio: float = 1.0
+    alone_window_s: float = 6.0
     dedupe_s: float = 0.1
 
 
@@ -72,9 +78,10 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
     """Decode the uncovered speech again and merge what is heard into ``transcript``.
 
     Round one packs every uncovered piece into as few windows as possible. Round two decodes
-    alone each piece that round one left uncovered and had not already decoded alone (packing
-    can itself make Whisper stop early), at most as many calls as round one made. Both rounds
-    share one budget of audio time (``max_share_ratio`` of the speech).
+    alone, in pieces of at most ``alone_window_s``, what round one left uncovered and had not
+    already decoded alone (packing can itself make Whisper stop early), in at most twice as
+    many calls as round one made. Both rounds share one budget of audio time
+    (``max_share_ratio`` of the speech).
 
     Parameters
     ----------
@@ -112,9 +119,10 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
         if len(window) == 1:
             alone.add(window[0])
     tried = {(p.start_sample, p.end_sample) for w in round_one for p in w}
-    still = [p for p in _pieces(chars, audio, activity, s) if (p.start_sample, p.end_sample) not in {(q.start_sample, q.end_sample) for q in alone}]
-    still = [p for p in still if any(p.start_sample < b and a < p.end_sample for a, b in tried)]
-    for p in sorted(still, key=lambda p: -p.duration_s(sr))[:n_windows]:
+    done_alone = {(q.start_sample, q.end_sample) for q in alone}
+    still = [p for p in _pieces(chars, audio, activity, s, window_s=s.alone_window_s)
+             if (p.start_sample, p.end_sample) not in done_alone and any(p.start_sample < b and a < p.end_sample for a, b in tried)]
+    for p in sorted(still, key=lambda p: -p.duration_s(sr))[: 2 * n_windows]:
         if p.duration_s(sr) > budget_s:
             continue
         budget_s -= p.duration_s(sr)
@@ -123,9 +131,10 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
     return dataclasses.replace(transcript, chars=chars, dropped=tuple(dropped), n_gap_windows=transcript.n_gap_windows + n_windows)
 
 
-def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFillSettings) -> list[_Piece]:
+def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFillSettings, *, window_s: float | None = None) -> list[_Piece]:
     """The uncovered speech, padded, stretches whose pads touch merged, cut into pieces of at
-    most ``window_s`` at quiet moments; in time order."""
+    most ``window_s`` (default ``s.window_s``) at quiet moments; in time order."""
+    window_s = window_s or s.window_s
     sr = audio.sample_rate_hz
     ranges: list[list[float]] = []
     for span in uncovered_spans(activity, [(c.start_s, c.end_s) for c in chars]):
@@ -137,7 +146,7 @@ def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFil
     out = []
     for lo, hi in ranges:
         a, b = int(lo * sr), int(hi * sr)
-        for i, j in cut_points(Audio(audio.samples[a:b], sr), max_piece_s=s.window_s, search_s=min(5.0, s.window_s / 2), quiet_s=0.15):
+        for i, j in cut_points(Audio(audio.samples[a:b], sr), max_piece_s=window_s, search_s=min(5.0, window_s / 2), quiet_s=0.15):
             out.append(_Piece(a + i, a + j))
     return out
 
