@@ -236,6 +236,8 @@ def score(ends: list[Ends], rule: DrawlRule) -> Score:
         flags = rule.flags(e.final, e.voiced)
         c = e.c
         if c.case == "untouched":
+            if c.heard_share < MIN_HEARD_SHARE:
+                continue  # the recogniser could not follow it (espeak): no syllable timing to judge
             if c.kind == "tts":
                 ft, tm = ft + sum(flags), tm + c.speech_s / 60
             else:
@@ -294,8 +296,9 @@ def calibrate(train: list[Ends]) -> Choice:
       voice's usual;
     * the ceiling on a speaker's usual: the longest usual of any training voice;
     * relative ratio and voiced share: the pair that catches most x2 stretches (then most x3)
-      with at most 0.5 false flags per minute of untouched real training speech; the middle of
-      the best relative ratios, and of those the lowest voiced share.
+      with at most 0.5 false flags per minute of untouched training speech, real and TTS (a
+      false flag on a synthetic voice is a false flag too); the middle of the best relative
+      ratios, and of those the lowest voiced share.
     """
     usual = voice_usual(train)
     pop, ceiling = float(np.median(list(usual.values()))), float(max(usual.values()))
@@ -303,7 +306,7 @@ def calibrate(train: list[Ends]) -> Choice:
     for v in VOICED_GRID:
         for t in RELATIVE_GRID:
             sc = score(train, Choice(float(t), pop, ceiling, v).rule())
-            if sc.false_per_min > TRAIN_FALSE_PER_MIN:
+            if (sc.false_real + sc.false_tts) / (sc.real_min + sc.tts_min) > TRAIN_FALSE_PER_MIN:
                 continue
             k = (round(sc.rate(2.0, ("end", "mid", "tts_drawl")), 6), round(sc.rate(3.0), 6))
             if key is None or k > key:

@@ -13,10 +13,16 @@ phrase ends *for that speaker*:
   ending is still judged against a normal ending;
 * flagged when ``final_ratio`` reaches ``relative_ratio`` times that usual ratio, and never
   below ``final_ratio`` (the rule's ``final_ratio`` threshold), which is also the whole rule
-  when the recording has too few other ends to know the speaker's habit.
+  when the recording has too few other ends to know the speaker's habit;
+* and only when the syllable is voiced for at least ``voiced_share`` of its duration: a drawl
+  is a dragged-out vowel, while long phrase ends in real speech are often breathy or noisy
+  unvoiced tails.
 
 The numbers are in the ``[drawl]`` targets, calibrated with folds that leave one voice out
-(benchmarks/drawl_folds.py; table in benchmarks/results/drawl_folds.md).
+(benchmarks/drawl_folds.py; table in benchmarks/results/drawl_folds.md). That table is also
+what the rule does *not* do: on held-out voices it catches about three in four finals whose
+vowel was stretched x2 (four in five at x3), not all of them, because doubling a vowel
+lengthens the syllable by less than the spread of one speaker's natural phrase ends.
 
 Every phrase end followed by a pause is measured, and the last syllable of the recording when
 its decay is visible: at least ``end_quiet_s`` (50 ms) below the syllable's level before the
@@ -29,8 +35,8 @@ speaker's level minus ``tail_db`` and the silence threshold) and stays there for
 *start* is the recogniser's. Moving it to nearby level dips (tried) made it worse, because
 fricative initials put dips inside syllables; moving it back to where a steady voiced stretch
 begins, when the recogniser put it inside the vowel (as it does when it hears a dragged vowel
-as two syllables), caught one more stretched final of 57 and also lengthened natural finals
-with voiced initials, so it was left out (benchmarks/drawl_folds.py).
+as two syllables), caught one more x3-stretched final of 57 and also lengthened natural
+finals with voiced initials, so it was left out.
 """
 
 from __future__ import annotations
