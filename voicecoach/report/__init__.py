@@ -75,7 +75,7 @@ def _swap_in(work: Path, final: Path) -> None:
 
 def _write_into(a, out: Path, *, lang: str, full_paths: bool) -> ReportFiles:
     from voicecoach.report.charts import write_charts
-    from voicecoach.report.html import page_audio, write_html
+    from voicecoach.report.html import MAX_EMBED_S, page_audio, write_html
     from voicecoach.report.jsonio import analysis_to_dict, write_json
 
     timings = {}
@@ -87,11 +87,13 @@ def _write_into(a, out: Path, *, lang: str, full_paths: bool) -> ReportFiles:
     # The page's audio is encoded in a second process while the charts are drawn (a thread
     # does not help: both hold the GIL). 1.8 s of encoding for 10 minutes, hidden behind ~1.6 s
     # of charts on two cores.
+    # Only audio that is embedded goes to the helper: the call's arguments travel pickled, and a
+    # 3-hour recording's samples (690 MB) would be copied for a page that only links to it.
     with background() as pool:
-        audio = pool.submit(page_audio, a.loaded.audio, href)
+        audio = pool.submit(page_audio, a.loaded.audio, href) if a.loaded.audio.duration_s <= MAX_EMBED_S else None
         charts = write_charts(a, out / "charts", lang=lang)
         timings["charts"] = time.perf_counter() - t
-        audio_src = audio.result()
+        audio_src = audio.result() if audio is not None else page_audio(a.loaded.audio, href)
     t = time.perf_counter()
     html_path = write_html(_page_view(a, full_paths), charts, out / "report.html", lang=lang, audio_src=audio_src)
     timings["html"] = time.perf_counter() - t
