@@ -192,6 +192,7 @@ def test_token_cap_lets_fast_speech_through_and_stops_loops():
     assert max_new_tokens(30.0, 12.0) == 376  # 30 s at 7 syllables/s, 1.5 tokens each = 315
     assert max_new_tokens(2.0, 12.0) == 40
     assert max_new_tokens(600.0, 12.0) <= 440
+    assert max_new_tokens(30.0, 12.0, prompt="您好" * 50) == 240  # the prompt's share of 448 positions
 
 
 def test_script_spread_over_speech_when_recognition_fails():

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 REPORT_SCHEMA = "voicecoach.report"
 REPORT_SCHEMA_VERSION = "1.1"
 MIN_SPEECH_S = 1.0
-MIN_SCRIPT_MATCH = 0.3  # below this share of the script matched (or of the speech covered), the script is spread over the speech
+MIN_SCRIPT_MATCH_RATIO = 0.3  # below this share of the script matched (or of the speech covered), the script is spread over the speech
 Progress = Callable[[str], None]
 
 
@@ -220,7 +220,7 @@ def analyze(
         with step("script"):
             text = script_text if script_text is not None else load_script(script, scripts_dir=scripts_dir)
             alignment = align_script(text, chars, activity)
-            if alignment.match_ratio < MIN_SCRIPT_MATCH or coverage.covered_ratio < MIN_SCRIPT_MATCH:
+            if alignment.match_ratio < MIN_SCRIPT_MATCH_RATIO or coverage.covered_ratio < MIN_SCRIPT_MATCH_RATIO:
                 # too few anchors to place the script by: spread it over the speech instead
                 alignment = spread_script(text, activity, n_matched=alignment.n_matched)
                 notices.append(Notice("recognition_failed", f"the recogniser matched {alignment.match_ratio:.0%} of the script and covered {coverage.covered_ratio:.0%} of the speech; the script's syllables were laid evenly over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3), "covered": round(coverage.covered_ratio, 3)}))
@@ -318,22 +318,13 @@ def _count_unrecognised(centres: np.ndarray, span: tuple[float, float], coverage
         inside |= (nuclei_s >= u.start_s) & (nuclei_s <= u.end_s)
     lo, hi = min(span[0], lost[0].start_s), max(span[1], lost[-1].end_s)
     if (lo, hi) != span:
-        idx = np.flatnonzero(activity.is_speech & (activity.times_s >= lo) & (activity.times_s <= hi))
-        if len(idx):
-            lo, hi = float(activity.times_s[idx[0]] - activity.frame_s / 2), float(activity.times_s[idx[-1]] + activity.frame_s / 2)
+        lo, hi = activity.speech_bounds_s(lo, hi) or (lo, hi)
     return np.sort(np.concatenate([centres, nuclei_s[inside]])), (lo, hi)
 
 
 def _speech_span(activity: Activity, chars) -> tuple[float, float]:
     """First speech onset and last offset around the recognised syllables, s."""
-    speech = activity.is_speech
-    t = activity.times_s
-    lo = max(0.0, chars[0].start_s - 0.3)
-    hi = chars[-1].end_s + 0.3
-    idx = np.flatnonzero(speech & (t >= lo) & (t <= hi))
-    if len(idx) == 0:
-        return chars[0].start_s, chars[-1].end_s
-    return float(t[idx[0]] - activity.frame_s / 2), float(t[idx[-1]] + activity.frame_s / 2)
+    return activity.speech_bounds_s(max(0.0, chars[0].start_s - 0.3), chars[-1].end_s + 0.3) or (chars[0].start_s, chars[-1].end_s)
 
 
 def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[Notice]:

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Sequence
 
 from voicecoach.audio import AUDIO_EXTENSIONS
 from voicecoach.errors import VoiceCoachError, display_name
+from voicecoach.filecheck import file_sha256
 from voicecoach.store import DIMENSIONS, FIGURES, Store, owner_id
 
 log = logging.getLogger(__name__)
@@ -197,18 +198,6 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
             extra={k: v for k, v in r.items() if k not in known},
         ))
     return jobs
-
-
-def file_sha256(path: str | os.PathLike) -> str | None:
-    """SHA-256 of a file's bytes, or None when it cannot be read (the error comes later)."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------- the work

@@ -10,6 +10,7 @@ more than the file holds, an Ogg stream without its last page).
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import struct
@@ -166,3 +167,15 @@ def ogg_complete(p: Path) -> bool:
     lacing = tail[at + 27:at + 27 + n_segments]
     complete = len(lacing) == n_segments and at + 27 + n_segments + sum(lacing) <= len(tail)
     return complete and bool(tail[at + 5] & 0x04)
+
+
+def file_sha256(path: str | os.PathLike) -> str | None:
+    """SHA-256 of a file's bytes, or None when it cannot be read (the error comes later)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()

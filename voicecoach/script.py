@@ -195,10 +195,7 @@ def _from_script(s: tuple[str, str, str], r: Char) -> Char:
 
 
 def _speech_bounds(activity: Activity) -> tuple[float, float]:
-    idx = np.flatnonzero(activity.is_speech)
-    if len(idx) == 0:
-        return 0.0, 0.0
-    return float(activity.times_s[idx[0]] - activity.frame_s / 2), float(activity.times_s[idx[-1]] + activity.frame_s / 2)
+    return activity.speech_bounds_s() or (0.0, 0.0)
 
 
 def _missing(s_slice, out: list[Char], recognised: Sequence[Char], next_index: int, activity: Activity, min_s: float, departures: list[Departure]) -> list[Char]:

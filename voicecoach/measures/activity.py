@@ -70,6 +70,15 @@ class Activity:
     def frame_at(self, t_s: float) -> int:
         return int(np.clip(round(t_s / self.frame_s - 0.5), 0, max(0, len(self.times_s) - 1)))
 
+    def speech_bounds_s(self, lo_s: float = -np.inf, hi_s: float = np.inf) -> tuple[float, float] | None:
+        """First speech onset and last speech offset between two times (frame edges), s;
+        None when no frame there is speech."""
+        idx = np.flatnonzero(self.is_speech & (self.times_s >= lo_s) & (self.times_s <= hi_s))
+        if len(idx) == 0:
+            return None
+        half = self.frame_s / 2
+        return float(self.times_s[idx[0]] - half), float(self.times_s[idx[-1]] + half)
+
     def speech_ratio(self, start_s: float, end_s: float) -> float:
         """Fraction of frames between two times that are speech."""
         a, b = self.frame_at(start_s), self.frame_at(end_s) + 1

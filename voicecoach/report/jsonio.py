@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import safe_text
+from voicecoach.filecheck import file_sha256
 
 
 def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
@@ -48,18 +48,6 @@ def without_paths(d: dict) -> dict:
     if "items" in targets:
         targets["items"] = {k: ({**v, "origin": os.path.basename(v["origin"])} if os.path.isabs(str(v.get("origin", ""))) else v) for k, v in targets["items"].items()}
     return {**d, "source": src, "model": model, "targets": targets}
-
-
-def file_sha256(path: str | os.PathLike) -> str | None:
-    """SHA-256 of a file's bytes, or None when it cannot be read."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 def _analysis_dict(a, t, REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info) -> dict:
