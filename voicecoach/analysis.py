@@ -16,7 +16,6 @@ from typing import Callable
 
 import numpy as np
 
-from voicecoach import __version__
 from voicecoach.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.coverage import Coverage, measure_coverage
@@ -33,6 +32,7 @@ from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, 
 from voicecoach.measures.sentences import SentenceDetail, sentence_details
 from voicecoach.measures.syllables import detect_nuclei
 from voicecoach.scoring import DimensionResult, Overall, overall
+from voicecoach.report.jsonio import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, analysis_to_dict
 from voicecoach.script import ScriptAlignment, align_script, load_script, spread_script
 from voicecoach.segmentation import Segmentation, segment
 from voicecoach.targets import Targets, load_targets
@@ -40,8 +40,6 @@ from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcri
 
 log = logging.getLogger(__name__)
 
-REPORT_SCHEMA = "voicecoach.report"
-REPORT_SCHEMA_VERSION = "1.1"
 MIN_SPEECH_S = 1.0
 MIN_SCRIPT_MATCH_RATIO = 0.3  # below this share of the script matched (or of the speech covered), the script is spread over the speech
 Progress = Callable[[str], None]
@@ -118,8 +116,6 @@ class Analysis:
 
     def to_dict(self) -> dict:
         """The report: every figure, score and verdict, plus what produced it."""
-        from voicecoach.report.jsonio import analysis_to_dict
-
         return analysis_to_dict(self)
 
 
@@ -371,10 +367,6 @@ class _Stage:
     def __exit__(self, *exc):
         self.watch.timings[self.name] = self.watch.timings.get(self.name, 0.0) + time.perf_counter() - self.t0
         return False
-
-
-def tool_info() -> dict:
-    return {"name": "voicecoach", "version": __version__}
 
 
 __all__ = ["Analysis", "analyze", "REPORT_SCHEMA", "REPORT_SCHEMA_VERSION"]

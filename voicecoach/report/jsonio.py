@@ -9,8 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach import __version__
 from voicecoach.errors import safe_text
 from voicecoach.filecheck import file_sha256
+
+
+REPORT_SCHEMA = "voicecoach.report"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
@@ -24,10 +29,8 @@ def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
         report names files and gives their SHA-256 instead, so that it tells nothing about the
         machine or the user it was made on.
     """
-    from voicecoach.analysis import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info
-
     t = a.transcript
-    d = _analysis_dict(a, t, REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info)
+    d = _analysis_dict(a, t)
     return json_safe(d if full_paths else without_paths(d))
 
 
@@ -50,7 +53,11 @@ def without_paths(d: dict) -> dict:
     return {**d, "source": src, "model": model, "targets": targets}
 
 
-def _analysis_dict(a, t, REPORT_SCHEMA, REPORT_SCHEMA_VERSION, tool_info) -> dict:
+def tool_info() -> dict:
+    return {"name": "voicecoach", "version": __version__}
+
+
+def _analysis_dict(a, t) -> dict:
     return ({
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
