@@ -24,28 +24,20 @@ def _long_speech(n_phrases: int = 30, seed: int = 3):
     return sp
 
 
-class WindowedFake:
+class WindowedFake(FakeTranscriber):
     """A recogniser that hears what is really in each window it is given (the synthetic
     syllables lying there, found by locating the window's samples in the recording) but
     returns nothing for the time ranges in ``deaf_s`` of the recording on its *first* call:
     a Whisper window that stopped early."""
 
     def __init__(self, speech, deaf_s=(), *, always=False, late_s=0.0):
+        super().__init__(list(speech.chars))
         self.late_s = late_s  # timing error of every syllable after the first call
         self.full = speech.samples.astype(np.float32)
         self.bytes = self.full.tobytes()
         self.chars = speech.chars
         self.deaf_s = deaf_s
         self.always = always
-        self.calls = 0
-
-    @property
-    def model(self) -> ModelSpec:
-        return ModelSpec("fake", "<fake>", "0" * 64, "fake")
-
-    @property
-    def settings(self) -> TranscribeSettings:
-        return TranscribeSettings()
 
     def _locate(self, x: np.ndarray) -> list[tuple[int, int, int]]:
         """(window start, window end, recording start) of each run of ``x`` copied from the recording."""
