@@ -244,3 +244,8 @@ def test_a_figure_just_outside_its_band_never_reads_as_inside():
     just_out = SimpleNamespace(score=99.7, verdict="too_fast")
     assert shown_score(just_out) == "99" and verdict_class(just_out) == "warn"
     assert shown_score(SimpleNamespace(score=100.0, verdict="within")) == "100"
+    from voicecoach.report.figures import shown_overall
+
+    within = SimpleNamespace(score=100.0, verdict="within")
+    assert shown_overall(SimpleNamespace(overall=SimpleNamespace(score=99.97), dimensions=(within, just_out))) == "99"
+    assert shown_overall(SimpleNamespace(overall=SimpleNamespace(score=99.97), dimensions=(within,))) == "100"

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
-from voicecoach.report.figures import check_label, edge_digits, format_value, percent, unit_label, verdict_class
+from voicecoach.report.figures import check_label, edge_digits, format_value, percent, shown_overall, unit_label, verdict_class
 from voicecoach.report.fonts import chart_lang, rc
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
@@ -220,8 +220,8 @@ def summary_figure(a, *, lang: str) -> Figure:
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
-        total = a.overall.score
-        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {total:.0f}{_t('score', lang)}" if total is not None else _t("summary", lang), fontsize=12)
+        total = shown_overall(a)
+        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {total}{_t('score', lang)}" if total != "–" else _t("summary", lang), fontsize=12)
         return fig
 
 

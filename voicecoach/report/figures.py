@@ -44,6 +44,16 @@ def shown_score(d) -> str:
     return str(min(n, 99) if d.verdict != "within" else n)
 
 
+def shown_overall(a) -> str:
+    """The overall score as written: "–" when unscored, and never "100" while a scored
+    dimension's verdict is other than "within"."""
+    total = a.overall.score
+    if total is None:
+        return "–"
+    n = round(total)
+    return str(min(n, 99) if any(d.score is not None and d.verdict != "within" for d in a.dimensions) else n)
+
+
 def verdict_class(d) -> str:
     """The colour class of a dimension: "na" (unscored), "good" (within its band), "warn"
     (score 60 or more) or "bad"; taken from the verdict, not the rounded score."""

@@ -15,7 +15,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach.advice import DIMENSION_NAMES, MOMENT_LABELS, VERDICT_NAMES, label, notice_text
-from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_score, unit_label, verdict_class  # noqa: F401 (unit_label: shared with compare_html)
+from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, unit_label, verdict_class  # noqa: F401 (unit_label: shared with compare_html)
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
@@ -132,7 +132,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang)} for d in worst], uncertain=uncertain,
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
-        details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices],
+        details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
     )
 
 

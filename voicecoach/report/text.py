@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label, notice_text
-from voicecoach.report.figures import check_text, shown_score
+from voicecoach.report.figures import check_text, shown_overall, shown_score
 
 
 def _pad(text: str, width: int) -> str:
@@ -31,8 +31,8 @@ def dimension_line(d, *, lang: str) -> str:
 def summary_lines(a, *, lang: str) -> list[str]:
     """A few lines: overall score, then one line per dimension with the figure behind its verdict."""
     zh = lang == "zh"
-    total = a.overall.score
-    head = ("总分" if zh else "Overall") + (f" {total:.0f}/100" if total is not None else " –")
+    total = shown_overall(a)
+    head = ("总分" if zh else "Overall") + (f" {total}/100" if total != "–" else " –")
     lines = [f"{head}   ({a.duration_s:.1f} s, {a.pace.n_syllables} {'字' if zh else 'syllables'})"]
     lines += [dimension_line(d, lang=lang) for d in a.dimensions]
     for n in a.notices:
