@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from synth import SR, tone, utterance
-from voicecoach.audio import load_audio
+from voicecoach.audio import frame_power_db, load_audio
 from voicecoach.measures.activity import compute_activity
 from voicecoach.measures.loudness import measure_loudness
 from voicecoach.measures.p56 import active_level
@@ -49,6 +49,8 @@ def test_activity_factor_of_bursts_counts_the_hangover():
 def test_silence_is_reported_as_silent():
     assert active_level(np.zeros(SR), sample_rate_hz=SR).is_silent
     assert active_level(np.zeros(0), sample_rate_hz=SR).is_silent
+    assert np.isnan(active_level(np.zeros(SR), sample_rate_hz=SR).active_level_dbov)  # undefined, not a -100 sentinel
+    assert np.isneginf(frame_power_db(np.zeros(SR), sample_rate_hz=SR)).all()  # 10 log10 0
 
 
 def test_reproduces_the_itu_reference_tool_on_every_file(shared_audio):
@@ -82,7 +84,7 @@ def test_snr_and_phrase_variation_known_answers():
     assert act.noise_floor_db == pytest.approx(noise_db, abs=2.0)
     bounds = [(sp.chars[0][1], sp.chars[3][2]), (sp.chars[4][1], sp.chars[7][2]), (sp.chars[8][1], sp.chars[11][2]), (sp.chars[12][1], sp.chars[15][2])]
     phrases = [Span(i, 4 * i, 4 * i + 3, a, b, "", 4, 0.0, 0.0) for i, (a, b) in enumerate(bounds)]
-    m = measure_loudness(audio, level=level, activity=act, phrases=phrases, peak_dbfs=0.0, clipped_ratio=0.0)
+    m = measure_loudness(act, level=level, phrases=phrases, peak_dbfs=0.0, clipped_ratio=0.0)
     levels = [p.level_dbov for p in m.phrase_levels]
     assert levels[0] - levels[1] == pytest.approx(6.0, abs=0.5)
     assert m.level_variation_db == pytest.approx(np.std([0, -6, 0, -6], ddof=1), abs=0.5)

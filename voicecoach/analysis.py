@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from voicecoach.assess import MeasureSet, assess, quality_checks
-from voicecoach.audio import Audio, LoadedAudio, audio_from_array, load_audio, resample
+from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.coverage import Coverage, measure_coverage
 from voicecoach.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
@@ -188,7 +188,7 @@ def analyze(
     if level.is_silent or loaded.source.peak_dbfs < -70:
         raise SilentAudioError(f"{name} is silent (peak {loaded.source.peak_dbfs:.0f} dBFS, no active speech); check the microphone was on, or choose another channel")
     with step("activity"):
-        narrow = Audio(resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=8000), 8000)  # shared with pitch
+        narrow = Audio(resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=NARROW_RATE_HZ), NARROW_RATE_HZ)  # shared with pitch
         activity = compute_activity(audio, active_level_dbov=level.active_level_dbov, narrow=narrow)
     speech_s = float(activity.is_speech.sum() * activity.frame_s)
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
@@ -259,7 +259,7 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
         n_nuclei = int(np.sum((nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])))
         pace = measure_pace(centres, span_s=span, pauses=pauses, sentences=seg.sentences, window_s=tgt.value("pace.rate_window_s"))
     with step("volume"):
-        loud = measure_loudness(audio, level=level, activity=activity, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio)
+        loud = measure_loudness(activity, level=level, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio)
     with step("pitch_measures"):
         pitch = measure_pitch(pitch_track, monotone_range_st=tgt.value("pitch.monotone_window_range_st"), window_s=tgt.value("pitch.monotone_window_s"))
     with step("drawl"):

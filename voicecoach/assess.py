@@ -171,7 +171,7 @@ def _pauses(m: MeasureSet, t: Targets) -> DimensionResult:
 
 def _volume(m: MeasureSet, t: Targets) -> DimensionResult:
     lo = m.loudness
-    if lo.active_level_dbov <= -100:
+    if not np.isfinite(lo.active_level_dbov):
         return not_measured("volume", "volume.active_level_dbov", t, "no active speech found")
     quiet = t.value("volume.quiet_phrase_db")
     levels = [p.level_dbov for p in lo.phrase_levels]

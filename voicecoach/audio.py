@@ -42,11 +42,17 @@ log = logging.getLogger(__name__)
 ANALYSIS_RATE_HZ = 16_000
 """Sample rate of the analysis copy: Whisper's rate, enough for speech F0 and level."""
 
+NARROW_RATE_HZ = 8_000
+"""Sample rate of the telephone-band copy that speech activity and the pitch tracker share
+(F0 <= 500 Hz needs no more; it halves the tracker's FFT work)."""
+
 FRAME_S = 0.010
 """Hop of every frame-wise track in voicecoach (10 ms)."""
 
 _BLOCK_S = 20.0
-_CLIP_LEVEL = 0.999  # |x| at or above this counts as a full-scale sample
+CLIP_LEVEL = 0.999
+"""|x| at or above this counts as a full-scale (clipped) sample, in the file check and in articulation's causes."""
+
 _CLIP_RUN = 3  # consecutive full-scale samples that count as a clipped run
 _QUIET_PEAK_DBFS = -40.0  # a recording peaking below this gets a "very quiet" notice
 _CANCEL_DB = 30.0  # a mix this far below its channels means they cancel (phase-inverted)
@@ -307,8 +313,7 @@ def frame_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float =
     Returns
     -------
     numpy.ndarray
-        Shape (n // frame,), dB; digital silence gives -200 dB only inside this helper's
-        floor (1e-20), callers mask it.
+        Shape (n // frame,), dB; a frame of digital silence is -inf dB (10 log10 0).
     """
     n = max(1, int(round(frame_s * sample_rate_hz)))
     m = len(samples) // n
@@ -320,7 +325,8 @@ def frame_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float =
         b = min(m, a + step)
         frames = np.asarray(samples[a * n: b * n], dtype=np.float32).reshape(b - a, n)
         power[a:b] = np.einsum("ij,ij->i", frames, frames) / n
-    return 10.0 * np.log10(power + 1e-20)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(power)
 
 
 # ---------------------------------------------------------------------------------- decoding
@@ -554,7 +560,7 @@ class _Accumulator:
 
     def _count_clipping(self, block: np.ndarray) -> None:
         # A clipped run: >= _CLIP_RUN consecutive samples at full scale in any analysed channel.
-        at_max = (np.abs(block) >= _CLIP_LEVEL).any(axis=1)
+        at_max = (np.abs(block) >= CLIP_LEVEL).any(axis=1)
         if not at_max.any():
             self.run_tail = 0
             return
@@ -654,4 +660,4 @@ def _to_analysis_frames(track_db: np.ndarray, n_samples: int) -> np.ndarray:
     n_frames = n_samples // int(FRAME_S * ANALYSIS_RATE_HZ)
     if len(track_db) >= n_frames:
         return track_db[:n_frames]
-    return np.concatenate([track_db, np.full(n_frames - len(track_db), -200.0)])
+    return np.concatenate([track_db, np.full(n_frames - len(track_db), -np.inf)])  # past its end the other channel is silent

@@ -122,11 +122,6 @@ def spoken_units(text: str) -> list[SpokenUnit]:
     return units
 
 
-def count_syllables(text: str) -> int:
-    """Number of spoken syllables in ``text`` (see :func:`spoken_units`)."""
-    return len(spoken_units(text))
-
-
 def _spoken(tok: str, next_token: str) -> list[str]:
     if len(tok) == 1 and (is_cjk(tok) or "\u3040" <= tok <= "\u30ff"):
         return [tok]

@@ -115,7 +115,7 @@ def compute_activity(audio: Audio, *, active_level_dbov: float | None = None, fr
     silent = np.isnan(smooth).mean() >= 0.05
     noise = FLOOR_DB if silent else float(np.percentile(finite, 5))
     loud = float(np.percentile(finite, 90))
-    speech_ref = active_level_dbov if active_level_dbov is not None and active_level_dbov > -100 else loud - 5
+    speech_ref = active_level_dbov if active_level_dbov is not None and np.isfinite(active_level_dbov) else loud - 5
     # the same decision on the telephone-band track, with its own background and speech level
     src = narrow if narrow is not None else audio
     band_raw = band_power_db(src.samples, sample_rate_hz=src.sample_rate_hz, frame_s=frame_s, n_frames=n)
@@ -146,7 +146,7 @@ def band_power_db(samples: np.ndarray, *, sample_rate_hz: int, frame_s: float, n
     win = int(round(window_s * sample_rate_hz))
     x = np.asarray(samples, np.float32)
     own = frame_power_db(x, sample_rate_hz=sample_rate_hz, frame_s=frame_s)[:n_frames]
-    own = np.concatenate([own, np.full(n_frames - len(own), -200.0)])
+    own = np.concatenate([own, np.full(n_frames - len(own), -np.inf)])
     w = np.hanning(win).astype(np.float32)
     freqs = np.fft.rfftfreq(win, 1.0 / sample_rate_hz)
     sel = (freqs >= lo_hz) & (freqs <= min(hi_hz, sample_rate_hz / 2))

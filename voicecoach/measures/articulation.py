@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.audio import Audio
+from voicecoach.audio import CLIP_LEVEL, Audio
 from voicecoach.measures.activity import Activity, runs
 
 
@@ -137,7 +137,7 @@ def _causes(audio: Audio, activity: Activity, start: float, end: float, n: int, 
         if level - activity.noise_floor_db < min_snr_db:
             causes.append("noise")
     seg = audio.slice_s(start, end)
-    if len(seg) and np.mean(np.abs(seg) >= 0.98) > 0.001:
+    if len(seg) and np.mean(np.abs(seg) >= CLIP_LEVEL) > 0.001:
         causes.append("clipping")
     if end > start and np.isfinite(rate) and n / (end - start) > fast_factor * rate and n >= 3:
         causes.append("fast")

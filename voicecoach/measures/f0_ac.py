@@ -26,9 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio import Audio, resample
+from voicecoach.audio import NARROW_RATE_HZ, Audio, resample
 
-ANALYSIS_RATE_HZ = 8000  # F0 <= 500 Hz needs no more; halves the FFT work
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def candidates(audio: Audio, s: AcSettings = AcSettings(), narrow: Audio | None 
     strength (eq. 23) is at least 2.0, above any voiced candidate's (at most ~1.05), so the
     path can never be voiced there.
     """
-    sr = ANALYSIS_RATE_HZ
+    sr = NARROW_RATE_HZ
     if narrow is not None and narrow.sample_rate_hz == sr:
         x = np.asarray(narrow.samples, np.float32)  # no copy: a 3-hour call's 8 kHz copy is 350 MB
     else:

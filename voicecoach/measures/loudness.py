@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.audio import Audio
 from voicecoach.measures.activity import Activity
 from voicecoach.measures.p56 import ActiveLevel
 from voicecoach.segmentation import Span
@@ -92,10 +91,9 @@ class LoudnessMeasures:
 
 
 def measure_loudness(
-    audio: Audio,
+    activity: Activity,
     *,
     level: ActiveLevel,
-    activity: Activity,
     phrases: Sequence[Span],
     peak_dbfs: float,
     clipped_ratio: float,
@@ -105,11 +103,10 @@ def measure_loudness(
 
     Parameters
     ----------
-    audio : Audio
-        Analysis audio (only its duration is used here; the level is already measured).
-    level : ActiveLevel
-        P.56 result for ``audio``.
     activity : Activity
+        Frame levels and the speech decision of the analysis audio.
+    level : ActiveLevel
+        P.56 result for the same audio.
     phrases : sequence of Span
     peak_dbfs : float
         Sample peak of the original samples, dBFS.

@@ -26,7 +26,6 @@ HANGOVER_S = 0.2
 MARGIN_DB = 15.9
 N_THRESHOLDS = 15
 _EPS = 1e-20
-SILENCE_DBOV = -100.0
 _BLOCK = 1 << 21  # samples per processing block (2 M: about 2 min at 16 kHz)
 _SUB = 2048  # sub-block of the exact vectorised one-pole filter
 
@@ -38,7 +37,7 @@ class ActiveLevel:
     Attributes
     ----------
     active_level_dbov : float
-        Active speech level, dBov; -100 when no activity is found.
+        Active speech level, dBov; NaN when no activity is found (see ``is_silent``).
     activity_ratio : float
         Fraction of the samples counted as active, 0..1.
     long_term_level_dbov : float
@@ -51,7 +50,7 @@ class ActiveLevel:
 
     @property
     def is_silent(self) -> bool:
-        return self.active_level_dbov <= SILENCE_DBOV
+        return not np.isfinite(self.active_level_dbov)
 
 
 def one_pole(x: np.ndarray, g: float, state: float = 0.0) -> tuple[np.ndarray, float]:
@@ -89,14 +88,6 @@ def one_pole(x: np.ndarray, g: float, state: float = 0.0) -> tuple[np.ndarray, f
     y = zero_state + entering[:, None] * (g * down)[None, :]
     y = y.reshape(-1)[:n]
     return y, float(y[-1])
-
-
-def envelope(samples: np.ndarray, *, sample_rate_hz: int) -> np.ndarray:
-    """P.56 envelope q: |x| through two cascaded one-pole smoothers (T = 0.03 s)."""
-    g = float(np.exp(-1.0 / (sample_rate_hz * TIME_CONSTANT_S)))
-    p, _ = one_pole(np.abs(np.asarray(samples, dtype=np.float64)), g)
-    q, _ = one_pole(p, g)
-    return q
 
 
 def _running_max(x: np.ndarray, width: int) -> np.ndarray:
@@ -141,7 +132,7 @@ def active_level(samples: np.ndarray, *, sample_rate_hz: int) -> ActiveLevel:
     x = np.asarray(samples)
     n = len(x)
     if n == 0:
-        return ActiveLevel(SILENCE_DBOV, 0.0, SILENCE_DBOV)
+        return ActiveLevel(float("nan"), 0.0, float("-inf"))
     g = float(np.exp(-1.0 / (sample_rate_hz * TIME_CONSTANT_S)))
     hang = int(np.floor(HANGOVER_S * sample_rate_hz + 0.5))
     sum_sq = 0.0
@@ -169,11 +160,11 @@ def active_level(samples: np.ndarray, *, sample_rate_hz: int) -> ActiveLevel:
 
 def _interpolate(sum_sq: float, counts: np.ndarray, thresholds: np.ndarray, long_term: float) -> ActiveLevel:
     if counts[0] == 0:
-        return ActiveLevel(SILENCE_DBOV, 0.0, long_term)
+        return ActiveLevel(float("nan"), 0.0, long_term)
     level = [10 * np.log10(sum_sq / c + _EPS) if c else None for c in counts]
     thr_db = 20 * np.log10(thresholds + _EPS)
     if level[0] - thr_db[0] < MARGIN_DB:
-        return ActiveLevel(SILENCE_DBOV, 0.0, long_term)
+        return ActiveLevel(float("nan"), 0.0, long_term)
     for j in range(1, N_THRESHOLDS):
         if level[j] is None:
             continue
@@ -181,7 +172,7 @@ def _interpolate(sum_sq: float, counts: np.ndarray, thresholds: np.ndarray, long
             asl = _bisect(level[j], level[j - 1], thr_db[j], thr_db[j - 1])
             activity = 10 ** ((long_term - asl) / 10)
             return ActiveLevel(float(asl), float(min(activity, 1.0)), float(long_term))
-    return ActiveLevel(SILENCE_DBOV, 0.0, long_term)
+    return ActiveLevel(float("nan"), 0.0, long_term)
 
 
 def _bisect(up_level: float, low_level: float, up_thr: float, low_thr: float, tol_db: float = 0.5) -> float:

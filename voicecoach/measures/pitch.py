@@ -10,7 +10,7 @@ Two trackers, chosen by the band of the recording (measured in benchmarks/result
   missing low harmonics; the autocorrelation tracker loses the weak low-pitched frames there
   and shifts the median by up to 1.4 semitones.
 
-Semitones: absolute values are relative to 100 Hz (``hz_to_st(f, ref_hz=100)``); ranges and
+Semitones: absolute values are relative to ``ST_REF_HZ`` = 100 Hz; ranges and
 standard deviations are differences and need no reference.
 """
 
@@ -25,6 +25,8 @@ from voicecoach.audio import Audio
 
 FMIN_HZ = 60.0
 FMAX_HZ = 500.0
+ST_REF_HZ = 100.0
+"""Reference of every absolute semitone value in voicecoach (0 st = 100 Hz)."""
 _DETECTORS: dict[int, object] = {}
 _LOCK = threading.Lock()
 
@@ -194,7 +196,7 @@ def remove_jumps(track: PitchTrack, *, max_jump_st: float = 9.0, context_s: floa
     voiced = track.voiced.copy()
     if voiced.sum() < 5:
         return track
-    st = hz_to_st(track.f0_hz, ref_hz=100.0)
+    st = hz_to_st(track.f0_hz, ref_hz=ST_REF_HZ)
     ref = _local_median(st, voiced, max(1, int(round(context_s / track.frame_s))))
     fixes = 0
     for _ in range(5):
@@ -233,7 +235,7 @@ def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames:
     voiced = track.voiced.copy()
     if voiced.sum() < 5:
         return track
-    st = hz_to_st(track.f0_hz, ref_hz=100.0)
+    st = hz_to_st(track.f0_hz, ref_hz=ST_REF_HZ)
     ref = _local_median(st, voiced, max(1, int(round(context_s / track.frame_s))))
     d = st - ref
     fixes = 0
@@ -243,7 +245,7 @@ def clean_octaves(track: PitchTrack, *, context_s: float = 0.75, min_run_frames:
         st[fold] -= sign * 12.0
         voiced[off & ~fold] = False
         fixes += int(off.sum())
-    f0 = np.where(voiced, st_to_hz(st, ref_hz=100.0), np.nan)
+    f0 = np.where(voiced, st_to_hz(st, ref_hz=ST_REF_HZ), np.nan)
     return remove_jumps(PitchTrack(track.times_s, f0, voiced, track.n_octave_fixes + fixes), context_s=context_s, min_run_frames=min_run_frames)
 
 
@@ -276,7 +278,7 @@ def measure_pitch(track: PitchTrack, *, monotone_range_st: float, window_s: floa
         A window needs this much voiced time to be judged, s.
     """
     v = track.voiced
-    st = hz_to_st(track.f0_hz[v], ref_hz=100.0)
+    st = hz_to_st(track.f0_hz[v], ref_hz=ST_REF_HZ)
     if len(st) < 3:
         nan = float("nan")
         return PitchMeasures(nan, nan, nan, nan, nan, nan, 0.0, (), 0.0, track.n_octave_fixes)
@@ -284,9 +286,9 @@ def measure_pitch(track: PitchTrack, *, monotone_range_st: float, window_s: floa
     position = (p50 - p5) / (p95 - p5) if p95 - p5 > 1e-6 else 0.5
     stretches, ratio = _monotone(track, monotone_range_st, window_s, hop_s, min_voiced_s)
     return PitchMeasures(
-        median_f0_hz=float(st_to_hz(p50, ref_hz=100.0)),
-        p10_f0_hz=float(st_to_hz(p10, ref_hz=100.0)),
-        p90_f0_hz=float(st_to_hz(p90, ref_hz=100.0)),
+        median_f0_hz=float(st_to_hz(p50, ref_hz=ST_REF_HZ)),
+        p10_f0_hz=float(st_to_hz(p10, ref_hz=ST_REF_HZ)),
+        p90_f0_hz=float(st_to_hz(p90, ref_hz=ST_REF_HZ)),
         range_st=float(p90 - p10),
         std_st=float(np.std(st)),
         position_ratio=float(position),
@@ -302,7 +304,7 @@ def _monotone(track: PitchTrack, limit_st: float, window_s: float, hop_s: float,
     if len(t) == 0:
         return (), 0.0
     vt = t[track.voiced]
-    vst = hz_to_st(track.f0_hz[track.voiced], ref_hz=100.0)
+    vst = hz_to_st(track.f0_hz[track.voiced], ref_hz=ST_REF_HZ)
     starts = np.arange(t[0], max(t[0], t[-1] - window_s) + 1e-9, hop_s)
     if len(starts) and t[-1] - window_s > starts[-1] + 1e-6:
         starts = np.append(starts, t[-1] - window_s)  # a last window flush with the end

@@ -13,7 +13,7 @@ import numpy as np
 
 from voicecoach.measures.activity import Activity
 from voicecoach.measures.drawl import DrawlMeasures
-from voicecoach.measures.pitch import PitchTrack, hz_to_st
+from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
 from voicecoach.segmentation import Span
 
 
@@ -94,7 +94,7 @@ def span_detail(index: int, start_s: float, end_s: float, first_char: int, last_
     sel = (pitch.times_s >= start_s) & (pitch.times_s <= end_s) & pitch.voiced
     f0 = pitch.f0_hz[sel]
     if len(f0) >= 5:
-        st = hz_to_st(f0, ref_hz=100.0)
+        st = hz_to_st(f0, ref_hz=ST_REF_HZ)
         p10, p90 = np.percentile(st, [10, 90])
         med, rng = float(np.median(f0)), float(p90 - p10)
     else:

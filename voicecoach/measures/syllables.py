@@ -58,11 +58,12 @@ def detect_nuclei(activity: Activity, pitch: PitchTrack, *, silence_db: float = 
     smooth_frames : int
         Power-domain moving average before peak picking, frames (10 ms each).
     """
-    lv = np.nan_to_num(activity.level_db, nan=-200.0)
+    lv = np.where(np.isfinite(activity.level_db), activity.level_db, -np.inf)  # NaN: digital silence
     if len(lv) < 3:
         return SyllableNuclei(np.zeros(0))
     power = np.convolve(10 ** (lv / 10), np.ones(smooth_frames) / smooth_frames, mode="same")
-    db = 10 * np.log10(power + 1e-20)
+    with np.errstate(divide="ignore"):
+        db = 10 * np.log10(power)
     threshold = np.percentile(db, 99) - silence_db
     is_peak = (db[1:-1] > db[:-2]) & (db[1:-1] >= db[2:]) & (db[1:-1] > threshold)
     peaks = np.flatnonzero(is_peak) + 1
