@@ -38,9 +38,10 @@ class BurstTranscriber:
         self.calls += 1
         db = frame_power_db(audio.samples, sample_rate_hz=audio.sample_rate_hz, frame_s=_FRAME_S)
         chars: list[Char] = []
-        if len(db) and np.isfinite(db).all():
-            top, floor = float(np.percentile(db, 99)), float(np.percentile(db, 10))
-            active = db > max(top - 20.0, (top + floor) / 2, -110.0)
+        heard = np.isfinite(db)  # digital silence is -inf dB
+        if heard.any() and not np.isnan(db).any():
+            top, floor = float(np.percentile(db[heard], 99)), float(np.percentile(db[heard], 10))
+            active = heard & (db > max(top - 20.0, (top + floor) / 2, -110.0))
             padded = np.concatenate(([False], active, [False])).astype(np.int8)
             edges = np.flatnonzero(np.diff(padded))
             runs = [(a, b) for a, b in zip(edges[0::2], edges[1::2]) if 12 <= b - a <= 60]
