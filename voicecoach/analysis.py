@@ -20,7 +20,7 @@ from voicecoach.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.coverage import Coverage, measure_coverage
 from voicecoach.gapfill import fill_gaps
-from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError
+from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError, UsageError
 from voicecoach.measures.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
 from voicecoach.measures.drawl import DrawlMeasures, DrawlRule, measure_drawl, typical_syllable_s
@@ -279,7 +279,7 @@ def _load(source, sample_rate_hz, channel, max_duration_s) -> LoadedAudio:
         return source
     if isinstance(source, np.ndarray):
         if sample_rate_hz is None:
-            raise ValueError("sample_rate_hz is required when source is an array")
+            raise UsageError("analyze() was given samples without their rate: pass sample_rate_hz= (Hz) with a numpy array, or give a file path")
         return audio_from_array(source, sample_rate_hz=sample_rate_hz, channel=channel)
     return load_audio(source, channel=channel, max_duration_s=max_duration_s)
 

@@ -84,6 +84,14 @@ class ChannelError(InputError):
     code = "bad_channel"
 
 
+class UsageError(VoiceCoachError, ValueError):
+    """The library was called with arguments that cannot work together (a ValueError too, as
+    Python callers expect); the message names the argument and what to pass."""
+
+    code = "usage"
+    exit_code = 2
+
+
 class ModelError(VoiceCoachError):
     """The speech-recognition model cannot be found, assembled, verified or loaded."""
 
