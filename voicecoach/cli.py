@@ -390,6 +390,38 @@ def targets_cmd(
         typer.echo(f"{check}: OK; overrides {len(changed)} target(s): {', '.join(changed) or 'none'}")
 
 
+@app.command("serve")
+@guarded
+def serve_cmd(
+    db: str = DbOpt,
+    data_dir: Path = typer.Option(Path("voicecoach-web"), "--data", help="Folder for uploads and report pages."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Analysis processes (default: one per two cores); more uploads wait in the queue."),
+    admin: Optional[str] = typer.Option(None, "--admin", help="Create this admin account if the store has none (password from VOICECOACH_ADMIN_PASSWORD or asked)."),
+    trusted_header: Optional[str] = typer.Option(None, "--trusted-header", help="Sign users in by this header set by your single-sign-on proxy (only when the app is reachable through it alone)."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Served over TLS (directly or behind a proxy): cookies are Secure."),
+    batch_root: list[Path] = typer.Option([], "--batch-root", help="A server folder QA may start batches over (repeatable)."),
+    engine: str = typer.Option("local", "--engine", help="QA folder batches: local or ray."),
+    model: Optional[str] = ModelOpt,
+    lang: str = LangOpt,
+) -> None:
+    """Start the web app (agents, trainers, QA) on this result store."""
+    from voicecoach.web import serve
+    from voicecoach.web.config import WebConfig, default_workers
+
+    config = WebConfig(db=db, data_dir=data_dir, workers=workers or default_workers(), trusted_header=trusted_header, secure_cookies=secure_cookies,
+                       batch_roots=tuple(batch_root), engine=engine, model=model or "base", lang=lang)
+    if admin and serve.needs_admin(config):
+        password = os.environ.get("VOICECOACH_ADMIN_PASSWORD") or typer.prompt(f"password for {admin}", hide_input=True, confirmation_prompt=True)
+        serve.create_admin(config, admin, password)
+        _say(f"admin account {admin} created")
+    elif serve.needs_admin(config) and not trusted_header:
+        raise VoiceCoachError("the store has no admin account yet; start with --admin NAME to create one")
+    _say(f"voicecoach web app on http://{host}:{port}/ (store {db}, {config.workers} analysis worker(s)); Ctrl-C stops it")
+    serve.run(config, host=host, port=port)
+
+
 def main() -> None:
     """Entry point of the ``voicecoach`` script."""
     logging.basicConfig(level=os.environ.get("VOICECOACH_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
