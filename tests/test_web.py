@@ -709,3 +709,25 @@ def test_trainer_and_qa_in_the_browser(server, browser, width, tmp_path):
         page.goto(server.url + p)
         _no_horizontal_scroll(page)
     ctx.close()
+
+
+# --------------------------------------------------------------------------------- the CLI
+
+
+def test_serve_creates_the_first_admin_then_starts(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+    from voicecoach.web import serve
+
+    started = {}
+    monkeypatch.setattr(serve, "run", lambda config, host, port: started.update(config=config, host=host, port=port))
+    db = str(tmp_path / "s.sqlite")
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d")])
+    assert r.exit_code != 0 and "no admin account" in r.output and "--admin" in r.output and not started
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d"), "--admin", "boss", "--port", "8123"], env={"VOICECOACH_ADMIN_PASSWORD": PASSWORD})
+    assert r.exit_code == 0, r.output
+    assert "boss" in r.output and started["port"] == 8123 and started["config"].workers >= 1
+    assert not serve.needs_admin(started["config"])
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d"), "--admin", "boss"])  # exists: no prompt
+    assert r.exit_code == 0, r.output

@@ -158,7 +158,10 @@ async def take_page(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     summary = json.loads(take.summary) if take.summary else None
-    return render(request, "take.html", take=take, job=job, summary=summary, dims=DIMENSIONS)
+    from voicecoach.web.app import lang_of
+    from voicecoach.web.i18n import stage_label
+
+    return render(request, "take.html", take=take, job=job, summary=summary, dims=DIMENSIONS, stage=stage_label(job.stage if job else None, lang_of(request)))
 
 
 async def take_status(request: Request) -> Response:
@@ -166,7 +169,11 @@ async def take_status(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     status = job.status if job else "failed"
-    body = {"status": status, "stage": job.stage if job else None, "error": job.error if job else None}
+    from voicecoach.web.app import lang_of
+    from voicecoach.web.i18n import stage_label
+
+    body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job.error if job else None,
+            "analysis_s": round(job.elapsed_s, 2) if job and job.elapsed_s is not None else None}
     if status == "done":
         body["report"] = f"/takes/{take.id}/report"
         if take.compared:

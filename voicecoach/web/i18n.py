@@ -89,6 +89,22 @@ DIMENSIONS = {
 }
 
 
+STAGES = {
+    "queued": {"zh": "等待分析", "en": "waiting"}, "decode": {"zh": "读取录音", "en": "reading the recording"},
+    "level": {"zh": "测量音量", "en": "measuring the level"}, "activity": {"zh": "检测语音", "en": "finding speech"},
+    "recognition": {"zh": "语音识别", "en": "recognising speech"}, "recognition_gaps": {"zh": "语音识别", "en": "recognising speech"},
+    "script": {"zh": "对照稿件", "en": "aligning the script"}, "pitch": {"zh": "测量语调", "en": "measuring pitch"},
+    "report": {"zh": "生成报告", "en": "writing the report"}, "compare": {"zh": "与标准录音对比", "en": "comparing with the benchmark"},
+}
+
+
+def stage_label(stage: str | None, lang: str) -> str:
+    """A job's stage for people (the measures after pitch take a moment: shown as measuring)."""
+    if not stage:
+        return ""
+    return STAGES.get(stage, {"zh": "计算各项指标", "en": "measuring"})[pick_lang(lang)]
+
+
 def pick_lang(value: str | None, default: str = "zh") -> str:
     return value if value in ("zh", "en") else default
 

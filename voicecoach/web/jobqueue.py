@@ -215,9 +215,10 @@ class JobQueue:
         with self.engine.begin() as conn:
             if out["status"] == "done":
                 conn.execute(T.takes.update().where(T.takes.c.id == job["take_id"]).values(result_key=job["key"], summary=summary, compared=bool(job.get("benchmark"))))
-                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="done", stage=None, error=None, finished_at=now()))
+                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="done", stage=None, error=None, finished_at=now(), elapsed_s=out.get("elapsed_s")))
             else:
-                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="failed", stage=None, error=out.get("message") or "the analysis failed; try again", finished_at=now()))
+                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="failed", stage=None, error=out.get("message") or "the analysis failed; try again",
+                                                                                      finished_at=now(), elapsed_s=out.get("elapsed_s")))
 
 
 def _run(job: dict) -> dict:

@@ -81,6 +81,7 @@ jobs = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("started_at", sa.DateTime),
     sa.Column("finished_at", sa.DateTime),
+    sa.Column("elapsed_s", sa.Float),  # wall time of the analysis in its worker (report page included), s
 )
 
 ROLES = ("agent", "trainer", "qa", "admin")
