@@ -731,3 +731,29 @@ def test_serve_creates_the_first_admin_then_starts(tmp_path, monkeypatch):
     assert not serve.needs_admin(started["config"])
     r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d"), "--admin", "boss"])  # exists: no prompt
     assert r.exit_code == 0, r.output
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+from test_qa import postgres  # noqa: E402,F401 - the throw-away PostgreSQL server fixture
+
+
+@pytest.mark.postgres
+def test_the_app_on_postgresql(tmp_path, recognizer, postgres):  # noqa: F811
+    from voicecoach.web import WebConfig
+
+    s = Server(WebConfig(db=postgres, data_dir=tmp_path / "d", workers=1, recognizer=recognizer))
+    try:
+        s.user("ann", "agent", "north")
+        s.user("quinn", "qa")
+        c = Client(s)
+        c.login("ann")
+        c.get("/takes")
+        take = c.upload("/takes", [("file", "pg.wav", _wav(6))]).json()["take"]
+        assert c.wait_done(take)["status"] == "done"
+        assert c.get(f"/takes/{take}/report").status == 200
+        q = Client(s)
+        q.login("quinn")
+        assert "web-take-" in q.get("/calls?agent=ann").text
+    finally:
+        s.stop()

@@ -19,7 +19,7 @@ from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import User, now
 from voicecoach.web.app import render
-from voicecoach.web.jobqueue import compare_dir, enqueue, report_dir
+from voicecoach.web.jobqueue import compare_dir, report_dir
 from voicecoach.web.uploads import UploadError, receive
 
 AUDIO_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "webm": "audio/webm", "m4a": "audio/mp4",

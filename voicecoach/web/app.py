@@ -133,8 +133,7 @@ def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
             yield
         finally:
             if start_queue:
-                app.state.queue.stop()
-            qa.stop_batches(app)
+                app.state.queue.stop()  # folder batches are daemon threads: the store lets a batch resume when started again
 
     routes = [
         Route("/", home), Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),

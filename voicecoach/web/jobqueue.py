@@ -20,7 +20,6 @@ import queue as _queue
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,11 +49,6 @@ def settings_hash(config: WebConfig) -> str:
 
     base = BatchSettings(model=config.model, lang=config.lang).fingerprint("mix")
     return hashlib.sha256(f"{base}|{config.recognizer or ''}|web".encode()).hexdigest() if config.recognizer else base
-
-
-def enqueue(engine, take_id: int) -> int:
-    with engine.begin() as conn:
-        return int(conn.execute(T.jobs.insert().values(take_id=take_id, status="queued", attempts=0, created_at=now())).inserted_primary_key[0])
 
 
 class JobQueue:
@@ -92,6 +86,8 @@ class JobQueue:
         from voicecoach.web import worker
 
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker.init, initargs=(settings,))
+        for _ in range(workers):  # start the workers (and load the model) now, not on the first upload
+            self._pool.submit(_ready)
 
     def stop(self) -> None:
         self._stop.set()
@@ -219,6 +215,10 @@ class JobQueue:
             else:
                 conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="failed", stage=None, error=out.get("message") or "the analysis failed; try again",
                                                                                       finished_at=now(), elapsed_s=out.get("elapsed_s")))
+
+
+def _ready() -> bool:
+    return True
 
 
 def _run(job: dict) -> dict:

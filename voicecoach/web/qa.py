@@ -5,7 +5,6 @@ exports, and starting a batch (an upload of many files, or a folder on the serve
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import tempfile
 import threading
@@ -250,12 +249,3 @@ def _run_folder(st, key: str, folder: Path) -> None:
 
         logging.getLogger(__name__).exception("folder batch")
         info.update(state="failed", error=f"the batch stopped with an internal error ({type(e).__name__}); see the server log")
-
-
-def stop_batches(app) -> None:
-    """Folder batches run as daemon threads: the batch resumes from the store when started again."""
-    return None
-
-
-def _json(v) -> str:
-    return json.dumps(v, ensure_ascii=False)
