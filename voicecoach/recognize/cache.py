@@ -18,7 +18,7 @@ import numpy as np
 from voicecoach.audio import Audio
 from voicecoach.cache_check import read_entry, write_entry
 from voicecoach.models import ModelSpec, cache_root
-from voicecoach.recognize.types import Recognizer, Transcript, load
+from voicecoach.recognize.types import Recognizer, Transcript, load_model
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class CachedRecognizer:
         return self.inner.fingerprint()  # the cache changes no transcript
 
     def load(self) -> ModelSpec | None:
-        return load(self.inner)
+        return load_model(self.inner)
 
     def key(self, samples: np.ndarray, *, sample_rate_hz: int) -> str:
         """SHA-256 of the audio's content, the recogniser's fingerprint and the format."""

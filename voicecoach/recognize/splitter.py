@@ -15,7 +15,7 @@ import numpy as np
 
 from voicecoach.audio import frame_power_db
 from voicecoach.models import ModelSpec
-from voicecoach.recognize.types import Recognizer, Transcript, load
+from voicecoach.recognize.types import Recognizer, Transcript, load_model
 
 MAX_PIECE_S = 300.0
 _FRAME_S = 0.01
@@ -81,7 +81,7 @@ class SplittingRecognizer:
         return f"split(max_piece_s={self.max_piece_s:g}) {self.inner.fingerprint()}"
 
     def load(self) -> ModelSpec | None:
-        return load(self.inner)
+        return load_model(self.inner)
 
     def recognize(self, samples: np.ndarray, *, sample_rate_hz: int) -> Transcript:
         pieces = cut_points(samples, sample_rate_hz=sample_rate_hz, max_piece_s=self.max_piece_s)

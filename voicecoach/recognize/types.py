@@ -204,10 +204,10 @@ class Recognizer(Protocol):
     def fingerprint(self) -> str: ...
 
 
-def load(recognizer: Recognizer) -> ModelSpec | None:
+def load_model(recognizer: Recognizer) -> ModelSpec | None:
     """Call the optional ``load()`` of ``recognizer``; None when it has none."""
     fn = getattr(recognizer, "load", None)
     return fn() if callable(fn) else None
 
 
-__all__ = ["Char", "Segment", "RecognizerSettings", "Transcript", "Recognizer", "display_text", "load"]
+__all__ = ["Char", "Segment", "RecognizerSettings", "Transcript", "Recognizer", "display_text", "load_model"]
