@@ -15,7 +15,7 @@ from voicecoach.measures.pauses import detect_pauses
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.segmentation import segment
 from voicecoach.targets import load_targets
-from voicecoach.transcribe import Char
+from voicecoach.recognize.types import Char
 
 
 def _rule() -> DrawlRule:

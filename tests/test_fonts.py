@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 from voicecoach.report import fonts
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -91,7 +91,7 @@ def zh_result():
     from voicecoach.analysis import analyze
 
     sp = utterance([6, 7, 6, 7], pause_s=[0.4, 3.4, 0.4], final_factor=[1.4, 3.0, 1.4, 1.4], f0_hz=190)
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="zh")
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="zh")
 
 
 def test_a_chinese_report_draws_its_charts_in_chinese_with_a_cjk_font(zh_result):

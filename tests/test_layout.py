@@ -78,3 +78,18 @@ def test_no_import_cycles_in_the_package():
     graph = import_graph()
     assert "voicecoach.analysis" in graph and "voicecoach.report.jsonio" in graph["voicecoach.analysis"]
     assert cycles(graph) == []
+
+
+def test_only_the_recogniser_builder_knows_whisper():
+    """The rest of the package, and the test fakes, see the Recognizer interface only."""
+    graph = import_graph()
+    users = sorted(m for m, deps in graph.items() if "voicecoach.recognize.whisper" in deps)
+    assert users == ["voicecoach.recognize"]
+    for fake in (ROOT / "tests" / "synth.py", ROOT / "tests" / "hostile" / "fake.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(fake.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported |= {node.module or ""} | {f"{node.module}.{a.name}" for a in node.names}
+        assert not [m for m in imported if "whisper" in m.lower()], fake.name

@@ -12,7 +12,7 @@ from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pace import measure_pace
 from voicecoach.measures.pauses import Pause, detect_pauses, measure_pauses
 from voicecoach.segmentation import segment
-from voicecoach.transcribe import Char
+from voicecoach.recognize.types import Char
 
 
 def _activity(x: np.ndarray):

@@ -199,13 +199,13 @@ def test_manifest_entries_stay_in_the_folders_named(tmp_path):
 
 
 def _cached_entry(tmp_path):
-    from synth import FakeTranscriber, utterance
-    from voicecoach.transcribe import CachedTranscriber
+    from synth import FakeRecognizer, utterance
+    from voicecoach.recognize import CachedRecognizer
 
     sp = utterance([4, 4])
-    fake = FakeTranscriber(sp.chars)
-    cached = CachedTranscriber(fake, tmp_path / "cache")
-    first = cached.transcribe(sp.audio)
+    fake = FakeRecognizer(sp.chars)
+    cached = CachedRecognizer(fake, tmp_path / "cache")
+    first = cached.recognize(sp.samples, sample_rate_hz=sp.sr)
     return cached, fake, sp.audio, first, next((tmp_path / "cache").rglob("*.json"))
 
 
@@ -231,10 +231,10 @@ def test_an_invalid_cache_entry_is_replaced_not_trusted(tmp_path, damage):
          "hand edit": lambda: entry.write_text(json.dumps({**json.loads(json.dumps(d)), "language": "en", "_sha256": "0" * 64}))}[damage]()
     else:
         entry.write_text(json.dumps(d), encoding="utf-8")
-    again = cached.transcribe(audio)  # no hang, no crash: transcribed again
+    again = cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)  # no hang, no crash: transcribed again
     assert fake.calls == 2 and again == first
     if damage != "folder":
-        assert cached.transcribe(audio) == first and fake.calls == 2  # and the entry was replaced
+        assert cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz) == first and fake.calls == 2  # and the entry was replaced
     assert not [p for p in entry.parent.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -243,7 +243,7 @@ def test_a_valid_entry_without_checksum_from_an_older_version_is_still_used(tmp_
     d = json.loads(entry.read_text(encoding="utf-8"))
     d.pop("_sha256")
     entry.write_text(json.dumps(d), encoding="utf-8")
-    assert cached.transcribe(audio) == first and fake.calls == 1
+    assert cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz) == first and fake.calls == 1
 
 
 def test_a_failed_cache_write_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -317,8 +317,8 @@ def test_batch_progress_is_printed_as_lines_when_not_a_terminal(capsys):
 
 
 _FAKE_CLI = (
-    "import sys; sys.path.insert(0, {tests!r}); from hostile.fake import BurstTranscriber; "
-    "import voicecoach.cli as c; c._transcriber = lambda *a, **k: BurstTranscriber(); sys.argv = ['voicecoach'] + sys.argv[1:]; c.main()"
+    "import sys; sys.path.insert(0, {tests!r}); from hostile.fake import BurstRecognizer; "
+    "import voicecoach.recognize as r; r.build_recognizer = lambda *a, **k: BurstRecognizer(); import voicecoach.cli as c; sys.argv = ['voicecoach'] + sys.argv[1:]; c.main()"
 )
 
 
@@ -339,11 +339,11 @@ def test_analyze_into_a_closed_pipe_ends_quietly(tmp_path):
 
 def test_a_read_only_or_full_output_folder_is_one_clear_line(tmp_path, monkeypatch):
     from hostile.corpus import speech
-    from hostile.fake import BurstTranscriber
-    import voicecoach.cli as cli
+    from hostile.fake import BurstRecognizer
+    import voicecoach.recognize as recognize
     import voicecoach.report as report
 
-    monkeypatch.setattr(cli, "_transcriber", lambda *a, **k: BurstTranscriber())
+    monkeypatch.setattr(recognize, "build_recognizer", lambda *a, **k: BurstRecognizer())
     wav = tmp_path / "take.wav"
     sf.write(wav, speech(), 16000)
     real = report._write_into
@@ -444,29 +444,23 @@ def test_two_batch_commands_at_once_on_a_new_store_score_each_call_once(tmp_path
 def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(tmp_path, monkeypatch):
     import voicecoach.batch as batch
     from hostile.corpus import speech
-    from hostile.fake import BurstTranscriber
+    from hostile.fake import BurstRecognizer
     from voicecoach.targets import load_targets
 
-    class Slow(BurstTranscriber):
-        @property
-        def model(self):  # its own cache key: a transcript cached by another test must not answer for it
-            from voicecoach.models import ModelSpec
-
-            return ModelSpec("slow", "<slow>", "5" * 64, "fake")
-
-        def transcribe(self, audio):
+    class Slow(BurstRecognizer):  # its own cache key (the fingerprint names the class): a transcript cached by another test must not answer for it
+        def recognize(self, samples, *, sample_rate_hz):
             time.sleep(3.0)
-            return super().transcribe(audio)
+            return super().recognize(samples, sample_rate_hz=sample_rate_hz)
 
     wav = tmp_path / "slow call.wav"
     sf.write(wav, speech(), 16000)
-    monkeypatch.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(time_limit_s=1.0), "transcriber": Slow(),
+    monkeypatch.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(time_limit_s=1.0), "recognizer": Slow(),
                                            "targets": load_targets(), "name": "test"})
     t0 = time.monotonic()
     out = batch.score({"path": str(wav), "channel": "mix"})
     assert time.monotonic() - t0 < 2.5
     assert out["status"] == "error" and out["code"] == "time_limit"
     assert out["message"] == "slow call.wav took more than 1 s to score and was stopped; split the recording, or raise --time-limit"
-    monkeypatch.setitem(batch._WORKER, "transcriber", BurstTranscriber())
+    monkeypatch.setitem(batch._WORKER, "recognizer", BurstRecognizer())
     assert batch.score({"path": str(wav), "channel": "mix"})["status"] == "done"  # the timer is disarmed after each call
     time.sleep(1.2)  # and does not fire later

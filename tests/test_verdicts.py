@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import verdict_rules
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 from voicecoach.advice import CHECK_LABELS, UNCERTAIN_NOTES, VERDICT_NAMES
 from voicecoach.analysis import analyze
 from voicecoach.assess import UNCERTAIN_DIMENSIONS, MeasureSet, assess
@@ -31,7 +31,7 @@ from voicecoach.script import ScriptAlignment
 def base():
     """A plain take (five phrases, pauses of 0.5 s) whose figures are all on target."""
     sp = utterance([8, 8, 8, 8, 8], pause_s=0.5, f0_hz=190)
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="zh")
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="zh")
 
 
 def measures(a, **changes) -> MeasureSet:
@@ -171,7 +171,7 @@ def test_dead_air_shows_the_silences_that_decided_it(base):
 
 def test_nothing_recognised_counts_pace_from_the_signal_and_judges_it():
     sp = utterance([6, 7, 6, 7, 6], pause_s=0.4)
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer([]), use_cache=False)
     assert a.dimension("pace").verdict not in ("uncertain", "not_measured")
     assert a.dimension("drawl").verdict == "not_measured"
 
@@ -179,7 +179,7 @@ def test_nothing_recognised_counts_pace_from_the_signal_and_judges_it():
 def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace():
     # the recogniser returns every other syllable: nothing long is uncovered, but the count halves
     sp = utterance([8, 8, 8, 8, 8], pause_s=0.5)
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars[::2]), use_cache=False, lang="zh")
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars[::2]), use_cache=False, lang="zh")
     assert a.acoustic_syllables == pytest.approx(40, abs=4) and a.pace.n_syllables == 20
     pace = a.dimension("pace")
     assert pace.verdict == "uncertain" and pace.reason == "count_disagreement"
@@ -190,7 +190,7 @@ def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace():
 
 def test_end_to_end_hesitant_take_shows_its_pause_ratio():
     sp = utterance([3] * 9, pause_s=1.6)  # short phrases, pauses under the long-pause length
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="en")
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
     d = a.dimension("pauses")
     assert d.verdict == "hesitant" and a.pauses.long_pauses_per_min == 0
     assert d.deciding.key == "pauses.pause_ratio" and d.deciding.value > 0.35

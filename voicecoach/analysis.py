@@ -1,4 +1,4 @@
-"""``analyze()``: the one library entry point. Load -> transcribe -> measure -> judge.
+"""``analyze()``: the one library entry point. Load -> recognise -> measure -> judge.
 
 Every shell (CLI, notebook, trainer comparison, QA batch) calls :func:`analyze` and gets an
 :class:`Analysis`, whose ``to_dict()`` is exactly what ``report.json`` holds.
@@ -31,12 +31,15 @@ from voicecoach.measures.pauses import PauseMeasures, detect_pauses, measure_pau
 from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, track_pitch
 from voicecoach.measures.sentences import SentenceDetail, sentence_details
 from voicecoach.measures.syllables import detect_nuclei
+from voicecoach.models import DEFAULT_MODEL
+from voicecoach.recognize import build_recognizer
+from voicecoach.recognize.cache import CachedRecognizer
+from voicecoach.recognize.types import Char, Recognizer, Transcript
 from voicecoach.scoring import DimensionResult, Overall, overall
 from voicecoach.report.jsonio import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, analysis_to_dict
 from voicecoach.script import ScriptAlignment, align_script, load_script, spread_script
 from voicecoach.segmentation import Segmentation, segment
 from voicecoach.targets import Targets, load_targets
-from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcript, WhisperTranscriber
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,8 @@ def analyze(
     script: str | os.PathLike | None = None,
     script_text: str | None = None,
     scripts_dir: str | os.PathLike | None = None,
-    transcriber: Transcriber | None = None,
-    model: str = "base",
+    recognizer: Recognizer | None = None,
+    model: str = DEFAULT_MODEL,
     lang: str = "zh",
     use_cache: bool = True,
     max_duration_s: float = 4 * 3600.0,
@@ -153,14 +156,14 @@ def analyze(
         The script itself, instead of a file.
     scripts_dir : path-like, optional
         Folder of scripts for ids.
-    transcriber : Transcriber, optional
-        Default: Whisper ``model`` with the transcript cache.
+    recognizer : Recognizer, optional
+        Default: :func:`~voicecoach.recognize.build_recognizer` for ``model``.
     model : str
-        Used when no transcriber is given: ``"base"``, a folder or a hub name.
+        Used when no recogniser is given: ``"base"``, a folder or a hub name.
     lang : str
         Report language, ``"zh"`` or ``"en"``.
     use_cache : bool
-        Cache transcripts on disk.
+        Cache transcripts on disk (a given recogniser is put behind the cache too).
     max_duration_s : float
         Longer recordings are refused, s.
     progress : callable, optional
@@ -174,6 +177,8 @@ def analyze(
     ------
     InputError
         Bad, silent, speechless or too short input (one sentence saying what to do).
+    UsageError
+        Samples given without their rate.
     """
     timings: dict[str, float] = {}
     step = _Stopwatch(timings, progress)
@@ -194,13 +199,13 @@ def analyze(
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
         raise AudioTooShortError(f"{name} holds {speech_s:.1f} s of speech in {audio.duration_s:.1f} s; at least {MIN_SPEECH_S:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample")
     with step("recognition"):
-        if transcriber is None:
-            transcriber = WhisperTranscriber(model)
-        if use_cache and not isinstance(transcriber, CachedTranscriber):
-            transcriber = CachedTranscriber(transcriber)
-        transcript = transcriber.transcribe(audio)
+        if recognizer is None:
+            recognizer = build_recognizer(model, use_cache=use_cache)
+        elif use_cache and not isinstance(recognizer, CachedRecognizer):
+            recognizer = CachedRecognizer(recognizer)
+        transcript = recognizer.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
     with step("recognition_gaps"):
-        transcript = fill_gaps(transcript, audio, activity, transcriber)
+        transcript = fill_gaps(transcript, audio, activity, recognizer)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
     coverage = measure_coverage(activity, [(c.start_s, c.end_s) for c in chars])
     if n_silent:

@@ -1,6 +1,6 @@
 """Trainer mode: compare a trainee's take with a benchmark take of the same script.
 
-Both recordings go through :func:`voicecoach.analyze` (same transcriber, same cache). Their
+Both recordings go through :func:`voicecoach.analyze` (same recogniser, same cache). Their
 syllables are aligned by content (Levenshtein alignment of the recognised or script text,
 rapidfuzz), so recognition errors, skipped or added sentences and different pauses do not
 break the pairing. Each benchmark sentence is paired with the stretch of the trainee's take
@@ -213,7 +213,7 @@ def compare(
     targets: Targets | str | os.PathLike | None = None,
     script: str | os.PathLike | None = None,
     scripts_dir: str | os.PathLike | None = None,
-    transcriber=None,
+    recognizer=None,
     channel: str = "mix",
 ) -> Comparison:
     """Compare a trainee's recording with one benchmark recording, or a set of takes.
@@ -230,7 +230,8 @@ def compare(
         Targets (including the ``[compare]`` thresholds).
     script : path-like, optional
         The script both read: counts and sentences then come from it.
-    transcriber : Transcriber, optional
+    recognizer : Recognizer, optional
+        Default: :func:`~voicecoach.analyze` builds one for each recording.
     channel : str
         Channel to analyse in both files.
 
@@ -240,7 +241,7 @@ def compare(
         When one input is bad: the message names which one.
     """
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
-    kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, transcriber=transcriber, lang=lang, channel=channel)
+    kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
     if not takes:

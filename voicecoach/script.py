@@ -27,7 +27,7 @@ import numpy as np
 from voicecoach.errors import ScriptError, display_name
 from voicecoach.measures.activity import Activity
 from voicecoach.textnorm import is_punctuation, spoken_units, written_tokens
-from voicecoach.transcribe import Char
+from voicecoach.recognize.types import Char
 
 SCRIPT_SUFFIXES = (".txt", ".md")
 
