@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.analysis import Analysis, analyze  # noqa: E402
-from voicecoach.audio import LoadedAudio, audio_from_array, load_audio  # noqa: E402
+from voicecoach.audio import audio_from_array  # noqa: E402
 from voicecoach.measures.pitch import hz_to_st  # noqa: E402
-from voicecoach.textnorm import is_punctuation, spoken_units, to_simplified  # noqa: E402
+from voicecoach.textnorm import spoken_units, to_simplified  # noqa: E402
 
 REFERENCE_KINDS = ("human", "ground truth", "prompt text")  # a person wrote or read it
 APPROXIMATE_KINDS = ("pseudo-label", "doc output", "ASR output")  # another recogniser's output

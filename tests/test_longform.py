@@ -8,7 +8,6 @@ import pytest
 from synth import SR, FakeRecognizer, utterance
 
 from voicecoach.analysis import analyze
-from voicecoach.audio import Audio
 from voicecoach.coverage import measure_coverage
 from voicecoach.gapfill import GapFillSettings, fill_gaps
 from voicecoach.measures.activity import compute_activity

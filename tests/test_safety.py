@@ -8,7 +8,6 @@ import csv
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess

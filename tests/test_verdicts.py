@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import numpy as np
 import pytest
 
 import verdict_rules
