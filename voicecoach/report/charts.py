@@ -16,7 +16,7 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.advice import dimension_name, verdict_name
 from voicecoach.report.figures import check_label, edge_digits, format_value, percent, shown_overall, unit_label, verdict_class
 from voicecoach.report.fonts import chart_lang, rc
 
@@ -226,8 +226,8 @@ def summary_figure(a, *, lang: str) -> Figure:
 
 
 def _bullet(ax, d, lang: str) -> None:
-    name = label(DIMENSION_NAMES, d.name, lang)
-    verdict = label(VERDICT_NAMES, d.verdict, lang)
+    name = dimension_name(d.name, lang)
+    verdict = verdict_name(d.verdict, lang)
     c = d.deciding
     lo, hi, v, unit = (c.min, c.max, c.value, c.unit) if c is not None else (d.target_min, d.target_max, None, d.unit)
     pts = [x for x in (lo, hi, v) if x is not None and np.isfinite(x)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text
 from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri, unit_label
@@ -96,7 +96,7 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
     overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
         c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
-        matched=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang), "verdict": label(VERDICT_NAMES, d.verdict, lang),
+        matched=[{"d": d, "name": dimension_name(d.name, lang), "verdict": verdict_name(d.verdict, lang),
                   "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
