@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from dataclasses import dataclass
 
 import jsonschema
 import pytest
@@ -19,6 +20,14 @@ from voicecoach.scoring import judge, not_measured
 from voicecoach.targets import load_targets
 
 BUILT_IN = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
+
+
+@dataclass(frozen=True)
+class Headroom:
+    headroom_db: float
+
+    def to_dict(self) -> dict:
+        return {"headroom_db": round(self.headroom_db, 2)}
 
 
 def _judge_headroom(r, m, t):
@@ -36,7 +45,7 @@ def headroom(min_db: float = 1.0) -> Dimension:
         rule={"zh": "测试规则 §1", "en": "test rule §1"},
         headline="headroom.headroom_db",
         judge=_judge_headroom,
-        measures=lambda a: {"headroom_db": -a.loudness.peak_dbfs},
+        measures=lambda a: Headroom(-a.loudness.peak_dbfs),
         figures=(Figure("headroom_db", "headroom_db", "dB", "headroom.headroom_db"),),
         criteria=(Criterion("headroom.headroom_db", "no_headroom", "within", {"zh": "峰值余量", "en": "peak headroom"}),),
         tips={"within": {"zh": "峰值离满幅还有余量。", "en": "Your peaks stay clear of full scale."},
@@ -94,8 +103,8 @@ def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_
         assert report["summary"]["verdicts"]["headroom"] == "no_headroom"
         entry = next(x for x in report["dimensions"] if x["name"] == "headroom")
         value = -a.loudness.peak_dbfs
-        assert entry["figures"] == {"headroom_db": {"value": pytest.approx(value), "unit": "dB"}}
-        assert report["measures"]["headroom"]["headroom_db"] == pytest.approx(value)
+        assert entry["figures"] == {"headroom_db": {"value": pytest.approx(value, abs=0.005), "unit": "dB"}}
+        assert report["measures"]["headroom"]["headroom_db"] == pytest.approx(value, abs=0.005)
 
         files = write_report(a, tmp_path / "r.report")
         page = files.html.read_text(encoding="utf-8")
@@ -107,15 +116,15 @@ def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_
                                     {"status": "done", "report": report})
         store.put(row, sentences)
         stored = store.rows()[0]
-        assert stored["headroom_verdict"] == "no_headroom" and stored["headroom_db"] == pytest.approx(value)
+        assert stored["headroom_verdict"] == "no_headroom" and stored["headroom_db"] == pytest.approx(value, abs=0.005)
         with sqlite3.connect(tmp_path / "qa.sqlite") as con:  # rows, not a new column
-            assert con.execute("SELECT value, unit FROM figures WHERE figure = 'headroom_db'").fetchall() == [(pytest.approx(value), "dB")]
+            assert con.execute("SELECT value, unit FROM figures WHERE figure = 'headroom_db'").fetchall() == [(pytest.approx(value, abs=0.005), "dB")]
             assert "headroom_db" not in {r[1] for r in con.execute("PRAGMA table_info(results)")}
 
         export(store, tmp_path / "calls.csv")
         with open(tmp_path / "calls.csv", encoding="utf-8-sig") as f:
             exported = list(csv.DictReader(f))[0]
-        assert exported["headroom_verdict"] == "no_headroom" and float(exported["headroom_db"]) == pytest.approx(value, abs=1e-4)
+        assert exported["headroom_verdict"] == "no_headroom" and float(exported["headroom_db"]) == pytest.approx(value, abs=0.005)
         assert float(exported["headroom_score"]) == pytest.approx(d.score, abs=0.1)
 
         summary = write_summary(store, tmp_path / "summary", lang="en").read_text(encoding="utf-8")

@@ -48,7 +48,8 @@ class Figure:
         Column name in the store, export and ``dimensions[].figures`` of report.json; unique
         over all dimensions, units in the name (``speaking_rate_cps``).
     field : str
-        Where it is read: the key in the dimension's ``measures`` section of report.json.
+        Where it is read: the attribute of the dimension's measures, and the key of its
+        ``measures`` section in report.json.
     unit : str
         Unit as the export's column sheet writes it (``syllables/s``, ``dBov (ITU-T P.56)``).
     target : str or None
@@ -82,6 +83,48 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class Contrast:
+    """How the trainer comparison sets one of a trainee's figures against the benchmark's.
+
+    Attributes
+    ----------
+    key : str
+        The figure: a :class:`Figure` key of the dimension (whole recordings) or a
+        :class:`~voicecoach.measures.sentences.SentenceDetail` field (sentence by sentence).
+    unit : str
+        Unit of the difference as the comparison reports it.
+    up, down : str
+        Direction words for a trainee above / below the benchmark ("faster", "slower").
+    threshold : str or None
+        Target key (``compare.*``) of the smallest difference a listener hears; None: 0.1.
+    relative : bool
+        The difference is a ratio, trainee / benchmark - 1 (else trainee - benchmark).
+    label : Text
+        Its name on the comparison page (whole recordings).
+    changes : Mapping[str, str]
+        Direction -> the change it calls for (a key of ``Dimension.changes``).
+    match : str or None
+        Whole recordings, "match your trainer": how the benchmark's value becomes the band of
+        the figure's target: "ratio" (value ± ``compare.benchmark_tolerance_ratio`` × value),
+        "threshold" (value ± the threshold), "floor" (min = value - threshold, max kept);
+        None: the target is kept.
+    audible_from : str or None
+        Sentences: a difference counts only when one of the two reaches this target's value.
+    """
+
+    key: str
+    unit: str
+    up: str
+    down: str
+    threshold: str | None = None
+    relative: bool = False
+    label: Text = field(default_factory=dict)
+    changes: Mapping[str, str] = field(default_factory=dict)
+    match: str | None = None
+    audible_from: str | None = None
+
+
+@dataclass(frozen=True)
 class Chart:
     """How a dimension is drawn beyond its row of the summary chart (every dimension has one).
 
@@ -111,7 +154,9 @@ class Dimension:
         ``(rubric, measures, targets) -> DimensionResult``: how it is scored (scoring.judge
         does the banding; the function picks the figures and moments).
     measures : callable
-        ``Analysis -> dict``: its section of report.json's ``measures``.
+        ``Analysis -> measures``: the dimension's measures, a frozen dataclass whose
+        ``to_dict()`` is its section of report.json's ``measures`` and whose attributes hold
+        its figures (``Figure.field``).
     figures : tuple of Figure
         Whole-recording figures kept in the store and exported.
     criteria : tuple of Criterion
@@ -125,6 +170,12 @@ class Dimension:
     doubted_by : tuple of str
         Reasons (``scoring.UNCERTAIN_REASONS``) that make it "uncertain".
     chart : Chart
+    contrasts : tuple of Contrast
+        Whole-recording figures the trainer comparison sets against the benchmark's.
+    sentence_contrast : Contrast or None
+        The figure it compares sentence by sentence.
+    changes : Mapping[str, Text]
+        What the trainee should change (keys of the contrasts' ``changes``), in every language.
     targets : Mapping[str, Mapping]
         Default targets of a dimension that ``data/targets.toml`` does not hold: name ->
         ``{"min"/"max"/"value", "falloff", "unit", "reason", "source"}`` (TOML fields).
@@ -137,7 +188,7 @@ class Dimension:
     rule: Text
     headline: str
     judge: Judge
-    measures: Callable[[Any], dict]
+    measures: Callable[[Any], Any]
     figures: tuple[Figure, ...]
     criteria: tuple[Criterion, ...]
     tips: Mapping[str, Text]
@@ -145,6 +196,9 @@ class Dimension:
     moments: Mapping[str, Text] = field(default_factory=dict)
     doubted_by: tuple[str, ...] = ()
     chart: Chart = Chart()
+    contrasts: tuple[Contrast, ...] = ()
+    sentence_contrast: Contrast | None = None
+    changes: Mapping[str, Text] = field(default_factory=dict)
     targets: Mapping[str, Mapping] = field(default_factory=dict)
     weight: float | None = None
 
@@ -186,9 +240,13 @@ def register(dimension: Dimension) -> Dimension:
     outside = [k for k in keys if not k.startswith(d.name + ".")]
     if outside:
         raise ValueError(f"dimension {d.name!r}: target key(s) {', '.join(outside)} must start with '{d.name}.'")
-    texts = [d.label, d.rule, *d.tips.values(), *d.verdicts.values(), *d.moments.values(), *(c.label for c in d.criteria)]
+    texts = [d.label, d.rule, *d.tips.values(), *d.verdicts.values(), *d.moments.values(), *(c.label for c in d.criteria),
+             *d.changes.values(), *(c.label for c in d.contrasts)]
     if any(not t.get(lang) for t in texts for lang in LANGS):
         raise ValueError(f"dimension {d.name!r}: every label, tip and name needs {' and '.join(LANGS)}")
+    own = {f.key for f in d.figures}
+    if any(c.key not in own for c in d.contrasts) or any(k not in d.changes for c in (*d.contrasts, d.sentence_contrast) if c for k in c.changes.values()):
+        raise ValueError(f"dimension {d.name!r}: a contrast names a figure it does not keep or a change it does not describe")
     if "within" not in d.tips:
         raise ValueError(f"dimension {d.name!r} needs a tip for the verdict 'within'")
     if d.targets or d.weight is not None:
@@ -249,6 +307,11 @@ def moment_text(kind: str) -> Text | None:
     return next((d.moments[kind] for d in _REGISTRY.values() if kind in d.moments), None)
 
 
+def change_text(key: str) -> Text | None:
+    """What a comparison change asks of the trainee (the dimension that describes it)."""
+    return next((d.changes[key] for d in _REGISTRY.values() if key in d.changes), None)
+
+
 # ------------------------------------------------------------------------- built-in dimensions
 
 register(Dimension(
@@ -270,7 +333,7 @@ register(Dimension(
     },
     headline="pace.speaking_rate_cps",
     judge=judges.judge_pace,
-    measures=lambda a: a.pace.to_dict(),
+    measures=lambda a: a.pace,
     figures=(
         Figure("speaking_rate_cps", "speaking_rate_cps", "syllables/s", "pace.speaking_rate_cps"),
         Figure("articulation_rate_cps", "articulation_rate_cps", "syllables/s", "pace.articulation_rate_cps"),
@@ -279,6 +342,18 @@ register(Dimension(
     moments={"fast_sentence": {"zh": "语速过快", "en": "too fast"}, "slow_sentence": {"zh": "语速过慢", "en": "too slow"}},
     doubted_by=("little_speech", "low_coverage", "count_disagreement"),
     chart=Chart(timeline="pace"),
+    contrasts=(
+        Contrast("speaking_rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True, match="ratio",
+                 label={"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s)"}, changes={"faster": "slow_down", "slower": "speed_up"}),
+        Contrast("articulation_rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True, match="ratio",
+                 label={"zh": "发音速度（字/秒，不含停顿）", "en": "articulation rate (syllables/s)"}),
+    ),
+    sentence_contrast=Contrast("rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True,
+                               changes={"faster": "slow_down", "slower": "speed_up"}),
+    changes={
+        "slow_down": {"zh": "放慢语速，向培训师的节奏靠拢，尤其是这些句子。", "en": "Slow down to your trainer's pace, above all in these sentences."},
+        "speed_up": {"zh": "说得再紧凑一些，不要拖沓，向培训师的节奏靠拢。", "en": "Tighten up: keep the sentences moving, as your trainer does."},
+    },
 ))
 
 register(Dimension(
@@ -305,7 +380,7 @@ register(Dimension(
     },
     headline="pauses.long_pauses_per_min",
     judge=judges.judge_pauses,
-    measures=lambda a: a.pauses.to_dict(),
+    measures=lambda a: a.pauses,
     figures=(
         Figure("long_pauses_per_min", "long_pauses_per_min", "1/min", "pauses.long_pauses_per_min"),
         Figure("pause_ratio", "pause_ratio", "0-1", "pauses.pause_ratio"),
@@ -313,6 +388,15 @@ register(Dimension(
     moments={"long_pause": {"zh": "长停顿", "en": "long pause"}, "dead_air": {"zh": "冷场", "en": "dead air"}},
     doubted_by=(),
     chart=Chart(),  # drawn in the volume panel of the timeline
+    contrasts=(
+        Contrast("pause_ratio", "ratio", "more_pauses", "fewer_pauses", label={"zh": "停顿占比", "en": "share of time in pauses"}),
+    ),
+    sentence_contrast=Contrast("pause_before_s", "s", "longer_pause", "shorter_pause", "compare.pause_s",
+                               changes={"shorter_pause": "pause_more", "longer_pause": "pause_less"}),
+    changes={
+        "pause_more": {"zh": "在这些句子前像培训师一样停顿一下，给客户消化的时间。", "en": "Pause before these sentences as your trainer does, to give the caller time."},
+        "pause_less": {"zh": "这些句子前的停顿太长，接得更连贯一些。", "en": "Your pauses before these sentences are too long; join them up more."},
+    },
 ))
 
 register(Dimension(
@@ -342,7 +426,7 @@ register(Dimension(
     },
     headline="volume.active_level_dbov",
     judge=judges.judge_volume,
-    measures=lambda a: a.loudness.to_dict(),
+    measures=lambda a: a.loudness,
     figures=(
         Figure("active_level_dbov", "active_level_dbov", "dBov (ITU-T P.56)", "volume.active_level_dbov"),
         Figure("snr_db", "snr_db", "dB", "volume.snr_db"),
@@ -351,6 +435,15 @@ register(Dimension(
     moments={"quiet_phrase": {"zh": "音量偏低", "en": "quiet"}},
     doubted_by=(),
     chart=Chart(timeline="volume"),
+    contrasts=(
+        Contrast("active_level_dbov", "dBov", "louder", "quieter", "compare.level_db", match="threshold",
+                 label={"zh": "有效语音电平（dBov）", "en": "active speech level (dBov)"}, changes={"quieter": "speak_up", "louder": "speak_softer"}),
+    ),
+    sentence_contrast=Contrast("level_dbov", "dBov", "louder", "quieter", "compare.level_db", changes={"quieter": "speak_up", "louder": "speak_softer"}),
+    changes={
+        "speak_up": {"zh": "这些句子说得比培训师轻，声音再饱满一些。", "en": "You are quieter than your trainer here: give these sentences more voice."},
+        "speak_softer": {"zh": "这些句子比培训师响，稍微收一点音量。", "en": "You are louder than your trainer here: bring the volume down a little."},
+    },
 ))
 
 register(Dimension(
@@ -377,7 +470,7 @@ register(Dimension(
     },
     headline="pitch.range_st",
     judge=judges.judge_pitch,
-    measures=lambda a: a.pitch.to_dict(),
+    measures=lambda a: a.pitch,
     figures=(
         Figure("median_f0_hz", "median_f0_hz", "Hz"),
         Figure("pitch_range_st", "range_st", "semitones (10-90 %)", "pitch.range_st"),
@@ -386,6 +479,14 @@ register(Dimension(
     moments={"monotone": {"zh": "语调平", "en": "monotone"}},
     doubted_by=("little_speech",),
     chart=Chart(timeline="pitch"),
+    contrasts=(
+        Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", match="floor",
+                 label={"zh": "音高范围（半音）", "en": "pitch range (st)"}, changes={"flatter": "more_pitch"}),
+    ),
+    sentence_contrast=Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", changes={"flatter": "more_pitch"}),
+    changes={
+        "more_pitch": {"zh": "这些句子语调比培训师平，加入更多起伏。", "en": "Your pitch is flatter than your trainer's here: let it rise and fall more."},
+    },
 ))
 
 register(Dimension(
@@ -404,11 +505,18 @@ register(Dimension(
     },
     headline="articulation.low_confidence_ratio",
     judge=judges.judge_articulation,
-    measures=lambda a: a.articulation.to_dict(),
+    measures=lambda a: a.articulation,
     figures=(Figure("low_confidence_ratio", "low_confidence_ratio", "0-1", "articulation.low_confidence_ratio"),),
     moments={"unclear": {"zh": "不清楚", "en": "unclear"}, "omitted": {"zh": "漏说", "en": "omitted"}, "added": {"zh": "多说", "en": "added"}},
     doubted_by=("low_coverage",),
     chart=Chart(),
+    contrasts=(
+        Contrast("low_confidence_ratio", "ratio", "less_clear", "clearer", label={"zh": "不清楚音节比例", "en": "share of unclear syllables"}),
+    ),
+    sentence_contrast=Contrast("mean_confidence", "probability", "clearer", "less_clear", "compare.confidence", changes={"less_clear": "articulate"}),
+    changes={
+        "articulate": {"zh": "这些句子不如培训师清楚，放慢一点，把每个字咬清楚。", "en": "These sentences are less clear than your trainer's: slow a little and articulate each word."},
+    },
 ))
 
 register(Dimension(
@@ -427,9 +535,17 @@ register(Dimension(
     },
     headline="drawl.flagged_ratio",
     judge=judges.judge_drawl,
-    measures=lambda a: a.drawl.to_dict(),
+    measures=lambda a: a.drawl,
     figures=(Figure("drawl_flagged_ratio", "flagged_ratio", "0-1", "drawl.flagged_ratio"),),
     moments={"drawl": {"zh": "拉长尾音", "en": "drawl"}},
     doubted_by=("low_coverage",),
     chart=Chart(),  # drawn in the pitch panel of the timeline
+    contrasts=(
+        Contrast("drawl_flagged_ratio", "ratio", "more_drawl", "less_drawl", label={"zh": "拖音句尾比例", "en": "share of drawled endings"}),
+    ),
+    sentence_contrast=Contrast("final_ratio", "ratio", "longer_ending", "shorter_ending", "compare.final_ratio", audible_from="drawl.final_ratio",
+                               changes={"longer_ending": "shorter_endings"}),
+    changes={
+        "shorter_endings": {"zh": "这些句子的句尾拖得比培训师长，最后一个字说完就收。", "en": "Your sentence endings drag longer than your trainer's: stop cleanly on the last word."},
+    },
 ))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from voicecoach import dimensions
 from voicecoach.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text
@@ -37,15 +38,6 @@ UI = {
     "figure": {"zh": "指标", "en": "figure"},
     "thresholds": {"zh": "小于这些差别的不算问题（听不出来）", "en": "Differences smaller than these are not reported (a listener would not hear them)"},
     "details": {"zh": "技术信息", "en": "Technical details"},
-}
-FIGURE_NAMES = {
-    "speaking_rate_cps": {"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s)"},
-    "articulation_rate_cps": {"zh": "发音速度（字/秒，不含停顿）", "en": "articulation rate (syllables/s)"},
-    "active_level_dbov": {"zh": "有效语音电平（dBov）", "en": "active speech level (dBov)"},
-    "pitch_range_st": {"zh": "音高范围（半音）", "en": "pitch range (st)"},
-    "drawl_flagged_ratio": {"zh": "拖音句尾比例", "en": "share of drawled endings"},
-    "low_confidence_ratio": {"zh": "不清楚音节比例", "en": "share of unclear syllables"},
-    "pause_ratio": {"zh": "停顿占比", "en": "share of time in pauses"},
 }
 DIRECTIONS = {
     "faster": {"zh": "偏快", "en": "faster"}, "slower": {"zh": "偏慢", "en": "slower"},
@@ -93,7 +85,7 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
             cells.append({"b": _fmt(b, f), "t": _fmt(t, f), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
         rows.append({"p": p, "cells": cells})
     thresholds = [(label(THRESHOLD_NAMES, k, lang), cmp_threshold(cmp, k, lang)) for k in THRESHOLD_NAMES]
-    overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
+    overall = [{"d": d, "name": _contrast_name(d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
         c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
         matched=[{"d": d, "name": dimension_name(d.name, lang), "verdict": verdict_name(d.verdict, lang),
@@ -101,6 +93,12 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
     )
+
+
+def _contrast_name(figure: str, lang: str) -> str:
+    """A whole-recording figure's name on the page, as its dimension declares it."""
+    c = next((c for d in dimensions.registered() for c in d.contrasts if c.key == figure), None)
+    return c.label.get(lang if lang in ("zh", "en") else "zh", figure) if c is not None else figure
 
 
 def cmp_threshold(cmp, key: str, lang: str = "zh") -> str:

@@ -61,7 +61,7 @@ def tool_info() -> dict:
 
 
 def _analysis_dict(a, t) -> dict:
-    measures = {d.name: d.measures(a) for d in dimensions.registered()}
+    measures = {d.name: d.measures(a).to_dict() for d in dimensions.registered()}
     measures["syllable_nuclei"] = {"n_syllables": a.acoustic_syllables, "ratio_to_transcript": a.rate_agreement_ratio()}
     return ({
         "schema": REPORT_SCHEMA,
