@@ -104,7 +104,8 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
     with matplotlib.rc_context(rc(lang)):
         h = 3.25 * n_rows
         fig = Figure(figsize=(12, h), dpi=100)
-        fig.subplots_adjust(left=0.06, right=0.98, top=1 - 0.52 / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
+        top_in = 0.52 if n_rows <= 2 else 0.8  # room for the title (six dimensions: as before)
+        fig.subplots_adjust(left=0.06, right=0.98, top=1 - top_in / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
         axes = fig.subplots(n_rows, 3, squeeze=False).ravel()
         for ax in axes[len(shown):]:
             ax.set_visible(False)
