@@ -127,7 +127,7 @@ class DimensionResult:
     Attributes
     ----------
     name : str
-        One of pace, volume, pitch, articulation, drawl, pauses.
+        A registered dimension (voicecoach.dimensions): pace, pauses, volume, pitch, articulation, drawl...
     figure : str
         Key of the headline figure (``"pace.speaking_rate_cps"``): the same figure on every
         recording, for comparing calls. The verdict may rest on another: see ``deciding``.
