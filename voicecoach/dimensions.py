@@ -110,6 +110,10 @@ class Contrast:
         None: the target is kept.
     audible_from : str or None
         Sentences: a difference counts only when one of the two reaches this target's value.
+    column, threshold_label : Text
+        Sentences: the column's heading on the comparison page, and the threshold's name.
+    cell : str
+        Sentences: how a value is written in its cell (a ``str.format`` pattern).
     """
 
     key: str
@@ -122,6 +126,9 @@ class Contrast:
     changes: Mapping[str, str] = field(default_factory=dict)
     match: str | None = None
     audible_from: str | None = None
+    column: Text = field(default_factory=dict)
+    threshold_label: Text = field(default_factory=dict)
+    cell: str = "{:.1f}"
 
 
 @dataclass(frozen=True)
@@ -241,7 +248,8 @@ def register(dimension: Dimension) -> Dimension:
     if outside:
         raise ValueError(f"dimension {d.name!r}: target key(s) {', '.join(outside)} must start with '{d.name}.'")
     texts = [d.label, d.rule, *d.tips.values(), *d.verdicts.values(), *d.moments.values(), *(c.label for c in d.criteria),
-             *d.changes.values(), *(c.label for c in d.contrasts)]
+             *d.changes.values(), *(c.label for c in d.contrasts),
+             *((d.sentence_contrast.column, d.sentence_contrast.threshold_label) if d.sentence_contrast else ())]
     if any(not t.get(lang) for t in texts for lang in LANGS):
         raise ValueError(f"dimension {d.name!r}: every label, tip and name needs {' and '.join(LANGS)}")
     own = {f.key for f in d.figures}
@@ -349,7 +357,8 @@ register(Dimension(
                  label={"zh": "发音速度（字/秒，不含停顿）", "en": "articulation rate (syllables/s)"}),
     ),
     sentence_contrast=Contrast("rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True,
-                               changes={"faster": "slow_down", "slower": "speed_up"}),
+                               changes={"faster": "slow_down", "slower": "speed_up"},
+                               column={"zh": "语速 字/秒", "en": "pace /s"}, threshold_label={"zh": "语速", "en": "pace"}),
     changes={
         "slow_down": {"zh": "放慢语速，向培训师的节奏靠拢，尤其是这些句子。", "en": "Slow down to your trainer's pace, above all in these sentences."},
         "speed_up": {"zh": "说得再紧凑一些，不要拖沓，向培训师的节奏靠拢。", "en": "Tighten up: keep the sentences moving, as your trainer does."},
@@ -392,7 +401,8 @@ register(Dimension(
         Contrast("pause_ratio", "ratio", "more_pauses", "fewer_pauses", label={"zh": "停顿占比", "en": "share of time in pauses"}),
     ),
     sentence_contrast=Contrast("pause_before_s", "s", "longer_pause", "shorter_pause", "compare.pause_s",
-                               changes={"shorter_pause": "pause_more", "longer_pause": "pause_less"}),
+                               changes={"shorter_pause": "pause_more", "longer_pause": "pause_less"}, cell="{:.2f}",
+                               column={"zh": "句前停顿 秒", "en": "pause before s"}, threshold_label={"zh": "句前停顿", "en": "pause before"}),
     changes={
         "pause_more": {"zh": "在这些句子前像培训师一样停顿一下，给客户消化的时间。", "en": "Pause before these sentences as your trainer does, to give the caller time."},
         "pause_less": {"zh": "这些句子前的停顿太长，接得更连贯一些。", "en": "Your pauses before these sentences are too long; join them up more."},
@@ -439,7 +449,8 @@ register(Dimension(
         Contrast("active_level_dbov", "dBov", "louder", "quieter", "compare.level_db", match="threshold",
                  label={"zh": "有效语音电平（dBov）", "en": "active speech level (dBov)"}, changes={"quieter": "speak_up", "louder": "speak_softer"}),
     ),
-    sentence_contrast=Contrast("level_dbov", "dBov", "louder", "quieter", "compare.level_db", changes={"quieter": "speak_up", "louder": "speak_softer"}),
+    sentence_contrast=Contrast("level_dbov", "dBov", "louder", "quieter", "compare.level_db", changes={"quieter": "speak_up", "louder": "speak_softer"},
+                               column={"zh": "音量 dBov", "en": "level dBov"}, threshold_label={"zh": "音量", "en": "level"}),
     changes={
         "speak_up": {"zh": "这些句子说得比培训师轻，声音再饱满一些。", "en": "You are quieter than your trainer here: give these sentences more voice."},
         "speak_softer": {"zh": "这些句子比培训师响，稍微收一点音量。", "en": "You are louder than your trainer here: bring the volume down a little."},
@@ -483,7 +494,8 @@ register(Dimension(
         Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", match="floor",
                  label={"zh": "音高范围（半音）", "en": "pitch range (st)"}, changes={"flatter": "more_pitch"}),
     ),
-    sentence_contrast=Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", changes={"flatter": "more_pitch"}),
+    sentence_contrast=Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", changes={"flatter": "more_pitch"},
+                               column={"zh": "音高范围 半音", "en": "pitch range st"}, threshold_label={"zh": "音高范围", "en": "pitch range"}),
     changes={
         "more_pitch": {"zh": "这些句子语调比培训师平，加入更多起伏。", "en": "Your pitch is flatter than your trainer's here: let it rise and fall more."},
     },
@@ -513,7 +525,8 @@ register(Dimension(
     contrasts=(
         Contrast("low_confidence_ratio", "ratio", "less_clear", "clearer", label={"zh": "不清楚音节比例", "en": "share of unclear syllables"}),
     ),
-    sentence_contrast=Contrast("mean_confidence", "probability", "clearer", "less_clear", "compare.confidence", changes={"less_clear": "articulate"}),
+    sentence_contrast=Contrast("mean_confidence", "probability", "clearer", "less_clear", "compare.confidence", changes={"less_clear": "articulate"},
+                               cell="{:.0%}", column={"zh": "清晰度", "en": "clarity"}, threshold_label={"zh": "清晰度", "en": "clarity"}),
     changes={
         "articulate": {"zh": "这些句子不如培训师清楚，放慢一点，把每个字咬清楚。", "en": "These sentences are less clear than your trainer's: slow a little and articulate each word."},
     },
@@ -544,7 +557,8 @@ register(Dimension(
         Contrast("drawl_flagged_ratio", "ratio", "more_drawl", "less_drawl", label={"zh": "拖音句尾比例", "en": "share of drawled endings"}),
     ),
     sentence_contrast=Contrast("final_ratio", "ratio", "longer_ending", "shorter_ending", "compare.final_ratio", audible_from="drawl.final_ratio",
-                               changes={"longer_ending": "shorter_endings"}),
+                               changes={"longer_ending": "shorter_endings"}, cell="{:.1f}×",
+                               column={"zh": "句尾长度", "en": "ending"}, threshold_label={"zh": "句尾长度（正常字长的倍数）", "en": "ending (times a typical syllable)"}),
     changes={
         "shorter_endings": {"zh": "这些句子的句尾拖得比培训师长，最后一个字说完就收。", "en": "Your sentence endings drag longer than your trainer's: stop cleanly on the last word."},
     },

@@ -27,12 +27,6 @@ UI = {
     "overall": {"zh": "整体差别", "en": "Whole recordings"},
     "bench": {"zh": "标杆", "en": "benchmark"},
     "trainee": {"zh": "学员", "en": "trainee"},
-    "rate": {"zh": "语速 字/秒", "en": "pace /s"},
-    "pause": {"zh": "句前停顿 秒", "en": "pause before s"},
-    "level": {"zh": "音量 dBov", "en": "level dBov"},
-    "range": {"zh": "音高范围 半音", "en": "pitch range st"},
-    "ending": {"zh": "句尾长度", "en": "ending"},
-    "clarity": {"zh": "清晰度", "en": "clarity"},
     "missing": {"zh": "漏说", "en": "missing"},
     "extra": {"zh": "多说", "en": "extra"},
     "figure": {"zh": "指标", "en": "figure"},
@@ -49,16 +43,9 @@ DIRECTIONS = {
     "longer_pause": {"zh": "停顿更长", "en": "longer pause"}, "shorter_pause": {"zh": "停顿更短", "en": "shorter pause"},
     "longer_ending": {"zh": "句尾更长", "en": "longer ending"}, "shorter_ending": {"zh": "句尾更短", "en": "shorter ending"},
 }
-THRESHOLD_NAMES = {  # the comparison thresholds, named as the table's columns are
-    "compare.rate_ratio": {"zh": "语速", "en": "pace"},
-    "compare.pause_s": {"zh": "句前停顿", "en": "pause before"},
-    "compare.level_db": {"zh": "音量", "en": "level"},
-    "compare.pitch_range_st": {"zh": "音高范围", "en": "pitch range"},
-    "compare.final_ratio": {"zh": "句尾长度（正常字长的倍数）", "en": "ending (times a typical syllable)"},
-    "compare.confidence": {"zh": "清晰度", "en": "clarity"},
-}
-CELLS = (("rate_cps", "rate", "{:.1f}"), ("pause_before_s", "pause", "{:.2f}"), ("level_dbov", "level", "{:.1f}"),
-         ("pitch_range_st", "range", "{:.1f}"), ("final_ratio", "ending", "{:.1f}×"), ("mean_confidence", "clarity", "{:.0%}"))
+def _sentence_contrasts():
+    """The figures compared sentence by sentence, one per dimension that declares one (the table's columns)."""
+    return [d.sentence_contrast for d in dimensions.registered() if d.sentence_contrast is not None]
 
 
 def _ui(lang: str) -> dict:
@@ -74,20 +61,22 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     env.filters["t"] = fmt_time
     ui = _ui(lang)
+    code = lang if lang in ("zh", "en") else "zh"
+    contrasts = _sentence_contrasts()
     rows = []
     for p in cmp.pairs:
         diffs = {d.figure: d for d in p.differences}
         cells = []
-        for fig, key, f in CELLS:
-            b = getattr(p.benchmark, fig) if p.benchmark else None
-            t = getattr(p.trainee, fig) if p.trainee else None
-            d = diffs.get(fig)
-            cells.append({"b": _fmt(b, f), "t": _fmt(t, f), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
+        for c in contrasts:
+            b = getattr(p.benchmark, c.key) if p.benchmark else None
+            t = getattr(p.trainee, c.key) if p.trainee else None
+            d = diffs.get(c.key)
+            cells.append({"b": _fmt(b, c.cell), "t": _fmt(t, c.cell), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
         rows.append({"p": p, "cells": cells})
-    thresholds = [(label(THRESHOLD_NAMES, k, lang), cmp_threshold(cmp, k, lang)) for k in THRESHOLD_NAMES]
+    thresholds = [(c.threshold_label[code], cmp_threshold(cmp, c.threshold, lang)) for c in contrasts if c.threshold]
     overall = [{"d": d, "name": _contrast_name(d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
-        c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
+        c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[c.column[code] for c in contrasts], thresholds=thresholds,
         matched=[{"d": d, "name": dimension_name(d.name, lang), "verdict": verdict_name(d.verdict, lang),
                   "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
