@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLES
 from voicecoach.cli import app
+from voicecoach.report.jsonio import REPORT_SCHEMA_VERSION
 
 runner = CliRunner()
 SCRIPT = (SAMPLES / "scripts" / "service_call.txt").read_text(encoding="utf-8").strip()
@@ -70,7 +71,7 @@ def test_cli_analyze_writes_report_and_prints_summary(tmp_path):
     assert (folder / "report.html").stat().st_size > 50_000
     assert (folder / "charts" / "summary.png").exists() and (folder / "charts" / "timeline.png").exists()
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1.1" and data["model"]["name"] == "base"
+    assert data["schema_version"] == REPORT_SCHEMA_VERSION and data["model"]["name"] == "base"
     assert "Pace" in res.output and "report:" in res.output
 
 

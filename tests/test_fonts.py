@@ -128,19 +128,17 @@ def test_the_written_report_charts_are_chinese(zh_result, tmp_path):
 
 
 def _qa_rows():
-    from voicecoach.store import DIMENSIONS
-    from voicecoach.summary import HEADLINE
+    from voicecoach import dimensions
 
     rows = []
     for i, agent in enumerate(["张伟", "李娜", "A03"]):
         for day in (20, 21):
             r = {"status": "done", "agent_id": agent, "call_date": f"2026-11-{day}", "overall_score": 60.0 + 10 * i,
                  "duration_s": 60.0, "call_id": f"C{i}{day}"}
-            for d in DIMENSIONS:
-                r[f"{d}_score"] = 50.0 + 10 * i
-                r[f"{d}_verdict"] = "within"
-            for col, _key in HEADLINE.values():
-                r[col] = 1.0 + i
+            for d in dimensions.registered():
+                r[f"{d.name}_score"] = 50.0 + 10 * i
+                r[f"{d.name}_verdict"] = "within"
+                r[d.headline_figure.key] = 1.0 + i
             rows.append(r)
     return rows
 

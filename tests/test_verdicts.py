@@ -16,13 +16,14 @@ import pytest
 
 import verdict_rules
 from synth import SR, FakeRecognizer, utterance
-from voicecoach.advice import CHECK_LABELS, UNCERTAIN_NOTES, VERDICT_NAMES
+from voicecoach import dimensions
+from voicecoach.advice import UNCERTAIN_NOTES, check_label, verdict_names
 from voicecoach.analysis import analyze
-from voicecoach.assess import UNCERTAIN_DIMENSIONS, MeasureSet, assess
+from voicecoach.assess import MeasureSet, assess, uncertain_dimensions
 from voicecoach.coverage import Coverage, UnrecognisedSpan
 from voicecoach.report.charts import summary_figure
 from voicecoach.report.text import dimension_line, summary_lines
-from voicecoach.scoring import UNCERTAIN_REASONS, VERDICT_WORDS, Check, DimensionResult, overall
+from voicecoach.scoring import QUALITY_WORDS, UNCERTAIN_REASONS, Check, DimensionResult, overall
 from voicecoach.script import ScriptAlignment
 
 
@@ -138,7 +139,7 @@ def test_low_coverage_makes_the_count_based_dimensions_uncertain(base):
     low = Coverage(base.pace.speaking_time_s, 0.62, (UnrecognisedSpan(2.0, 6.0, 4.0),))
     a = judged(base, measures(base, coverage=low), lang="en")
     uncertain = {d.name for d in a.dimensions if d.verdict == "uncertain"}
-    assert uncertain == set(UNCERTAIN_DIMENSIONS["low_coverage"]) == {"pace", "drawl", "articulation"}
+    assert uncertain == set(uncertain_dimensions()["low_coverage"]) == {"pace", "drawl", "articulation"}
     for name in uncertain:
         d = a.dimension(name)
         assert d.deciding.key == "quality.covered_ratio" and d.deciding.value == 0.62
@@ -220,12 +221,19 @@ def test_every_analysis_of_the_session_is_checked(base):
 
 
 def test_every_check_and_verdict_has_words_in_both_languages():
-    assert set(CHECK_LABELS) == set(VERDICT_WORDS)
-    words = {w for pair in VERDICT_WORDS.values() for w in pair} | {"not_measured", "dead_air"}
-    for table, keys in ((CHECK_LABELS, VERDICT_WORDS), (VERDICT_NAMES, words), (UNCERTAIN_NOTES, UNCERTAIN_REASONS)):
-        for k in keys:
-            assert table[k]["zh"] and table[k]["en"], k
-    assert set(UNCERTAIN_DIMENSIONS) == set(UNCERTAIN_REASONS)
+    words = dict(QUALITY_WORDS)
+    for d in dimensions.registered():
+        words.update(d.rubric.words)
+    for key in words:
+        for lang in ("zh", "en"):
+            assert check_label(key, lang) != key, (key, lang)
+    names = {w for pair in words.values() for w in pair} | {"not_measured", "dead_air"}
+    for lang in ("zh", "en"):
+        assert names <= set(verdict_names(lang)) and all(verdict_names(lang).values()), lang
+    for k in UNCERTAIN_REASONS:
+        assert UNCERTAIN_NOTES[k]["zh"] and UNCERTAIN_NOTES[k]["en"], k
+    assert set(uncertain_dimensions()) == set(UNCERTAIN_REASONS)
+    assert all(r in UNCERTAIN_REASONS for d in dimensions.registered() for r in d.doubted_by)
 
 
 def test_a_figure_just_outside_its_band_never_reads_as_inside():

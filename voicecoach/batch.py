@@ -25,12 +25,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from voicecoach import dimensions
 from voicecoach.audio import AUDIO_EXTENSIONS
 from voicecoach.errors import VoiceCoachError, display_name
 from voicecoach.filecheck import file_sha256
 from voicecoach.models import DEFAULT_MODEL
 from voicecoach.recognize import Recognizer, build_recognizer
-from voicecoach.store import DIMENSIONS, FIGURES, Store, owner_id
+from voicecoach.store import Store, owner_id
 
 log = logging.getLogger(__name__)
 
@@ -330,11 +331,12 @@ def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict
                model_name=r["model"]["name"], model_sha256=r["model"]["sha256"],
                targets_sha256=hashlib.sha256(json.dumps(r["targets"]["items"], sort_keys=True).encode()).hexdigest(),
                report=json.dumps(r, ensure_ascii=False))
-    for d in DIMENSIONS:
-        row[f"{d}_score"], row[f"{d}_verdict"] = dims[d]["score"], dims[d]["verdict"]
     m = r["measures"]
-    for name, section, field_ in FIGURES:
-        row[name] = m[section].get(field_)
+    for d in dimensions.registered():
+        if d.name in dims:
+            row[f"{d.name}_score"], row[f"{d.name}_verdict"] = dims[d.name]["score"], dims[d.name]["verdict"]
+        for f in d.figures:
+            row[f.key] = m.get(d.name, {}).get(f.field)
     sentences = [{"idx": s["index"], "start_s": s["start_s"], "end_s": s["end_s"], "text": s["text"], "n_syllables": s["n_syllables"],
                   "rate_cps": s["rate_cps"], "pause_before_s": s["pause_before_s"], "level_dbov": s["level_dbov"],
                   "pitch_range_st": s["pitch_range_st"], "final_ratio": s["final_ratio"], "mean_confidence": s["mean_confidence"]} for s in r["sentences"]]

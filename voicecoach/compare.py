@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from voicecoach import dimensions
 from voicecoach.analysis import Analysis, analyze
 from voicecoach.assess import MeasureSet, assess
 from voicecoach.errors import VoiceCoachError
@@ -26,15 +27,8 @@ from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.scoring import DimensionResult
 from voicecoach.targets import Targets, load_targets
 
-FIGURES = {
-    # figure: (unit, target key of its threshold, words for trainee above / below the benchmark)
-    "rate_cps": ("syllables/s", "compare.rate_ratio", ("faster", "slower")),
-    "pause_before_s": ("s", "compare.pause_s", ("longer_pause", "shorter_pause")),
-    "level_dbov": ("dBov", "compare.level_db", ("louder", "quieter")),
-    "pitch_range_st": ("st", "compare.pitch_range_st", ("livelier", "flatter")),
-    "final_ratio": ("ratio", "compare.final_ratio", ("longer_ending", "shorter_ending")),
-    "mean_confidence": ("probability", "compare.confidence", ("clearer", "less_clear")),
-}
+# What is compared, and how, is declared with each dimension (voicecoach.dimensions:
+# ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
 
 
 @dataclass(frozen=True)
@@ -383,16 +377,16 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _differences(t: SentenceDetail, b: SentenceDetail, tgt: Targets) -> tuple[Difference, ...]:
     out = []
-    for fig, (unit, key, (up, down)) in FIGURES.items():
-        tv, bv = getattr(t, fig), getattr(b, fig)
+    for c in (d.sentence_contrast for d in dimensions.registered() if d.sentence_contrast is not None):
+        tv, bv = getattr(t, c.key), getattr(b, c.key)
         if not (np.isfinite(tv) and np.isfinite(bv)):
             continue
-        thr = tgt.value(key)
-        delta = (tv / bv - 1.0) if fig == "rate_cps" and bv > 0 else tv - bv
+        thr = tgt.value(c.threshold) if c.threshold else 0.1
+        delta = (tv / bv - 1.0) if c.relative and bv > 0 else tv - bv
         audible = abs(delta) >= thr
-        if fig == "final_ratio":  # an ending difference matters only if one of the two is drawled
-            audible = audible and max(tv, bv) >= tgt.value("drawl.final_ratio")
-        out.append(Difference(fig, float(tv), float(bv), unit, float(delta), thr, bool(audible), up if delta > 0 else down))
+        if c.audible_from:  # e.g. an ending difference matters only if one of the two is drawled
+            audible = audible and max(tv, bv) >= tgt.value(c.audible_from)
+        out.append(Difference(c.key, float(tv), float(bv), c.unit, float(delta), thr, bool(audible), c.up if delta > 0 else c.down))
     return tuple(out)
 
 
@@ -402,49 +396,45 @@ def _median_over(takes: Sequence[Analysis], f) -> float:
     return float(np.median(vals)) if vals else float("nan")
 
 
+def _figure_of(key: str):
+    """A function reading a registered whole-recording figure from an Analysis (NaN if undefined)."""
+    dim, fig = next((d, f) for d, f in dimensions.figures() if f.key == key)
+
+    def read(a: Analysis) -> float:
+        v = getattr(dim.measures(a), fig.field)
+        return float("nan") if v is None else float(v)
+
+    return read
+
+
 def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Difference, ...]:
-    spec = [
-        ("speaking_rate_cps", lambda x: x.pace.speaking_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
-        ("articulation_rate_cps", lambda x: x.pace.articulation_rate_cps, "syllables/s", "compare.rate_ratio", True, ("faster", "slower")),
-        ("active_level_dbov", lambda x: x.loudness.active_level_dbov, "dBov", "compare.level_db", False, ("louder", "quieter")),
-        ("pitch_range_st", lambda x: x.pitch.range_st, "st", "compare.pitch_range_st", False, ("livelier", "flatter")),
-        ("drawl_flagged_ratio", lambda x: x.drawl.flagged_ratio, "ratio", None, False, ("more_drawl", "less_drawl")),
-        ("low_confidence_ratio", lambda x: x.articulation.low_confidence_ratio, "ratio", None, False, ("less_clear", "clearer")),
-        ("pause_ratio", lambda x: x.pauses.pause_ratio, "ratio", None, False, ("more_pauses", "fewer_pauses")),
-    ]
     out = []
-    for name, f, unit, key, relative, (up, down) in spec:
+    for c in (c for d in dimensions.registered() for c in d.contrasts):
+        f = _figure_of(c.key)
         tv, bv = f(a), _median_over(takes, f)
         if not (np.isfinite(tv) and np.isfinite(bv)):
             continue
-        thr = tgt.value(key) if key else 0.1
-        delta = (tv / bv - 1.0) if relative and bv > 0 else tv - bv
-        out.append(Difference(name, float(tv), float(bv), unit, float(delta), thr, bool(abs(delta) >= thr), up if delta > 0 else down))
+        thr = tgt.value(c.threshold) if c.threshold else 0.1
+        delta = (tv / bv - 1.0) if c.relative and bv > 0 else tv - bv
+        out.append(Difference(c.key, float(tv), float(bv), c.unit, float(delta), thr, bool(abs(delta) >= thr), c.up if delta > 0 else c.down))
     return tuple(out)
 
 
 # ---------------------------------------------------------------------------------- advice
 
-CHANGE_OF = {
-    ("rate_cps", "faster"): "slow_down", ("rate_cps", "slower"): "speed_up",
-    ("pause_before_s", "shorter_pause"): "pause_more", ("pause_before_s", "longer_pause"): "pause_less",
-    ("level_dbov", "quieter"): "speak_up", ("level_dbov", "louder"): "speak_softer",
-    ("pitch_range_st", "flatter"): "more_pitch", ("final_ratio", "longer_ending"): "shorter_endings",
-    ("mean_confidence", "less_clear"): "articulate",
+CHANGE_TIPS = {  # the changes of no one dimension; each dimension describes its own (Dimension.changes)
+    "say_missing": {"zh": "补上你漏掉的句子：按稿件把每一句都说完整。", "en": "Say the sentences you left out: follow the script through every sentence."},
 }
 
-CHANGE_TIPS = {
-    "say_missing": {"zh": "补上你漏掉的句子：按稿件把每一句都说完整。", "en": "Say the sentences you left out: follow the script through every sentence."},
-    "slow_down": {"zh": "放慢语速，向培训师的节奏靠拢，尤其是这些句子。", "en": "Slow down to your trainer's pace, above all in these sentences."},
-    "speed_up": {"zh": "说得再紧凑一些，不要拖沓，向培训师的节奏靠拢。", "en": "Tighten up: keep the sentences moving, as your trainer does."},
-    "pause_more": {"zh": "在这些句子前像培训师一样停顿一下，给客户消化的时间。", "en": "Pause before these sentences as your trainer does, to give the caller time."},
-    "pause_less": {"zh": "这些句子前的停顿太长，接得更连贯一些。", "en": "Your pauses before these sentences are too long; join them up more."},
-    "speak_up": {"zh": "这些句子说得比培训师轻，声音再饱满一些。", "en": "You are quieter than your trainer here: give these sentences more voice."},
-    "speak_softer": {"zh": "这些句子比培训师响，稍微收一点音量。", "en": "You are louder than your trainer here: bring the volume down a little."},
-    "more_pitch": {"zh": "这些句子语调比培训师平，加入更多起伏。", "en": "Your pitch is flatter than your trainer's here: let it rise and fall more."},
-    "shorter_endings": {"zh": "这些句子的句尾拖得比培训师长，最后一个字说完就收。", "en": "Your sentence endings drag longer than your trainer's: stop cleanly on the last word."},
-    "articulate": {"zh": "这些句子不如培训师清楚，放慢一点，把每个字咬清楚。", "en": "These sentences are less clear than your trainer's: slow a little and articulate each word."},
-}
+
+def _change_of(contrasts) -> dict[tuple[str, str], str]:
+    """(figure, direction) -> the change it calls for."""
+    return {(c.key, direction): change for c in contrasts for direction, change in c.changes.items()}
+
+
+def _change_tip(key: str, lang: str) -> str:
+    text = CHANGE_TIPS.get(key) or dimensions.change_text(key)
+    return text[lang] if text else key
 
 
 def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4) -> tuple[Change, ...]:
@@ -452,15 +442,16 @@ def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: s
     weights: dict[str, float] = {}
     where: dict[str, list[tuple[float, int]]] = {}
     total = sum(p.benchmark.n_syllables for p in pairs if p.benchmark) or 1
+    by_sentence = _change_of(d.sentence_contrast for d in dimensions.registered() if d.sentence_contrast is not None)
     for p in pairs:
         if p.status == "missing":
             w = 2.0 * p.benchmark.n_syllables / total + 1.0
             weights["say_missing"] = weights.get("say_missing", 0.0) + w
             where.setdefault("say_missing", []).append((w, p.index))
             continue
-        drawled = any(d.figure == "final_ratio" and d.perceptible and d.direction == "longer_ending" for d in p.differences)
+        drawled = any(d.perceptible and by_sentence.get((d.figure, d.direction)) == "shorter_endings" for d in p.differences)
         for d in p.differences:
-            key = CHANGE_OF.get((d.figure, d.direction))
+            key = by_sentence.get((d.figure, d.direction))
             if key is None or not d.perceptible:
                 continue
             if key == "speed_up" and drawled:
@@ -469,13 +460,14 @@ def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: s
             weights[key] = weights.get(key, 0.0) + w
             where.setdefault(key, []).append((w, p.index))
     if not pairs:  # different content: advise from the whole recordings
+        by_figure = _change_of(c for dim in dimensions.registered() for c in dim.contrasts)
         for d in whole:
-            key = CHANGE_OF.get(({"speaking_rate_cps": "rate_cps", "active_level_dbov": "level_dbov", "pitch_range_st": "pitch_range_st"}.get(d.figure, ""), d.direction))
+            key = by_figure.get((d.figure, d.direction))
             if key and d.perceptible:
                 weights[key] = weights.get(key, 0.0) + 1.0 + d.excess
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])[:limit]
     return tuple(
-        Change(k, w, CHANGE_TIPS[k][lang], tuple(i for _, i in sorted(where.get(k, []), reverse=True)[:3]))
+        Change(k, w, _change_tip(k, lang), tuple(i for _, i in sorted(where.get(k, []), reverse=True)[:3]))
         for k, w in ranked
     )
 
@@ -484,23 +476,14 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
     """Judge the trainee with the benchmark's own figures as the targets."""
     items = dict(tgt.items)
     tol = tgt.value("compare.benchmark_tolerance_ratio")
-
-    def band(key, value, lo_off, hi_off):
-        if np.isfinite(value):
-            items[key] = dataclasses.replace(items[key], min=value + lo_off, max=value + hi_off, origin="benchmark", source="the benchmark recording's own figure")
-
-    def med(f):
-        return _median_over(takes, f)
-
-    r = med(lambda x: x.pace.speaking_rate_cps)
-    band("pace.speaking_rate_cps", r, -tol * r, tol * r)
-    ar = med(lambda x: x.pace.articulation_rate_cps)
-    band("pace.articulation_rate_cps", ar, -tol * ar, tol * ar)
-    lv = med(lambda x: x.loudness.active_level_dbov)
-    band("volume.active_level_dbov", lv, -tgt.value("compare.level_db"), tgt.value("compare.level_db"))
-    rg = med(lambda x: x.pitch.range_st)
-    if np.isfinite(rg):
-        items["pitch.range_st"] = dataclasses.replace(items["pitch.range_st"], min=max(0.0, rg - tgt.value("compare.pitch_range_st")), origin="benchmark", source="the benchmark recording's own figure")
+    for dim, c in ((d, c) for d in dimensions.registered() for c in d.contrasts if c.match):
+        key = next(f.target for f in dim.figures if f.key == c.key)
+        v = _median_over(takes, _figure_of(c.key))
+        if not (key and np.isfinite(v)):
+            continue
+        width = tol * v if c.match == "ratio" else tgt.value(c.threshold)
+        band = {"min": max(0.0, v - width)} if c.match == "floor" else {"min": v - width, "max": v + width}
+        items[key] = dataclasses.replace(items[key], **band, origin="benchmark", source="the benchmark recording's own figure")
     bench = Targets(MappingProxyType(items), tgt.weights, tgt.files + ("<benchmark>",))
     m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
                    coverage=getattr(a, "coverage", None), n_acoustic_syllables=a.acoustic_syllables)  # the trainee's doubts hold here too
