@@ -90,18 +90,17 @@ def _mean(vals) -> float:
 def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
     """Each dimension's headline figure over the calls (one dot per call), target band shaded
     (three dimensions a row)."""
-    import matplotlib
     from matplotlib.figure import Figure
 
     from voicecoach.report.charts import GOOD
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
     done = [r for r in rows if r["status"] == "done"]
     agents = sorted({r.get("agent_id") or NO_AGENT for r in done})
     shown = [d for d in dimensions.registered() if d.headline_figure is not None]
     n_rows = max(1, -(-len(shown) // 3))
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         h = 3.25 * n_rows
         fig = Figure(figsize=(12, h), dpi=100)
         top_in = 0.52 if n_rows <= 2 else 0.8  # room for the title (six dimensions: as before)
@@ -130,13 +129,12 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
 
 def grid_figure(groups: list[GroupSummary], *, lang: str):
     """Mean score of each agent on each dimension."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         h = 1.2 + 0.35 * max(3, len(groups))
         fig = Figure(figsize=(8.5, h), dpi=100)
         fig.subplots_adjust(left=0.22, right=0.97, top=1 - 0.7 / h, bottom=0.35 / h)
@@ -158,10 +156,9 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
 def trend_figure(rows: list[dict], *, lang: str):
     """Mean overall score per day, per agent; None when the calls carry fewer than two dates
     (an empty time axis says nothing)."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
     done = []
@@ -173,7 +170,7 @@ def trend_figure(rows: list[dict], *, lang: str):
                 continue
     if len({r["call_date"] for r in done}) < 2:
         return None
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         fig = Figure(figsize=(9, 3.4), dpi=100)
         fig.subplots_adjust(left=0.08, right=0.82, top=0.88, bottom=0.18)
         ax = fig.subplots()

@@ -223,7 +223,7 @@ def _target(key: str, spec: dict, path: Path, old: Target | None) -> Target:
                 raise _fail(path, f"{key}.{k}", f"must be text, got {v!r}")
             fields[k] = v
         else:
-            raise _fail(path, f"{key}.{k}", f"is not a known field; use min, max, value, falloff, unit, reason, source")
+            raise _fail(path, f"{key}.{k}", "is not a known field; use min, max, value, falloff, unit, reason, source")
     if old is not None:
         if "unit" in fields and fields["unit"] != old.unit:
             raise _fail(path, f"{key}.unit", f"is '{fields['unit']}' but this target is measured in '{old.unit}'; convert the numbers to {old.unit}")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import logging
-
 import matplotlib
 import matplotlib.patches
 import matplotlib.ticker
@@ -18,10 +16,8 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state, no ba
 
 from voicecoach import dimensions
 from voicecoach.advice import dimension_name, verdict_name
-from voicecoach.report.figures import check_label, edge_digits, format_value, percent, shown_overall, unit_label, verdict_class
-from voicecoach.report.fonts import chart_lang, rc
-
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
+from voicecoach.report.figures import check_label, edge_digits, format_value, shown_overall, unit_label, verdict_class
+from voicecoach.report.fonts import chart_lang, chart_style
 
 GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
 TIMELINE_CHUNK_S = 60.0
@@ -87,7 +83,7 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
         "zh" or "en" (falls back to "en" without a CJK font).
     """
     lang = chart_lang(lang)
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         width = 4.0 + 10.0 * min(1.0, (end_s - start_s) / TIMELINE_CHUNK_S)
         w = max(8.0, width)
         fig = Figure(figsize=(w, 7.2), dpi=100)  # fixed margins: constrained layout costs 0.2 s a chart
@@ -221,7 +217,7 @@ def summary_figure(a, *, lang: str) -> Figure:
     """
     lang = chart_lang(lang)
     dims = a.dimensions
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         h = 0.8 * len(dims) + 1.2
         fig = Figure(figsize=(9.0, h), dpi=100)
         fig.subplots_adjust(left=0.16, right=0.78, top=1 - 0.55 / h, bottom=0.4 / h, hspace=1.25)

@@ -13,7 +13,8 @@ from voicecoach import dimensions
 from voicecoach.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text
-from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri, unit_label
+from voicecoach.report.figures import unit_label
+from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri
 
 UI = {
     "title": {"zh": "学员与标杆对比", "en": "Trainee against benchmark"},
