@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from voicecoach.analysis import Analysis, analyze  # noqa: E402
 from voicecoach.audio import audio_from_array  # noqa: E402
 from voicecoach.measures.pitch import hz_to_st  # noqa: E402
-from voicecoach.textnorm import spoken_units, to_simplified  # noqa: E402
+from voicecoach.recognize.textnorm import spoken_units, to_simplified  # noqa: E402
 
 REFERENCE_KINDS = ("human", "ground truth", "prompt text")  # a person wrote or read it
 APPROXIMATE_KINDS = ("pseudo-label", "doc output", "ASR output")  # another recogniser's output

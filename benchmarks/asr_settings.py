@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from accuracy import cer, spoken  # noqa: E402
 
 from voicecoach.audio import load_audio  # noqa: E402
-from voicecoach.models import resolve_model  # noqa: E402
+from voicecoach.recognize.models import resolve_model  # noqa: E402
 from voicecoach.recognize.whisper import WhisperRecognizer, WhisperSettings, to_transcript  # noqa: E402
 
 VARIANTS = [
@@ -74,7 +74,7 @@ def raw_script_mix(model, clips) -> float:
     """Share of recognised characters that OpenCC changes (traditional in the raw output)."""
     from faster_whisper import WhisperModel
 
-    from voicecoach.textnorm import to_simplified
+    from voicecoach.recognize.textnorm import to_simplified
 
     m: WhisperModel = WhisperRecognizer(resolve_model(model)).whisper_model()
     changed = total = 0

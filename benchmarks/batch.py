@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     calls = tmp / "calls"
     calls.mkdir()
     audio_s = make_calls(args.n, calls, args.shared)
-    from voicecoach.batch import BatchSettings, discover, run_batch
-    from voicecoach.store import Store
+    from voicecoach.qa.batch import BatchSettings, discover, run_batch
+    from voicecoach.qa.store import Store
 
     results = []
     for w in args.workers:

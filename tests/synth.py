@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voicecoach.audio import Audio
-from voicecoach.models import ModelSpec
+from voicecoach.recognize.models import ModelSpec
 from voicecoach.recognize.types import Char, Transcript
 
 SR = 16000

@@ -26,7 +26,7 @@ def _cer(ref: str, hyp: str) -> float:
 @pytest.mark.model
 def test_transcript_of_our_good_take_is_simplified_and_close_to_the_script(whisper):
     from voicecoach.audio import load_audio
-    from voicecoach.textnorm import is_punctuation
+    from voicecoach.recognize.textnorm import is_punctuation
 
     audio = load_audio(SAMPLES / "good_take.flac").audio
     t = whisper.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)

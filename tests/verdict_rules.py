@@ -24,11 +24,11 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from voicecoach import dimensions
-from voicecoach.advice import dimension_name, verdict_name
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.report.figures import band_text, format_value
 from voicecoach.report.text import dimension_line
-from voicecoach.scoring import QUALITY_WORDS, UNCERTAIN_REASONS
+from voicecoach.judge.scoring import QUALITY_WORDS, UNCERTAIN_REASONS
 
 # where each checked figure lives on the Analysis
 MEASURE_OF = {

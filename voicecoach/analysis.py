@@ -16,12 +16,12 @@ from typing import Callable
 
 import numpy as np
 
-from voicecoach.assess import MeasureSet, assess, quality_checks
+from voicecoach.judge.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
-from voicecoach.coverage import Coverage, measure_coverage
-from voicecoach.gapfill import fill_gaps
+from voicecoach.recognize.coverage import Coverage, measure_coverage
+from voicecoach.recognize.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError, UsageError
-from voicecoach.measures.activity import Activity, compute_activity
+from voicecoach.audio.activity import Activity, compute_activity
 from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
 from voicecoach.measures.drawl import DrawlMeasures, DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.loudness import LoudnessMeasures, measure_loudness
@@ -31,15 +31,15 @@ from voicecoach.measures.pauses import PauseMeasures, detect_pauses, measure_pau
 from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, track_pitch
 from voicecoach.measures.sentences import SentenceDetail, sentence_details
 from voicecoach.measures.syllables import detect_nuclei
-from voicecoach.models import DEFAULT_MODEL
+from voicecoach.recognize.models import DEFAULT_MODEL
 from voicecoach.recognize import build_recognizer
 from voicecoach.recognize.cache import CachedRecognizer
 from voicecoach.recognize.types import Char, Recognizer, Transcript
-from voicecoach.scoring import DimensionResult, Overall, overall
+from voicecoach.judge.scoring import DimensionResult, Overall, overall
 from voicecoach.report.jsonio import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, analysis_to_dict
-from voicecoach.script import ScriptAlignment, align_script, load_script, spread_script
-from voicecoach.segmentation import Segmentation, segment
-from voicecoach.targets import Targets, load_targets
+from voicecoach.recognize.script import ScriptAlignment, align_script, load_script, spread_script
+from voicecoach.measures.segmentation import Segmentation, segment
+from voicecoach.judge.targets import Targets, load_targets
 
 log = logging.getLogger(__name__)
 

@@ -184,9 +184,9 @@ def compare_cmd(
 ) -> None:
     """Compare a trainee's take with a benchmark take, sentence by sentence."""
     from voicecoach.audio import AUDIO_EXTENSIONS
-    from voicecoach.compare import compare
+    from voicecoach.trainer.compare import compare
     from voicecoach.recognize import build_recognizer
-    from voicecoach.report.compare_html import default_compare_dir, write_compare_report
+    from voicecoach.trainer.html import default_compare_dir, write_compare_report
 
     _check_lang(lang)
     if (benchmark is None) == (benchmark_set is None):
@@ -240,8 +240,8 @@ def batch_cmd(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
-    from voicecoach.batch import BatchSettings, discover, run_batch
-    from voicecoach.store import Store
+    from voicecoach.qa.batch import BatchSettings, discover, run_batch
+    from voicecoach.qa.store import Store
 
     if engine not in ("local", "ray"):
         raise VoiceCoachError(f"--engine must be local or ray, got '{engine}'")
@@ -315,8 +315,8 @@ def export_cmd(
     status: Optional[str] = typer.Option(None, "--status", help="done or error."),
 ) -> None:
     """Export the stored results to CSV or XLSX, one row per call."""
-    from voicecoach.export import export
-    from voicecoach.store import Store
+    from voicecoach.qa.export import export
+    from voicecoach.qa.store import Store
 
     n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status)
     _say(f"{n} rows -> {out}")
@@ -334,8 +334,8 @@ def summary_cmd(
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
 ) -> None:
     """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
-    from voicecoach.store import Store
-    from voicecoach.summary import write_summary
+    from voicecoach.qa.store import Store
+    from voicecoach.qa.summary import write_summary
 
     if by not in ("agent", "date", "all"):
         raise VoiceCoachError(f"--by must be agent, date or all, got '{by}'")
@@ -384,7 +384,7 @@ def targets_cmd(
     show: bool = typer.Option(False, "--show", help="Print the default targets file."),
 ) -> None:
     """Show the default targets, or check your own targets file."""
-    from voicecoach.targets import default_targets_path, load_targets
+    from voicecoach.judge.targets import default_targets_path, load_targets
 
     if show or check is None:
         typer.echo(default_targets_path().read_text(encoding="utf-8"))

@@ -170,7 +170,7 @@ class Notice:
     code : str
         Stable identifier, e.g. ``"clipping"``, ``"low_snr"``, ``"channels_differ"``.
     message : str
-        One sentence for a person (English; :func:`voicecoach.advice.notice_text` gives it in
+        One sentence for a person (English; :func:`voicecoach.judge.advice.notice_text` gives it in
         the report's language).
     params : dict
         The values the sentence quotes, for translations.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from voicecoach.audio import frame_power_db
-from voicecoach.models import ModelSpec
+from voicecoach.recognize.models import ModelSpec
 from voicecoach.recognize.types import Char, Transcript
 
 TEXT = "您好很高兴为您服务请问有什么可以帮您请您提供一下订单号我帮您查询一下物流信息"

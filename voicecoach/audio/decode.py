@@ -29,7 +29,7 @@ from voicecoach.errors import (
     UnsupportedAudioError,
     display_name,
 )
-from voicecoach.filecheck import MIN_DURATION_S, check_path, check_shape, check_wav, looks_like_text, ogg_complete
+from voicecoach.audio.filecheck import MIN_DURATION_S, check_path, check_shape, check_wav, looks_like_text, ogg_complete
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from voicecoach.models import DEFAULT_MODEL, resolve_model
+from voicecoach.recognize.models import DEFAULT_MODEL, resolve_model
 from voicecoach.recognize.cache import CachedRecognizer
 from voicecoach.recognize.splitter import SplittingRecognizer
 from voicecoach.recognize.types import Char, Recognizer, RecognizerSettings, Segment, Transcript
@@ -35,7 +35,7 @@ def build_recognizer(
     ----------
     model : str
         ``"base"`` (bundled, offline), a CTranslate2 folder, or a hub name
-        (:func:`voicecoach.models.resolve_model`).
+        (:func:`voicecoach.recognize.models.resolve_model`).
     allow_download : bool
         Let a hub model be fetched over the network.
     use_cache : bool

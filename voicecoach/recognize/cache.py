@@ -2,7 +2,7 @@
 
 Re-running a report, re-scoring with other targets, or comparing against a benchmark never
 recognises the same audio twice. An entry is checked before it is trusted
-(:mod:`voicecoach.cache_check`); a damaged one is recognised again and replaced.
+(:mod:`voicecoach.recognize.cache_check`); a damaged one is recognised again and replaced.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio import Audio
-from voicecoach.cache_check import read_entry, write_entry
-from voicecoach.models import ModelSpec, cache_root
+from voicecoach.recognize.cache_check import read_entry, write_entry
+from voicecoach.recognize.models import ModelSpec, cache_root
 from voicecoach.recognize.types import Recognizer, Transcript, load_model
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from voicecoach.audio import frame_power_db
-from voicecoach.models import ModelSpec
+from voicecoach.recognize.models import ModelSpec
 from voicecoach.recognize.types import Recognizer, Transcript, load_model
 
 MAX_PIECE_S = 300.0

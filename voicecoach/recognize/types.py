@@ -1,7 +1,7 @@
 """What a recogniser returns, and what a recogniser is: audio in, :class:`Transcript` out.
 
 Nothing here knows which engine recognised the speech. A :class:`Transcript` records what
-produced it as plain values: the model (:class:`~voicecoach.models.ModelSpec`: name, path,
+produced it as plain values: the model (:class:`~voicecoach.recognize.models.ModelSpec`: name, path,
 checksum, source) and the decoding settings (:class:`RecognizerSettings`: name/value pairs),
 so a cached transcript is rebuilt without the engine's own types.
 """
@@ -14,7 +14,7 @@ from typing import Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from voicecoach.models import ModelSpec
+from voicecoach.recognize.models import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Transcript:
         loops), for the record.
     n_gap_windows : int
         Windows decoded again by the second pass over unrecognised speech
-        (:mod:`voicecoach.gapfill`).
+        (:mod:`voicecoach.recognize.gapfill`).
     """
 
     chars: tuple[Char, ...]
@@ -183,7 +183,7 @@ class Recognizer(Protocol):
         (the analysis rate, 16 kHz; a recogniser may refuse another rate with
         :class:`~voicecoach.errors.InputError`). Times in the transcript are seconds from the
         first sample. It may be called again on short windows of the same recording (the
-        second pass, :mod:`voicecoach.gapfill`); those are plain audio too.
+        second pass, :mod:`voicecoach.recognize.gapfill`); those are plain audio too.
     ``fingerprint() -> str``
         A stable text naming everything that changes the transcript of given audio (engine,
         model and its checksum, decoding settings; not the device or thread count). Equal

@@ -1,7 +1,7 @@
 """The faster-whisper adapter: Whisper behind our own :class:`~voicecoach.recognize.types.Recognizer`.
 
 The model is loaded once (``local_files_only`` unless a download was allowed, through
-:func:`voicecoach.models.resolve_model`), decoded with bounded settings (one temperature, no
+:func:`voicecoach.recognize.models.resolve_model`), decoded with bounded settings (one temperature, no
 conditioning on previous text: the library defaults can retry every window at six
 temperatures and return almost nothing), and Whisper's tokens become :class:`Char` values:
 one per *spoken syllable*, simplified script, with start/end times and the recogniser's
@@ -24,9 +24,9 @@ import numpy as np
 
 from voicecoach.audio import ANALYSIS_RATE_HZ
 from voicecoach.errors import InputError, ModelError
-from voicecoach.models import ModelSpec
+from voicecoach.recognize.models import ModelSpec
 from voicecoach.recognize.types import Char, RecognizerSettings, Segment, Transcript
-from voicecoach.textnorm import HALLUCINATIONS, is_punctuation, normalize_punctuation, spoken_units, to_simplified
+from voicecoach.recognize.textnorm import HALLUCINATIONS, is_punctuation, normalize_punctuation, spoken_units, to_simplified
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class WhisperRecognizer:
     Parameters
     ----------
     model : ModelSpec
-        The CTranslate2 model (:func:`voicecoach.models.resolve_model`).
+        The CTranslate2 model (:func:`voicecoach.recognize.models.resolve_model`).
     settings : WhisperSettings, optional
     """
 
@@ -204,7 +204,7 @@ def to_transcript(raw, language: str, model: ModelSpec, settings: WhisperSetting
         if getattr(seg, "compression_ratio", 0.0) > settings.compression_ratio_threshold:
             # A repetition loop ("请问，请问，请问..."): keep what was said before it and one
             # instance of the repeated words; the rest of the window is left uncovered, for the
-            # second pass (voicecoach.gapfill) to decode again.
+            # second pass (voicecoach.recognize.gapfill) to decode again.
             keep = loop_start([w.word for w in words])
             if keep is None:
                 dropped.append(text)

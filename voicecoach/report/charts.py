@@ -14,8 +14,8 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
-from voicecoach import dimensions
-from voicecoach.advice import dimension_name, verdict_name
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.report.figures import check_label, edge_digits, format_value, shown_overall, unit_label, verdict_class
 from voicecoach.report.fonts import chart_lang, chart_style
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach import advice
+from voicecoach.judge import advice
 
 UNITS = {
     "syllables/s": {"zh": "字/秒", "en": "syllables/s"},

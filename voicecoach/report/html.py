@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from voicecoach.advice import dimension_name, moment_label, notice_text, verdict_name
+from voicecoach.judge.advice import dimension_name, moment_label, notice_text, verdict_name
 from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, verdict_class
 
 MAX_EMBED_S = 30 * 60.0

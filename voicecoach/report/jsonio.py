@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach import __version__, dimensions
+from voicecoach import __version__
+from voicecoach.judge import dimensions
 from voicecoach.errors import safe_text
-from voicecoach.filecheck import file_sha256
+from voicecoach.audio.filecheck import file_sha256
 
 
 REPORT_SCHEMA = "voicecoach.report"

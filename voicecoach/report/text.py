@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from voicecoach.advice import dimension_name, notice_text, verdict_name
+from voicecoach.judge.advice import dimension_name, notice_text, verdict_name
 from voicecoach.report.figures import check_text, shown_overall, shown_score
 
 

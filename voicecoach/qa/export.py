@@ -8,9 +8,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 from voicecoach.errors import VoiceCoachError
-from voicecoach.store import Store
+from voicecoach.qa.store import Store
 
 BASE_COLUMNS = ["call_id", "agent_id", "call_date", "path", "status", "error_code", "error_message", "duration_s", "overall_score"]
 TAIL_COLUMNS = ["n_notices", "model_name", "voicecoach_version", "attempts", "created_at", "key"]

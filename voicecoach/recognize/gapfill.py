@@ -5,7 +5,7 @@ decoder stops early is consumed whole, a window it judges to hold no speech is s
 repetition loop is cut away. On a 5-minute recording built from ../shared/audio, one third of
 the speech time came back with no syllable (benchmarks/longform.py). This pass finds every
 stretch of detected speech with no recognised syllable near it
-(:func:`voicecoach.coverage.uncovered_spans`), decodes those stretches again, packed into
+(:func:`voicecoach.recognize.coverage.uncovered_spans`), decodes those stretches again, packed into
 short windows, and inserts what it hears. What is still not recognised after this pass is
 reported as unrecognised speech, with its times; it is never silently lost.
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.audio import Audio
-from voicecoach.coverage import uncovered_spans
-from voicecoach.measures.activity import Activity
+from voicecoach.recognize.coverage import uncovered_spans
+from voicecoach.audio.activity import Activity
 from voicecoach.recognize.splitter import cut_points
 from voicecoach.recognize.types import Char, Recognizer, Transcript
 

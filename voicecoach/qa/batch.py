@@ -25,13 +25,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 from voicecoach.audio import AUDIO_EXTENSIONS
 from voicecoach.errors import VoiceCoachError, display_name
-from voicecoach.filecheck import file_sha256
-from voicecoach.models import DEFAULT_MODEL
+from voicecoach.audio.filecheck import file_sha256
+from voicecoach.recognize.models import DEFAULT_MODEL
 from voicecoach.recognize import Recognizer, build_recognizer
-from voicecoach.store import Store, owner_id
+from voicecoach.qa.store import Store, owner_id
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class BatchSettings:
 
     def fingerprint(self, channel: str) -> str:
         """SHA-256 of everything that changes the figures for a call on ``channel``."""
-        from voicecoach.targets import load_targets
+        from voicecoach.judge.targets import load_targets
 
         targets = load_targets(self.targets).to_dict()["items"]
         for t in targets.values():
@@ -216,7 +216,7 @@ _WORKER: dict = {}
 
 def _init_worker(settings: dict, threads: int, parent_pid: int | None = None) -> None:
     """Once per worker process: watch the parent, load the model, read the targets."""
-    from voicecoach.targets import load_targets
+    from voicecoach.judge.targets import load_targets
 
     if parent_pid is not None:
         _exit_with_parent(parent_pid)

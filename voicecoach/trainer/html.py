@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from voicecoach import dimensions
-from voicecoach.advice import dimension_name, label, verdict_name
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text
 from voicecoach.report.figures import unit_label
@@ -112,7 +112,7 @@ def default_compare_dir(trainee: str | os.PathLike, benchmark: str | os.PathLike
 
 def write_compare_report(cmp, folder: str | os.PathLike, *, lang: str | None = None) -> ReportFiles:
     """report.json, charts and the self-contained report.html of a comparison."""
-    from voicecoach.report.compare_charts import write_compare_charts
+    from voicecoach.trainer.charts import write_compare_charts
     from voicecoach.report.jsonio import json_safe, write_json
 
     lang = lang or cmp.lang

@@ -66,7 +66,7 @@ def default_models_dir() -> Path:
     env = os.environ.get("VOICECOACH_MODELS_DIR")
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "pyproject.toml").exists() and (checkout / "models").is_dir() and os.access(checkout / "models", os.W_OK):
         return checkout / "models"
     return cache_root() / "models"

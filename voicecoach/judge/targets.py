@@ -27,7 +27,7 @@ _NUMERIC = ("min", "max", "value", "falloff")
 _TEXT = ("unit", "reason", "source")
 _REGISTERED: dict[str, tuple[dict, float | None]] = {}
 """Default targets and weight of each dimension registered beyond ``data/targets.toml``
-(filled by :func:`voicecoach.dimensions.register`)."""
+(filled by :func:`voicecoach.judge.dimensions.register`)."""
 
 
 def register_defaults(section: str, items: Mapping[str, Mapping], weight: float | None) -> None:
@@ -106,7 +106,7 @@ class Targets:
 
 
 def default_targets_path() -> Path:
-    return Path(__file__).parent / "data" / "targets.toml"
+    return Path(__file__).resolve().parent.parent / "data" / "targets.toml"
 
 
 def load_targets(path: str | Path | None = None) -> Targets:

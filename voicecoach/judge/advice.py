@@ -1,7 +1,7 @@
 """Plain-language advice and labels, in Chinese or English, in our own words.
 
 The tips (one per dimension and verdict) and each dimension's labels are declared with the
-dimension (:mod:`voicecoach.dimensions`); each tip cites the rule of the customer-service
+dimension (:mod:`voicecoach.judge.dimensions`); each tip cites the rule of the customer-service
 guide it serves (``../shared/guide``; file numbers and section marks as the guide's README
 lists them). Here: the lookups, and the texts that belong to no one dimension (notes on
 uncertain and unmeasured dimensions, notices).
@@ -9,7 +9,7 @@ uncertain and unmeasured dimensions, notices).
 
 from __future__ import annotations
 
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 
 # verdict words every dimension may have; a dimension names its own in its declaration
 VERDICT_NAMES = {
@@ -86,7 +86,7 @@ def moment_label(kind: str, lang: str) -> str:
     return text[_lang(lang)] if text else kind
 
 
-# why a dimension was not measured (voicecoach.assess writes them in English)
+# why a dimension was not measured (voicecoach.judge.assess writes them in English)
 NOT_MEASURED_ZH = {
     "too few syllables were recognised to measure pace": "识别出的字太少，无法计算语速。",
     "less than 2 s of speech": "语音不到 2 秒。",

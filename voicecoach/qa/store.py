@@ -14,7 +14,7 @@ ini file or script folder for a QA team to carry, and the store upgrades itself 
 
 Dimensions and figures are rows, not columns (schema 4): ``dimension_results`` holds each
 call's score and verdict per dimension, ``figures`` each stored figure with its unit, both
-keyed by the dimensions of :mod:`voicecoach.dimensions`. A dimension registered later needs
+keyed by the dimensions of :mod:`voicecoach.judge.dimensions`. A dimension registered later needs
 no schema change. Narrow tables rather than a JSON column: the verdict filter and any
 per-figure query stay plain, typed SQL on SQLite and PostgreSQL alike. :meth:`Store.rows`
 pivots them back into one flat dict per call (``pace_score``, ``pace_verdict``,
@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 from voicecoach.errors import StoreError
 
 SCHEMA_VERSION = 4

@@ -20,14 +20,14 @@ from typing import Mapping
 
 import numpy as np
 
-from voicecoach.targets import Target, Targets
+from voicecoach.judge.targets import Target, Targets
 
 UNCERTAIN = "uncertain"
 NOT_MEASURED = "not_measured"
 
 # verdict words for a quality figure below / above its band: outside these bands a dimension
 # is "uncertain". A dimension's own figures have their words in its declaration
-# (voicecoach.dimensions, ``Dimension.checks``), passed in as ``Rubric.words``.
+# (voicecoach.judge.dimensions, ``Dimension.checks``), passed in as ``Rubric.words``.
 QUALITY_WORDS: dict[str, tuple[str, str]] = {
     "quality.covered_ratio": (UNCERTAIN, "within"),
     "quality.acoustic_count_ratio": (UNCERTAIN, UNCERTAIN),
@@ -127,7 +127,7 @@ class DimensionResult:
     Attributes
     ----------
     name : str
-        A registered dimension (voicecoach.dimensions): pace, pauses, volume, pitch, articulation, drawl...
+        A registered dimension (voicecoach.judge.dimensions): pace, pauses, volume, pitch, articulation, drawl...
     figure : str
         Key of the headline figure (``"pace.speaking_rate_cps"``): the same figure on every
         recording, for comparing calls. The verdict may rest on another: see ``deciding``.

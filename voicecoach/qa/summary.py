@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach import dimensions
-from voicecoach.advice import dimension_name, verdict_names
-from voicecoach.store import Store
-from voicecoach.targets import Targets, load_targets
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_names
+from voicecoach.qa.store import Store
+from voicecoach.judge.targets import Targets, load_targets
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
 
-from voicecoach import judges
-from voicecoach.judges import MeasureSet
-from voicecoach.scoring import DimensionResult, Rubric
-from voicecoach.targets import Targets, register_defaults, unregister_defaults
+from voicecoach.judge import judges
+from voicecoach.judge.judges import MeasureSet
+from voicecoach.judge.scoring import DimensionResult, Rubric
+from voicecoach.judge.targets import Targets, register_defaults, unregister_defaults
 
 LANGS = ("zh", "en")
 Text = Mapping[str, str]

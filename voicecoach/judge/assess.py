@@ -1,7 +1,7 @@
 """From measures to the judged dimensions: each registered dimension judged, with tips.
 
-Each dimension's figures and moments are picked by its judge (:mod:`voicecoach.judges` for
-the built-in ones, named in :mod:`voicecoach.dimensions`); here the tips are attached and the
+Each dimension's figures and moments are picked by its judge (:mod:`voicecoach.judge.judges` for
+the built-in ones, named in :mod:`voicecoach.judge.dimensions`); here the tips are attached and the
 figures too doubtful to judge are marked (verdict "uncertain", see :func:`quality_checks`).
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from voicecoach import dimensions
-from voicecoach.advice import not_measured_note, tip, uncertain_note
-from voicecoach.judges import MeasureSet  # noqa: F401 (the assessment's input; its callers import it from here)
-from voicecoach.scoring import UNCERTAIN_REASONS, Check, DimensionResult, check, make_uncertain
-from voicecoach.targets import Targets
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import not_measured_note, tip, uncertain_note
+from voicecoach.judge.judges import MeasureSet  # noqa: F401 (the assessment's input; its callers import it from here)
+from voicecoach.judge.scoring import UNCERTAIN_REASONS, Check, DimensionResult, check, make_uncertain
+from voicecoach.judge.targets import Targets
 
 MIN_SYLLABLES_FOR_COUNT_CHECK = 10  # fewer, and one syllable more or less is already 10 %
 

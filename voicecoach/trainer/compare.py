@@ -19,15 +19,15 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach import dimensions
+from voicecoach.judge import dimensions
 from voicecoach.analysis import Analysis, analyze
-from voicecoach.assess import MeasureSet, assess
+from voicecoach.judge.assess import MeasureSet, assess
 from voicecoach.errors import VoiceCoachError
 from voicecoach.measures.sentences import SentenceDetail, span_detail
-from voicecoach.scoring import DimensionResult
-from voicecoach.targets import Targets, load_targets
+from voicecoach.judge.scoring import DimensionResult
+from voicecoach.judge.targets import Targets, load_targets
 
-# What is compared, and how, is declared with each dimension (voicecoach.dimensions:
+# What is compared, and how, is declared with each dimension (voicecoach.judge.dimensions:
 # ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
 
 
@@ -286,7 +286,7 @@ def _slide_gaps(mapping: np.ndarray, tb: list[str], starts: set[int]) -> np.ndar
     "您。您反应...联系"); the edit distance cannot tell them apart, but a trainee leaves out
     whole sentences far more often than a sentence's last syllable and the next one's body.
     """
-    from voicecoach.measures.activity import runs
+    from voicecoach.audio.activity import runs
 
     m = mapping.copy()
     n = len(m)
@@ -369,7 +369,7 @@ def _trainee_span(a: Analysis, index: int, first: int, last: int) -> SentenceDet
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    from voicecoach.measures.activity import runs
+    from voicecoach.audio.activity import runs
 
     s, e = runs(mask)
     return [(int(x), int(y) - 1) for x, y in zip(s, e)]

@@ -1,8 +1,8 @@
 """How each built-in dimension is judged: its figures and moments from the measures, against the targets.
 
 One function per dimension, ``(rubric, measures, targets) -> DimensionResult``; the
-:mod:`voicecoach.dimensions` registry names which function judges which dimension, and
-:func:`voicecoach.assess.assess` runs them, attaches the tips and marks doubtful dimensions.
+:mod:`voicecoach.judge.dimensions` registry names which function judges which dimension, and
+:func:`voicecoach.judge.assess.assess` runs them, attaches the tips and marks doubtful dimensions.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.coverage import Coverage
+from voicecoach.recognize.coverage import Coverage
 from voicecoach.measures.articulation import ArticulationMeasures
 from voicecoach.measures.drawl import DrawlMeasures
 from voicecoach.measures.loudness import LoudnessMeasures
 from voicecoach.measures.pace import PaceMeasures
 from voicecoach.measures.pauses import PauseMeasures
 from voicecoach.measures.pitch import PitchMeasures
-from voicecoach.scoring import Check, DimensionResult, Moment, Rubric, judge, not_measured
-from voicecoach.script import ScriptAlignment
-from voicecoach.segmentation import Segmentation
-from voicecoach.targets import Targets
+from voicecoach.judge.scoring import Check, DimensionResult, Moment, Rubric, judge, not_measured
+from voicecoach.recognize.script import ScriptAlignment
+from voicecoach.measures.segmentation import Segmentation
+from voicecoach.judge.targets import Targets
 
 SPREAD_NOTE = "the recogniser could not follow this recording, so the script was laid over the speech: syllable timings and clarity are not known"
 MIN_SPEECH_FOR_PAUSE_RATIO_S = 10.0
