@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Sequence
 
@@ -26,174 +25,11 @@ from voicecoach.errors import VoiceCoachError
 from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.judge.scoring import DimensionResult
 from voicecoach.judge.targets import Targets, load_targets
+from voicecoach.trainer.align import alignment, time_map
+from voicecoach.trainer.types import Change, Comparison, Difference, SentencePair
 
 # What is compared, and how, is declared with each dimension (voicecoach.judge.dimensions:
 # ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One figure of the trainee against the benchmark.
-
-    Attributes
-    ----------
-    figure : str
-        ``rate_cps``, ``pause_before_s``, ``level_dbov``, ``pitch_range_st``, ``final_ratio``,
-        ``mean_confidence`` (or a whole-recording figure).
-    trainee, benchmark : float
-    unit : str
-    delta : float
-        trainee - benchmark (for rates: trainee / benchmark - 1).
-    threshold : float
-        The smallest difference a listener would notice (same scale as ``delta``).
-    perceptible : bool
-    direction : str
-        ``faster``/``slower``, ``louder``/``quieter``, ``flatter``/``livelier``...
-    """
-
-    figure: str
-    trainee: float
-    benchmark: float
-    unit: str
-    delta: float
-    threshold: float
-    perceptible: bool
-    direction: str
-
-    @property
-    def excess(self) -> float:
-        """How many thresholds beyond audibility the difference goes (0 when not audible)."""
-        return max(0.0, abs(self.delta) / self.threshold - 1.0) if self.perceptible else 0.0
-
-    def to_dict(self) -> dict:
-        return {k: _num(getattr(self, k)) for k in ("figure", "trainee", "benchmark", "unit", "delta", "threshold", "perceptible", "direction")}
-
-
-@dataclass(frozen=True)
-class SentencePair:
-    """A benchmark sentence and the stretch of the trainee's take that matches it.
-
-    Attributes
-    ----------
-    index : int
-        Position in the comparison.
-    status : str
-        ``paired``, ``missing`` (the trainee did not say it) or ``extra`` (not in the benchmark).
-    text : str
-        The sentence (benchmark's words; the trainee's for extra ones).
-    match_ratio : float
-        Share of the sentence's syllables found in the trainee's take, 0..1.
-    benchmark, trainee : SentenceDetail or None
-    differences : tuple of Difference
-    """
-
-    index: int
-    status: str
-    text: str
-    match_ratio: float
-    benchmark: SentenceDetail | None
-    trainee: SentenceDetail | None
-    differences: tuple[Difference, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {
-            "index": self.index, "status": self.status, "text": self.text, "match_ratio": round(self.match_ratio, 3),
-            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
-            "trainee": self.trainee.to_dict() if self.trainee else None,
-            "differences": [d.to_dict() for d in self.differences],
-        }
-
-
-@dataclass(frozen=True)
-class Change:
-    """One of the few changes that would bring the trainee closest to the benchmark.
-
-    Attributes
-    ----------
-    key : str
-        ``say_missing``, ``slow_down``, ``speed_up``, ``pause_more``, ``pause_less``,
-        ``speak_up``, ``speak_softer``, ``more_pitch``, ``shorter_endings``, ``articulate``.
-    weight : float
-        How much it matters (sum over sentences of the audible excess, by sentence length).
-    tip : str
-        What to do, in the report's language.
-    sentences : tuple of int
-        Pair indices where it matters most.
-    """
-
-    key: str
-    weight: float
-    tip: str
-    sentences: tuple[int, ...]
-
-    def to_dict(self) -> dict:
-        return {"key": self.key, "weight": round(self.weight, 3), "tip": self.tip, "sentences": list(self.sentences)}
-
-
-@dataclass(frozen=True, eq=False)
-class Comparison:
-    """A trainee's take against a benchmark take.
-
-    Attributes
-    ----------
-    trainee, benchmark : Analysis
-    same_content : bool
-        The two are the same script (content similarity above the threshold).
-    content_similarity : float
-        Share of the benchmark's syllables found, identical, in the trainee's take.
-    pairs : tuple of SentencePair
-    overall : tuple of Difference
-        Whole-recording differences.
-    changes : tuple of Change
-        Ranked, at most four.
-    matched : tuple of DimensionResult
-        The trainee judged against the benchmark's own figures ("match your trainer").
-    time_map : numpy.ndarray
-        Shape (k, 2): (trainee time, benchmark time) anchors of the content alignment, s.
-    benchmarks : tuple of str
-        All benchmark takes used (the first is the one sentences were paired with).
-    lang : str
-    """
-
-    trainee: Analysis
-    benchmark: Analysis
-    same_content: bool
-    content_similarity: float
-    pairs: tuple[SentencePair, ...]
-    overall: tuple[Difference, ...]
-    changes: tuple[Change, ...]
-    matched: tuple[DimensionResult, ...]
-    time_map: np.ndarray
-    benchmarks: tuple[str, ...] = field(default_factory=tuple)
-    lang: str = "zh"
-
-    def to_benchmark_time(self, t_s: np.ndarray) -> np.ndarray:
-        """Trainee times mapped onto the benchmark's time axis (piecewise linear)."""
-        if len(self.time_map) < 2:
-            return np.asarray(t_s, float)
-        return np.interp(t_s, self.time_map[:, 0], self.time_map[:, 1])
-
-    def to_dict(self) -> dict:
-        from voicecoach import __version__
-
-        return {
-            "schema": "voicecoach.comparison", "schema_version": "1.0", "tool": {"name": "voicecoach", "version": __version__},
-            # file names, not paths of this machine (as in report.json)
-            "trainee": {"path": _file_name(self.trainee.loaded.source.path), "summary": self.trainee.to_dict()["summary"]},
-            "benchmark": {"path": _file_name(self.benchmark.loaded.source.path), "summary": self.benchmark.to_dict()["summary"]},
-            "benchmarks": [_file_name(b) for b in self.benchmarks], "lang": self.lang,
-            "same_content": self.same_content, "content_similarity": round(self.content_similarity, 4),
-            "pairs": [p.to_dict() for p in self.pairs], "overall": [d.to_dict() for d in self.overall],
-            "changes": [c.to_dict() for c in self.changes], "matched": [d.to_dict() for d in self.matched],
-        }
-
-
-def _num(v):
-    if isinstance(v, (float, np.floating)):
-        return None if not np.isfinite(v) else round(float(v), 4)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
 
 
 # ------------------------------------------------------------------------------------ entry point
@@ -241,7 +77,7 @@ def compare(
     if not takes:
         raise VoiceCoachError("the benchmark set is empty; give at least one benchmark recording")
     analyses = [_analyse(f"benchmark {i + 1}" if len(takes) > 1 else "benchmark", b, kw) for i, b in enumerate(takes)]
-    alignments = [_alignment(a, b) for b in analyses]
+    alignments = [alignment(a, b) for b in analyses]
     best = int(np.argmax([sim for _, sim in alignments]))
     return _compare(a, analyses[best], alignments[best], analyses, tgt, lang)
 
@@ -255,72 +91,6 @@ def _analyse(role: str, source, kw) -> Analysis:
         raise type(e)(f"{role} recording: {e}") from None
 
 
-# --------------------------------------------------------------------------------- alignment
-
-
-def _alignment(a: Analysis, b: Analysis) -> tuple[np.ndarray, float]:
-    """For each benchmark syllable the index of the trainee syllable it matches (-1: none),
-    and the share of benchmark syllables matched identically."""
-    from rapidfuzz.distance import Levenshtein
-
-    ta, tb = [c.text for c in a.chars], [c.text for c in b.chars]
-    mapping = np.full(len(tb), -1, dtype=int)
-    equal = 0
-    for op in Levenshtein.opcodes(tb, ta):
-        if op.tag == "equal":
-            mapping[op.src_start:op.src_end] = np.arange(op.dest_start, op.dest_end)
-            equal += op.src_end - op.src_start
-        elif op.tag == "replace":
-            n = min(op.src_end - op.src_start, op.dest_end - op.dest_start)
-            mapping[op.src_start:op.src_start + n] = np.arange(op.dest_start, op.dest_start + n)
-    starts = {s.first_char for s in b.segmentation.sentences} | {len(tb)}
-    return _slide_gaps(mapping, tb, starts), (equal / len(tb) if tb else 0.0)
-
-
-def _slide_gaps(mapping: np.ndarray, tb: list[str], starts: set[int]) -> np.ndarray:
-    """Move each run of unmatched benchmark syllables onto sentence boundaries where the text
-    allows it.
-
-    A left-out stretch has as many equally good places as the syllables repeated at its edges
-    (leaving out "您反应...联系您。" after "...帮您" can also be read as leaving out
-    "您。您反应...联系"); the edit distance cannot tell them apart, but a trainee leaves out
-    whole sentences far more often than a sentence's last syllable and the next one's body.
-    """
-    from voicecoach.audio.activity import runs
-
-    m = mapping.copy()
-    n = len(m)
-    on_boundary = lambda a, b: a in starts or b in starts  # noqa: E731
-    for s, e in zip(*(r.tolist() for r in runs(mapping < 0))):
-        if on_boundary(s, e) or s == 0 or e == n or m[e] != m[s - 1] + 1:
-            continue  # already on a boundary, or not a pure deletion between two matches
-        left = 0  # the gap may move left while the syllable before it repeats at its end
-        while s - left > 0 and m[s - left - 1] >= 0 and tb[s - left - 1] == tb[e - left - 1] and not on_boundary(s - left, e - left):
-            left += 1
-        right = 0  # and right while the syllable after it repeats at its start
-        while e + right < n and m[e + right] >= 0 and tb[s + right] == tb[e + right] and not on_boundary(s + right, e + right):
-            right += 1
-        shifts = [k for k, ok in ((-left, on_boundary(s - left, e - left)), (right, on_boundary(s + right, e + right))) if k and ok]
-        if not shifts:
-            continue
-        k = min(shifts, key=abs)  # the nearest boundary; left first on a tie
-        if k < 0:
-            m[e + k:e], m[s + k:s] = m[s + k:s].copy(), -1
-        else:
-            m[s:s + k], m[e:e + k] = m[e:e + k].copy(), -1
-    return m
-
-
-def _time_map(a: Analysis, b: Analysis, mapping: np.ndarray) -> np.ndarray:
-    pts = [((a.chars[t].start_s + a.chars[t].end_s) / 2, (b.chars[i].start_s + b.chars[i].end_s) / 2) for i, t in enumerate(mapping) if t >= 0]
-    pts = [(0.0, 0.0)] + pts + [(a.duration_s, b.duration_s)]
-    out = [pts[0]]
-    for p in pts[1:]:
-        if p[0] > out[-1][0] and p[1] > out[-1][1]:
-            out.append(p)
-    return np.array(out)
-
-
 def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], takes: list[Analysis], tgt: Targets, lang: str) -> Comparison:
     mapping, similarity = alignment
     same = similarity >= tgt.value("compare.content_similarity")
@@ -328,7 +98,7 @@ def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], take
     whole = _overall(a, takes, tgt)
     changes = _changes(pairs, whole, lang)
     matched = _match_benchmark(a, takes, tgt, lang)
-    return Comparison(a, b, same, similarity, pairs, whole, changes, matched, _time_map(a, b, mapping) if same else np.zeros((0, 2)),
+    return Comparison(a, b, same, similarity, pairs, whole, changes, matched, time_map(a, b, mapping) if same else np.zeros((0, 2)),
                       tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang)
 
 
@@ -488,12 +258,3 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
     m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
                    coverage=getattr(a, "coverage", None), n_acoustic_syllables=a.acoustic_syllables)  # the trainee's doubts hold here too
     return assess(m, bench, lang=lang)
-
-
-def _file_name(path: str) -> str:
-    """A recording's file name for the comparison's JSON (no folders; undecodable bytes as U+FFFD)."""
-    import os
-
-    from voicecoach.errors import safe_text
-
-    return safe_text(os.path.basename(path))
