@@ -47,7 +47,9 @@ def main(argv=None) -> int:
     calls = tmp / "calls"
     calls.mkdir()
     audio_s = make_calls(args.n, calls, args.shared)
-    from voicecoach.qa.batch import BatchSettings, discover, run_batch
+    from voicecoach.qa.batch import run_batch
+    from voicecoach.qa.inputs import discover
+    from voicecoach.qa.work import BatchSettings
     from voicecoach.qa.store import Store
 
     results = []

@@ -66,7 +66,7 @@ def test_8_khz_and_16_khz_copies_agree(f0_hz, syllable_s, phrases):
 def test_a_batch_scores_a_call_exactly_as_one_analysis(tmp_path_factory, monkeypatch_module, phrases, pause_s, level_dbfs):
     import soundfile as sf
 
-    import voicecoach.qa.batch as batch
+    import voicecoach.qa.work as batch
     from voicecoach.judge.targets import load_targets
 
     sp = utterance(phrases, pause_s=pause_s, level_dbfs=level_dbfs)

@@ -18,8 +18,11 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
-from voicecoach.qa.batch import BatchSettings, Job, discover, run_batch
-from voicecoach.qa.store import SCHEMA_VERSION, Store
+from voicecoach.qa.batch import run_batch
+from voicecoach.qa.inputs import Job, discover
+from voicecoach.qa.work import BatchSettings
+from voicecoach.qa.schema import SCHEMA_VERSION
+from voicecoach.qa.store import Store
 
 pytestmark = pytest.mark.model
 runner = CliRunner()
@@ -63,7 +66,7 @@ scored calls, one failed, a re-run, an alias, sentences and a claim, in the wide
 
 def _wide_values(con) -> dict:
     """key -> every dimension and figure column of a schema-3 ``results`` table."""
-    from voicecoach.qa.store import _V3_COLUMNS
+    from voicecoach.qa.schema import _V3_COLUMNS
 
     rows = con.execute(f"SELECT key, {', '.join(_V3_COLUMNS)} FROM results").fetchall()
     return {r[0]: dict(zip(_V3_COLUMNS, r[1:])) for r in rows}

@@ -83,7 +83,8 @@ def test_the_built_in_dimensions_in_report_order():
 
 
 def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_path):
-    from voicecoach.qa.batch import Job, result_row
+    from voicecoach.qa.inputs import Job
+    from voicecoach.qa.work import result_row
     from voicecoach.qa.export import export
     from voicecoach.report import write_report
     from voicecoach.report.charts import summary_figure

@@ -170,7 +170,7 @@ def test_a_failed_export_leaves_no_half_file(tmp_path, monkeypatch):
 
 
 def test_manifest_entries_stay_in_the_folders_named(tmp_path):
-    from voicecoach.qa.batch import discover
+    from voicecoach.qa.inputs import discover
 
     calls = tmp_path / "calls"
     calls.mkdir()
@@ -441,7 +441,7 @@ def test_two_batch_commands_at_once_on_a_new_store_score_each_call_once(tmp_path
 
 
 def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(tmp_path, monkeypatch):
-    import voicecoach.qa.batch as batch
+    import voicecoach.qa.work as batch
     from hostile.corpus import speech
     from hostile.fake import BurstRecognizer
     from voicecoach.judge.targets import load_targets

@@ -240,7 +240,9 @@ def batch_cmd(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
-    from voicecoach.qa.batch import BatchSettings, discover, run_batch
+    from voicecoach.qa.batch import run_batch
+    from voicecoach.qa.inputs import discover
+    from voicecoach.qa.work import BatchSettings
     from voicecoach.qa.store import Store
 
     if engine not in ("local", "ray"):

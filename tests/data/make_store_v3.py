@@ -5,7 +5,7 @@ import sqlite3
 import sys
 from datetime import date
 
-from voicecoach.qa.store import DIMENSIONS, FIGURES, SCHEMA_VERSION, Store
+from voicecoach.store import DIMENSIONS, FIGURES, SCHEMA_VERSION, Store
 
 assert SCHEMA_VERSION == 3
 out = sys.argv[1]
