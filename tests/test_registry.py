@@ -15,6 +15,7 @@ from synth import SR, FakeRecognizer, utterance
 from voicecoach.judge import dimensions
 from voicecoach.analysis import analyze
 from voicecoach.judge.dimensions import Chart, Criterion, Dimension, Figure, registered_for
+from voicecoach.errors import InputError
 from voicecoach.report.jsonio import REPORT_SCHEMA_VERSION, migrate_report, schema_path
 from voicecoach.judge.scoring import judge, not_measured
 from voicecoach.judge.targets import load_targets
@@ -174,5 +175,5 @@ def test_a_1_1_report_migrates_to_the_current_schema(analysed):
     old = {**current, "schema_version": "1.1", "dimensions": [{k: v for k, v in x.items() if k != "figures"} for x in current["dimensions"]]}
     assert migrate_report(old) == current
     assert migrate_report(current) is current
-    with pytest.raises(ValueError, match="upgrade voicecoach"):
+    with pytest.raises(InputError, match="upgrade voicecoach"):
         migrate_report({**current, "schema_version": "2.0"})

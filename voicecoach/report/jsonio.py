@@ -11,7 +11,7 @@ import numpy as np
 
 from voicecoach import __version__
 from voicecoach.judge import dimensions
-from voicecoach.errors import safe_text
+from voicecoach.errors import InputError, safe_text
 from voicecoach.audio.filecheck import file_sha256
 
 
@@ -116,16 +116,16 @@ def migrate_report(d: dict) -> dict:
 
     Raises
     ------
-    ValueError
+    InputError
         Not a voicecoach report, or one newer than this voicecoach reads.
     """
     if d.get("schema") != REPORT_SCHEMA:
-        raise ValueError(f"not a voicecoach report (schema {d.get('schema')!r}); give a report.json written by voicecoach analyze")
+        raise InputError(f"not a voicecoach report (schema {d.get('schema')!r}); give a report.json written by voicecoach analyze")
     version = str(d.get("schema_version", ""))
     if version == REPORT_SCHEMA_VERSION:
         return d
     if version not in ("1.0", "1.1"):
-        raise ValueError(f"report schema {version} is not one this voicecoach ({REPORT_SCHEMA_VERSION}) can read; upgrade voicecoach")
+        raise InputError(f"report schema {version} is not one this voicecoach ({REPORT_SCHEMA_VERSION}) can read; upgrade voicecoach")
     measures = d.get("measures") or {}
     dims = [{**x, "figures": x.get("figures") or json_safe(_figures(x.get("name", ""), measures))} for x in d.get("dimensions", [])]
     return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims}
