@@ -35,16 +35,13 @@ def base():
 
 
 def measures(a, **changes) -> MeasureSet:
-    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
-                   coverage=Coverage(a.pace.speaking_time_s, 1.0, ()), n_acoustic_syllables=a.pace.n_syllables)
-    return dataclasses.replace(m, **changes)
+    return dataclasses.replace(a.measures, **{"coverage": Coverage(a.pace.speaking_time_s, 1.0, ()), "n_acoustic_syllables": a.pace.n_syllables, **changes})
 
 
 def judged(a, m: MeasureSet, lang: str = "zh"):
     """The analysis as it would be with measures ``m``: dimensions, overall score."""
     dims = assess(m, a.targets, lang=lang)
-    return dataclasses.replace(a, pace=m.pace, pauses=m.pauses, loudness=m.loudness, acoustic_syllables=m.n_acoustic_syllables,
-                               dimensions=dims, overall=overall(dims, a.targets), lang=lang)
+    return dataclasses.replace(a, measures=m, dimensions=dims, overall=overall(dims, a.targets), lang=lang)
 
 
 def card(page: str, name: str) -> str:

@@ -11,7 +11,7 @@ import dataclasses
 
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import not_measured_note, tip, uncertain_note
-from voicecoach.judge.judges import MeasureSet  # noqa: F401 (the assessment's input; its callers import it from here)
+from voicecoach.measures.measure_set import MeasureSet
 from voicecoach.judge.scoring import UNCERTAIN_REASONS, Check, DimensionResult, check, make_uncertain
 from voicecoach.judge.targets import Targets
 

@@ -8,48 +8,16 @@ One function per dimension, ``(rubric, measures, targets) -> DimensionResult``; 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from voicecoach.recognize.coverage import Coverage
-from voicecoach.measures.articulation import ArticulationMeasures
-from voicecoach.measures.drawl import DrawlMeasures
-from voicecoach.measures.loudness import LoudnessMeasures
-from voicecoach.measures.pace import PaceMeasures
-from voicecoach.measures.pauses import PauseMeasures
-from voicecoach.measures.pitch import PitchMeasures
+from voicecoach.measures.measure_set import MeasureSet
 from voicecoach.judge.scoring import Check, DimensionResult, Moment, Rubric, judge, not_measured
-from voicecoach.recognize.script import ScriptAlignment
-from voicecoach.measures.segmentation import Segmentation
 from voicecoach.judge.targets import Targets
 
 SPREAD_NOTE = "the recogniser could not follow this recording, so the script was laid over the speech: syllable timings and clarity are not known"
 MIN_SPEECH_FOR_PAUSE_RATIO_S = 10.0
-
-
-@dataclass(frozen=True)
-class MeasureSet:
-    """Everything measured on one recording, as input to the assessment."""
-
-    chars: tuple
-    segmentation: Segmentation
-    pace: PaceMeasures
-    pauses: PauseMeasures
-    loudness: LoudnessMeasures
-    pitch: PitchMeasures
-    drawl: DrawlMeasures
-    articulation: ArticulationMeasures
-    script: ScriptAlignment | None = None
-    coverage: Coverage | None = None
-    n_acoustic_syllables: int = 0
-
-    @property
-    def count_source(self) -> str:
-        """Where pace's syllable count comes from: "script", "transcript" or "signal"."""
-        return "script" if self.script is not None else "transcript" if self.chars else "signal"
-
 
 
 def _text(chars: Sequence, start_s: float, end_s: float) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 
 from voicecoach.judge import dimensions
 from voicecoach.analysis import Analysis, analyze
-from voicecoach.judge.assess import MeasureSet, assess
+from voicecoach.judge.assess import assess
 from voicecoach.errors import VoiceCoachError
 from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.judge.scoring import DimensionResult
@@ -255,6 +255,4 @@ def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str
         band = {"min": max(0.0, v - width)} if c.match == "floor" else {"min": v - width, "max": v + width}
         items[key] = dataclasses.replace(items[key], **band, origin="benchmark", source="the benchmark recording's own figure")
     bench = Targets(MappingProxyType(items), tgt.weights, tgt.files + ("<benchmark>",))
-    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
-                   coverage=getattr(a, "coverage", None), n_acoustic_syllables=a.acoustic_syllables)  # the trainee's doubts hold here too
-    return assess(m, bench, lang=lang)
+    return assess(a.measures, bench, lang=lang)  # the trainee's doubts hold here too
