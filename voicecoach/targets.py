@@ -26,7 +26,7 @@ else:  # pragma: no cover
 _NUMERIC = ("min", "max", "value", "falloff")
 _TEXT = ("unit", "reason", "source")
 DIMENSIONS = ("pace", "volume", "pitch", "articulation", "drawl", "pauses")
-SECTIONS = DIMENSIONS + ("quality", "compare")
+SECTIONS = DIMENSIONS + ("quality", "compare", "conversation")
 
 
 @dataclass(frozen=True)
