@@ -102,6 +102,22 @@ def test_hold_music_is_a_hold_not_talk_and_a_muted_hold_is_dead_air():
     assert t.holds == () and [(d.start_s, d.end_s) for d in t.dead_air] == [(8.0, 52.0)]
 
 
+def test_hold_music_through_the_signal_path():
+    """Steady music: the adaptive speech detector learns it as background within seconds, so
+    holds are found on the channel's sound above its recording-wide threshold."""
+    agent = _bursts(90, [(1, 4), (60, 63)], seed=1)
+    customer = _bursts(90, [(5, 8), (66, 70)], f0_hz=120, seed=2)
+    t = np.arange(45 * SR) / SR
+    notes = np.repeat([440, 494, 523, 587, 659, 587, 523, 494], len(t) // 8 + 1)[:len(t)]
+    agent[10 * SR:55 * SR] += (0.05 * np.sin(2 * np.pi * np.cumsum(notes) / SR)).astype(np.float32)
+    r = analyze_call(call_from_arrays(agent, customer, sample_rate_hz=SR), pace=False)
+    assert [(round(h.start_s), round(h.end_s)) for h in r.turns.holds] == [(10, 55)]
+    assert r.turns.dead_air == ()
+    assert [x.side for x in r.turns.turns] == [AGENT, CUSTOMER, AGENT, CUSTOMER]
+    assert r.turns.latencies == ()  # the customer's wait across the hold is not a response time
+    assert abs(r.check("long_hold_s").value - 45.0) <= 0.1 and r.check("long_hold_s").within
+
+
 def test_empty_and_one_sided_calls():
     silent = np.zeros(1000, bool)
     t = analyze_turns(silent, silent, frame_s=FRAME_S)
@@ -412,5 +428,6 @@ def test_real_call_as_a_stereo_file_guesses_the_agent(real_call, tmp_path):
     d = r.to_dict()
     json.dumps(d, allow_nan=False)
     assert 0.4 < d["turns"]["talk_ratio"] < 0.6
+    assert d["turns"]["n_holds"] == 0
     assert d["pace"]["n_exchanges"] >= 5
     assert {c["key"] for c in d["checks"]} >= {"conversation.talk_ratio", "conversation.latency_median_s", "conversation.n_dead_air", "conversation.pace_gap_cps"}

@@ -195,6 +195,12 @@ def confident_speech(activity: Activity, *, margin_db: float = 10.0) -> np.ndarr
     return speech
 
 
+def sounding(activity: Activity) -> np.ndarray:
+    """Frames above the recording's own (not the local) full-band silence threshold: any sound
+    on the channel, music and tones included, where holds are looked for."""
+    return np.nan_to_num(activity.smooth_db, nan=-np.inf) > activity.threshold_db
+
+
 def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent_words: Iterable[TimedText] | None = None,
                  customer_words: Iterable[TimedText] | None = None, pace: bool = True) -> CallAnalysis:
     """Turn-taking, overtalk, latency, dead air, holds, backchannels and pace matching of a call.
@@ -237,7 +243,8 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
         notices.append(Notice("agent_guessed", f"the agent's side was guessed as the {'left/first' if agent_index == 0 else 'right/second'} one (it speaks first); give --agent-channel if that is wrong", {"agent_index": agent_index}))
     agent, customer = sides[agent_index], sides[1 - agent_index]
     a_speech, c_speech = _same_length(confident_speech(agent.activity), confident_speech(customer.activity))
-    turns = analyze_turns(a_speech, c_speech, frame_s=FRAME_S, settings=turn_settings)
+    a_sound, c_sound = _same_length(sounding(agent.activity), sounding(customer.activity))
+    turns = analyze_turns(a_speech, c_speech, frame_s=FRAME_S, settings=turn_settings, agent_sound=a_sound, customer_sound=c_sound)
     backchannels = label_backchannels(turns.agent_backchannels, words=agent_words)
     pace_result = None
     if pace:

@@ -15,20 +15,21 @@ measures of Heldner & Edlund (2010, "Pauses, gaps and overlaps in conversations"
   the floor: the other side is talking when it starts (or paused for less than
   ``bridge_s``... see :func:`find_backchannels`) and goes on talking after it;
 * a **turn** is a maximal run of one side's floor-taking spurts with no floor-taking spurt of
-  the other side starting in between;
+  the other side starting in between (dead air inside one side's turn stays in it);
 * an **overlap** is a stretch where both sides' spurts run at once (backchannels included);
 * an **interruption by the agent** is an agent turn that starts while a customer spurt is
   running, where that customer spurt then ends before the agent's turn does (the customer
   yields);
 * a **response latency** is the start of an agent turn minus the end of the customer turn
   before it (negative when the agent started before the customer finished: Heldner & Edlund's
-  floor-transfer offset);
+  floor-transfer offset); a transfer with a hold in between has none;
 * **dead air** is mutual silence (neither side's spurts, holds excluded) of at least
   ``dead_air_s`` between the first and the last speech of the call;
-* a **hold** is what can be told from the signal alone: one side's channel sounding without a
-  single pause of ``bridge_s`` for at least ``hold_min_s`` while the other side is silent
-  (hold music, tones, a recorded message). Speech always pauses within that time; music does
-  not. A muted hold (plain silence) cannot be told from dead air and is reported as dead air.
+* a **hold** is what can be told from the signal alone: one side's channel sounding (above its
+  recording-wide silence threshold) without a single pause of ``bridge_s`` for at least
+  ``hold_min_s`` while the other side is (nearly) silent: hold music, tones, a recorded
+  message. Speech always pauses within that time; music does not. A muted hold (plain
+  silence) cannot be told from dead air and is reported as dead air.
 """
 
 from __future__ import annotations
@@ -297,7 +298,8 @@ def bridge(is_speech: np.ndarray, *, bridge_frames: int, min_frames: int = 0) ->
     return Spurts(new_starts[long_], new_ends[long_])
 
 
-def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, frame_s: float, settings: TurnSettings = TurnSettings()) -> TurnTaking:
+def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, frame_s: float, settings: TurnSettings = TurnSettings(),
+                  agent_sound: np.ndarray | None = None, customer_sound: np.ndarray | None = None) -> TurnTaking:
     """Turn-taking measures from two speech tracks on one grid.
 
     Parameters
@@ -307,6 +309,10 @@ def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, fram
     frame_s : float
         Frame step, s (> 0).
     settings : TurnSettings
+    agent_sound, customer_sound : numpy.ndarray, optional
+        bool, shape (n,): where each channel carries any sound above its background (holds
+        are looked for here: an adaptive speech detector learns steady music as background
+        within seconds). Default: the speech tracks.
 
     Returns
     -------
@@ -318,15 +324,18 @@ def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, fram
         raise ValueError(f"both speech tracks must be 1-D and equally long; got {a.shape} and {c.shape}")
     n = len(a)
     fr = lambda s: int(round(s / frame_s))  # noqa: E731
-    sp = {side: bridge(x, bridge_frames=fr(settings.bridge_s), min_frames=fr(settings.min_spurt_s)) for side, x in ((AGENT, a), (CUSTOMER, c))}
-    holds_by_side = {side: _holds(sp[side], sp[_other(side)], fr(settings.hold_min_s), n) for side in sp}
-    for side in sp:  # hold sound is not talk
-        sp[side] = _without(sp[side], holds_by_side[side])
-    masks = {side: sp[side].mask(n) for side in sp}
+    sound = {AGENT: a if agent_sound is None else np.asarray(agent_sound, bool)[:n], CUSTOMER: c if customer_sound is None else np.asarray(customer_sound, bool)[:n]}
+    speech = {AGENT: a, CUSTOMER: c}
+    holds_by_side = {side: find_holds(sound[side], speech[_other(side)], bridge_frames=fr(settings.bridge_s), min_frames=fr(settings.hold_min_s)) for side in speech}
     hold_mask = np.zeros(n, bool)
-    for side in sp:
+    for side in speech:
+        own = speech[side].copy()
         for s, e in holds_by_side[side]:
+            own[s:e] = False  # hold sound is not talk
             hold_mask[s:e] = True
+        speech[side] = own
+    sp = {side: bridge(speech[side], bridge_frames=fr(settings.bridge_s), min_frames=fr(settings.min_spurt_s)) for side in speech}
+    masks = {side: sp[side].mask(n) for side in sp}
     any_speech = masks[AGENT] | masks[CUSTOMER]
     if not any_speech.any():
         span = Interval(0.0, 0.0)
@@ -350,7 +359,7 @@ def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, fram
         turns=turns, overlaps=overlaps,
         agent_interruptions=_interruptions(turns, sp[CUSTOMER], AGENT, frame_s),
         customer_interruptions=_interruptions(turns, sp[AGENT], CUSTOMER, frame_s),
-        latencies=_latencies(turns), dead_air=dead, holds=holds,
+        latencies=_latencies(turns, holds), dead_air=dead, holds=holds,
         agent_backchannels=_intervals(sp[AGENT].starts[bc[AGENT]], sp[AGENT].ends[bc[AGENT]], frame_s),
         customer_backchannels=_intervals(sp[CUSTOMER].starts[bc[CUSTOMER]], sp[CUSTOMER].ends[bc[CUSTOMER]], frame_s),
         settings=settings,
@@ -419,28 +428,22 @@ def _interruptions(turns: tuple[Turn, ...], other: Spurts, side: str, frame_s: f
     return tuple(out)
 
 
-def _latencies(turns: tuple[Turn, ...]) -> tuple[Latency, ...]:
+def _latencies(turns: tuple[Turn, ...], holds: tuple[Interval, ...]) -> tuple[Latency, ...]:
+    """Customer-to-agent floor transfers; one with a hold in between is not a response time."""
     out = []
     for prev, nxt in zip(turns[:-1], turns[1:]):
-        if prev.side == CUSTOMER and nxt.side == AGENT:
+        if prev.side == CUSTOMER and nxt.side == AGENT and not any(h.start_s < nxt.start_s and h.end_s > prev.end_s for h in holds):
             out.append(Latency(prev.end_s, nxt.start_s))
     return tuple(out)
 
 
-def _holds(own: Spurts, other: Spurts, min_frames: int, n: int) -> list[tuple[int, int]]:
-    """Spurts of ``own`` at least ``min_frames`` long during which ``other`` is silent."""
-    if len(own) == 0:
-        return []
-    other_mask = other.mask(n)
-    return [(int(s), int(e)) for s, e in zip(own.starts, own.ends) if e - s >= min_frames and not other_mask[s:e].any()]
-
-
-def _without(sp: Spurts, removed: list[tuple[int, int]]) -> Spurts:
-    if not removed:
-        return sp
-    drop = {s for s, _ in removed}
-    keep = np.array([s not in drop for s in sp.starts], bool)
-    return Spurts(sp.starts[keep], sp.ends[keep])
+def find_holds(sound: np.ndarray, other_speech: np.ndarray, *, bridge_frames: int, min_frames: int, max_other_ratio: float = 0.1) -> list[tuple[int, int]]:
+    """Stretches where one channel sounds without a pause of ``bridge_frames`` for at least
+    ``min_frames`` while the other side speaks in at most ``max_other_ratio`` of it (a cough,
+    a "hello?"), as (start, end) frame indices."""
+    sp = bridge(sound, bridge_frames=bridge_frames)
+    other = np.asarray(other_speech, bool)
+    return [(int(s), int(e)) for s, e in zip(sp.starts, sp.ends) if e - s >= min_frames and other[s:e].mean() <= max_other_ratio]
 
 
 def _intervals(starts: np.ndarray, ends: np.ndarray, frame_s: float) -> tuple[Interval, ...]:
