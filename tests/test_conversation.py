@@ -263,6 +263,31 @@ def test_two_file_call_and_its_errors(tmp_path):
         load_two_file_call(a, other_rate)
 
 
+def test_cli_call_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+
+    agent = _bursts(12, [(0.5, 3.0), (6.0, 8.0)], seed=3)
+    cust = _bursts(12, [(3.5, 5.5), (8.5, 11.0)], f0_hz=110, seed=4)
+    stereo = tmp_path / "call.wav"
+    sf.write(stereo, np.stack([cust, agent], axis=1), SR, subtype="PCM_16")
+    runner = CliRunner()
+    res = runner.invoke(app, ["call", str(stereo), "--agent-channel", "right"])
+    assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "call.wav.call.json").read_text(encoding="utf-8"))
+    assert d["agent_index"] == 1 and d["agent_guessed"] is False and d["turns"]["n_turns"] == 4
+    assert d["sources"][0]["path"] == "call.wav"
+    assert "talk_ratio" in res.output
+    a, c = tmp_path / "a.wav", tmp_path / "c.wav"
+    sf.write(a, agent, SR)
+    sf.write(c, cust[:SR * 5], SR)
+    res = runner.invoke(app, ["call", str(a), "--customer", str(c), "--out", str(tmp_path / "x.json")])
+    assert res.exit_code == 2 and "equally long" in res.output
+    res = runner.invoke(app, ["call", str(a), "--customer", str(a), "--agent-channel", "left"])
+    assert res.exit_code == 2 and "--agent-channel" in res.output
+
+
 # ------------------------------------------------------------------------------------ targets
 
 

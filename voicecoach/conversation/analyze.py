@@ -19,12 +19,12 @@ from typing import Iterable
 
 import numpy as np
 
-from voicecoach.audio import FRAME_S, NARROW_RATE_HZ, Audio, resample
+from voicecoach.audio import FRAME_S, NARROW_RATE_HZ, Audio, SourceInfo, resample
 from voicecoach.conversation.backchannel import Backchannel, TimedText, label_backchannels
 from voicecoach.conversation.inputs import CallAudio, guess_agent_index
 from voicecoach.conversation.pace_match import PaceMatch, PaceSettings, match_pace
 from voicecoach.conversation.turns import AGENT, TurnSettings, TurnTaking, analyze_turns
-from voicecoach.errors import Notice
+from voicecoach.errors import Notice, display_name
 from voicecoach.measures.activity import Activity, compute_activity, runs
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pitch import track_pitch
@@ -112,6 +112,8 @@ class CallAnalysis:
     timings_s : dict
         Seconds per stage.
     targets_files : tuple of str
+    sources : tuple of SourceInfo
+        What each side was read from, in recorded order.
     """
 
     duration_s: float
@@ -127,6 +129,7 @@ class CallAnalysis:
     notices: tuple[Notice, ...]
     timings_s: dict
     targets_files: tuple[str, ...]
+    sources: tuple[SourceInfo, ...] = ()
 
     def check(self, key: str) -> CallCheck:
         for c in self.checks:
@@ -149,6 +152,7 @@ class CallAnalysis:
             "notices": [n.to_dict() for n in self.notices],
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
             "targets_files": list(self.targets_files),
+            "sources": [{**src.to_dict(), "path": display_name(src.path) if src.path != "<array>" else src.path} for src in self.sources],
         }
 
 
@@ -258,7 +262,7 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
         who = "the agent" if not a_speech.any() else "the customer"
         notices.append(Notice("one_side_silent", f"{who}'s side holds no speech; check that both sides were recorded", {"side": who}))
     return CallAnalysis(call.duration_s, call.layout, agent_index, guessed, turns, backchannels, pace_result,
-                        _checks(turns, pace_result, tgt), agent, customer, tuple(notices), timings, tgt.files)
+                        _checks(turns, pace_result, tgt), agent, customer, tuple(notices), timings, tgt.files, tuple(call.sources))
 
 
 def _checks(turns: TurnTaking, pace: PaceMatch | None, tgt: Targets) -> tuple[CallCheck, ...]:
