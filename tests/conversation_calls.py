@@ -110,19 +110,71 @@ def mandarin_call(tts_dir: Path) -> ConstructedCall:
     6.0 s dead air, one 3.5 s wait; four exchanges where the agent repeats the customer's
     sentence at the agent's own speed."""
     slow, fast = 0.75, 1.25
-    b = _Builder(70.0)
+    customer = [("C s2 slow", load_clip(tts_dir, "s2", speed=slow)), ("C s3 slow", load_clip(tts_dir, "s3", speed=slow)),
+                ("C s1 fast", load_clip(tts_dir, "s1", speed=fast)), ("C s4 slow", load_clip(tts_dir, "s4", speed=slow))]
+    call = _script(tts_dir, customer)
+    call.truth["rate_ratios"] = [1 / slow, 1 / slow, 1 / fast, 1 / slow]  # agent / customer, per exchange
+    return call
+
+
+REAL_CUSTOMER_CLIPS = ("funasr_asr_example_zh", "funasr_paraformer_example_1", "funasrnano_rag_math", "funasrnano_rag_history")
+"""Real Mandarin recordings of ../shared/audio/real with a quiet background (5th-percentile
+frame level -71 to -81 dBFS) and silence around the speech, used as the customer."""
+
+
+def real_customer_call(audio_dir: Path) -> ConstructedCall:
+    """The same script with real recorded speech as the customer (four different people and
+    rooms), each clip cut to its speech (:func:`load_real_clip`)."""
+    customer = [(f"C {n}", load_real_clip(audio_dir / "real" / f"{n}.wav")) for n in REAL_CUSTOMER_CLIPS]
+    return _script(audio_dir / "tts", customer)
+
+
+def load_real_clip(path: Path, *, within_db: float = 30.0, fade_s: float = 0.01, pad_s: float = 0.3) -> Clip:
+    """A real recording cut from its first to its last 10 ms frame whose 300-3400 Hz level is
+    within ``within_db`` of its loudest frame's, with ``fade_s`` fades and ``pad_s`` of digital
+    silence either side.
+
+    A real recording's edges are not exact: a breath or a click before or after the words
+    crosses any sample threshold (one clip here has a click 3 s after its last word), and a
+    word may fade out in a low rumble with nothing left in the telephone band, where speech is
+    decided. Cutting the clip makes its truth exact: the cut edges, where the signal is speech
+    within 30 dB of the loudest frame in that band; breaths and pauses between words stay in.
+    The band level comes from an FFT brick-wall filter here, not from voicecoach's code.
+    """
+    import soundfile as sf
+
+    x, sr = sf.read(str(path), dtype="float32")
+    if x.ndim > 1:
+        x = x.mean(axis=1)
+    x = resample(x, from_rate_hz=sr, to_rate_hz=SR).astype(np.float32) if sr != SR else x
+    hop = SR // 100
+    spec = np.fft.rfft(x.astype(float))
+    f = np.fft.rfftfreq(len(x), 1.0 / SR)
+    spec[(f < 300) | (f > 3400)] = 0
+    band = np.fft.irfft(spec, len(x))
+    frames = band[:len(x) // hop * hop].reshape(-1, hop)
+    db = 10 * np.log10(np.mean(frames.astype(float) ** 2, axis=1) + 1e-12)
+    loud = np.flatnonzero(db >= db.max() - within_db)
+    cut = x[loud[0] * hop:(loud[-1] + 1) * hop].copy()
+    n = int(fade_s * SR)
+    ramp = np.linspace(0, 1, n, dtype=np.float32)
+    cut[:n] *= ramp
+    cut[-n:] *= ramp[::-1]
+    pad = np.zeros(int(pad_s * SR), np.float32)
+    return Clip(np.concatenate([pad, cut, pad]), pad_s, pad_s + len(cut) / SR, 0)
+
+
+def _script(tts_dir: Path, customer: list[tuple[str, Clip]]) -> ConstructedCall:
+    b = _Builder(90.0)
     t = b.put("agent", "A s1 greeting", load_clip(tts_dir, "s1"), onset_s=0.50)
-    t = b.put("customer", "C s2 slow", load_clip(tts_dir, "s2", speed=slow), onset_s=t.offset_s + 0.60)
-    c1 = t
-    t = b.put("agent", "A s2", load_clip(tts_dir, "s2"), onset_s=t.offset_s + 0.90)
-    a1 = t
-    c2clip = load_clip(tts_dir, "s3", speed=slow)
-    c2 = b.put("customer", "C s3 slow", c2clip, onset_s=t.offset_s + 0.40)
+    c1 = b.put("customer", customer[0][0], customer[0][1], onset_s=t.offset_s + 0.60)
+    a1 = b.put("agent", "A s2", load_clip(tts_dir, "s2"), onset_s=c1.offset_s + 0.90)
+    c2 = b.put("customer", customer[1][0], customer[1][1], onset_s=a1.offset_s + 0.40)
     bc = b.put("agent", "A backchannel", backchannel_clip(tts_dir), onset_s=c2.onset_s + 3.00)
     a2 = b.put("agent", "A s3 interrupts", load_clip(tts_dir, "s3"), onset_s=c2.offset_s - 1.20)
-    c3 = b.put("customer", "C s1 fast", load_clip(tts_dir, "s1", speed=fast), onset_s=a2.offset_s + 6.00)
+    c3 = b.put("customer", customer[2][0], customer[2][1], onset_s=a2.offset_s + 6.00)
     a3 = b.put("agent", "A s1", load_clip(tts_dir, "s1"), onset_s=c3.offset_s + 3.50)
-    c4 = b.put("customer", "C s4 slow", load_clip(tts_dir, "s4", speed=slow), onset_s=a3.offset_s + 0.50)
+    c4 = b.put("customer", customer[3][0], customer[3][1], onset_s=a3.offset_s + 0.50)
     a4 = b.put("agent", "A s4", load_clip(tts_dir, "s4"), onset_s=c4.offset_s + 0.70)
     end = a4.offset_s + 1.0
     n = int(end * SR)
@@ -143,7 +195,6 @@ def mandarin_call(tts_dir: Path) -> ConstructedCall:
         "span": (first.onset_s, a4.offset_s),
         "agent_speech_s": sum(p.offset_s - p.onset_s for p in b.placed if p.side == "agent"),
         "customer_speech_s": sum(p.offset_s - p.onset_s for p in b.placed if p.side == "customer"),
-        "rate_ratios": [1 / slow, 1 / slow, 1 / fast, 1 / slow],  # agent / customer, per exchange
     }
     return ConstructedCall(b.tracks["agent"][:n], b.tracks["customer"][:n], SR, b.placed, truth)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conversation_calls import SR, mandarin_call, to_rate
+from tests.conversation_calls import SR, mandarin_call, real_customer_call, to_rate
 from voicecoach.conversation import (
     AGENT, CUSTOMER, TurnSettings, analyze_call, analyze_turns, call_from_arrays, guess_agent_index, is_listening_word,
     label_backchannels, load_stereo_call, load_two_file_call, match_pace, stereo_from_array,
@@ -319,9 +319,17 @@ def constructed(shared_audio):
     return mandarin_call(shared_audio / "tts")
 
 
+@pytest.fixture(scope="module")
+def constructed_real_voices(shared_audio):
+    return real_customer_call(shared_audio)
+
+
 @pytest.mark.parametrize("rate_hz", [16000, 8000])
-def test_constructed_mandarin_call_timings_and_counts(constructed, rate_hz):
-    c = constructed
+@pytest.mark.parametrize("kind", ["tts", "real_voices"])
+def test_constructed_mandarin_call_timings_and_counts(request, kind, rate_hz):
+    """The TTS call (the customer: the agent's voice resampled), and the same script with four
+    real recorded Mandarin speakers as the customer; at 16 kHz and as 8 kHz copies."""
+    c = request.getfixturevalue("constructed" if kind == "tts" else "constructed_real_voices")
     truth = c.truth
     call = call_from_arrays(to_rate(c.agent, rate_hz), to_rate(c.customer, rate_hz), sample_rate_hz=rate_hz)
     r = analyze_call(call, pace=False)
