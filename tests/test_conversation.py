@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,11 +73,13 @@ def test_customer_interruption_and_agent_overlap_that_does_not_take_the_floor():
     customer = _track(20, [(4.5, 9.0)])
     t = analyze_turns(agent, customer, frame_s=FRAME_S)
     assert len(t.customer_interruptions) == 1 and t.agent_interruptions == ()
-    # the agent starts over the customer but the customer talks on to the end: no yield, no interruption
+    # the agent talks over the customer, who talks on to the end: no yield, no interruption,
+    # no turn (and so no response latency), but an overlap
     agent = _track(20, [(1.0, 3.0), (5.0, 7.0)])
     customer = _track(20, [(3.2, 9.0)])
     t = analyze_turns(agent, customer, frame_s=FRAME_S)
-    assert t.agent_interruptions == ()
+    assert t.agent_interruptions == () and t.latencies == ()
+    assert [x.side for x in t.turns] == [AGENT, CUSTOMER]
     assert [(o.start_s, o.end_s) for o in t.long_overlaps] == [(5.0, 7.0)]
 
 

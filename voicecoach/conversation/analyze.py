@@ -244,6 +244,7 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
     guessed = call.agent_index is None
     agent_index = call.agent_index if not guessed else guess_agent_index((sides[0].activity.is_speech, sides[1].activity.is_speech), frame_s=FRAME_S, bridge_s=turn_settings.bridge_s)
     if guessed:
+        log.info("agent side guessed: %d", agent_index)
         notices.append(Notice("agent_guessed", f"the agent's side was guessed as the {'left/first' if agent_index == 0 else 'right/second'} one (it speaks first); give --agent-channel if that is wrong", {"agent_index": agent_index}))
     agent, customer = sides[agent_index], sides[1 - agent_index]
     a_speech, c_speech = _same_length(confident_speech(agent.activity), confident_speech(customer.activity))

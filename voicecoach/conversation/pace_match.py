@@ -182,4 +182,3 @@ def _rate(syllables_s: np.ndarray, speech: np.ndarray, start_s: float, end_s: fl
     return n / speech_s
 
 
-__all__ = ["AGENT", "CUSTOMER", "Exchange", "PaceMatch", "PaceSettings", "match_pace"]

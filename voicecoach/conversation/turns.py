@@ -12,10 +12,12 @@ measures of Heldner & Edlund (2010, "Pauses, gaps and overlaps in conversations"
 * a **spurt** is a run of one side's speech, with gaps shorter than ``bridge_s`` bridged (stop
   closures, breaths);
 * a **backchannel** is a short spurt (``<= backchannel_max_s``) of one side that does not take
-  the floor: the other side is talking when it starts (or paused for less than
-  ``bridge_s``... see :func:`find_backchannels`) and goes on talking after it;
+  the floor: the other side has been talking just before it starts and goes on talking after
+  it (:func:`find_backchannels`);
 * a **turn** is a maximal run of one side's floor-taking spurts with no floor-taking spurt of
-  the other side starting in between (dead air inside one side's turn stays in it);
+  the other side starting in between (dead air inside one side's turn stays in it); a spurt
+  that starts and ends inside one spurt of the other side never takes the floor (it is
+  overlap, not a turn);
 * an **overlap** is a stretch where both sides' spurts run at once (backchannels included);
 * an **interruption by the agent** is an agent turn that starts while a customer spurt is
   running, where that customer spurt then ends before the agent's turn does (the customer
@@ -343,7 +345,8 @@ def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, fram
         idx = np.flatnonzero(any_speech)
         span = Interval(float(idx[0] * frame_s), float((idx[-1] + 1) * frame_s))
     bc = {side: find_backchannels(sp[side], sp[_other(side)], max_frames=fr(settings.backchannel_max_s), resume_frames=fr(settings.backchannel_max_s)) for side in sp}
-    turns = _turns(sp, bc, masks, frame_s)
+    inside = {side: _enclosed(sp[side], sp[_other(side)]) for side in sp}
+    turns = _turns(sp, {side: bc[side] | inside[side] for side in sp}, masks, frame_s)
     overlaps = _intervals(*runs(masks[AGENT] & masks[CUSTOMER]), frame_s)
     lo, hi = fr(span.start_s), fr(span.end_s)
     silent = ~any_speech & ~hold_mask
@@ -394,6 +397,18 @@ def find_backchannels(own: Spurts, other: Spurts, *, max_frames: int, resume_fra
             if own_next < len(own) and own.starts[own_next] < other.starts[nxt] and own.ends[own_next] - own.starts[own_next] > max_frames:
                 continue
             out[k] = True
+    return out
+
+
+def _enclosed(own: Spurts, other: Spurts) -> np.ndarray:
+    """Spurts of one side that start after and end before one spurt of the other side: talk
+    over the other side that never gets the floor (Heldner & Edlund's within-speaker overlap)."""
+    if len(own) == 0 or len(other) == 0:
+        return np.zeros(len(own), bool)
+    j = np.searchsorted(other.starts, own.starts, side="right") - 1
+    ok = j >= 0
+    out = np.zeros(len(own), bool)
+    out[ok] = other.ends[j[ok]] > own.ends[ok]
     return out
 
 
