@@ -83,6 +83,18 @@ def test_customer_interruption_and_agent_overlap_that_does_not_take_the_floor():
     assert [(o.start_s, o.end_s) for o in t.long_overlaps] == [(5.0, 7.0)]
 
 
+def test_starting_over_a_backchannel_is_no_interruption():
+    agent = _track(20, [(1.0, 5.0), (5.3, 9.0)])
+    customer = _track(20, [(4.6, 5.2)])  # "uh-huh" at the end of the agent's sentence
+    t = analyze_turns(agent, customer, frame_s=FRAME_S)
+    assert [(round(b.start_s, 2), round(b.end_s, 2)) for b in t.customer_backchannels] == [(4.6, 5.2)]
+    assert t.agent_interruptions == () and [x.side for x in t.turns] == [AGENT]
+    agent = _track(20, [(1.0, 4.0), (5.0, 9.0)])
+    customer = _track(20, [(4.3, 5.3)])  # the agent starts again over the customer's "嗯", who stops
+    t = analyze_turns(agent, customer, frame_s=FRAME_S)
+    assert t.agent_interruptions == ()
+
+
 def test_dead_air_threshold_is_configurable_and_edges_do_not_count():
     agent = _track(40, [(3.0, 5.0), (14.0, 16.0)])  # 3 s of leading and 24 s of trailing silence
     customer = _track(40, [(8.0, 10.0)])

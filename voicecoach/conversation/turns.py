@@ -19,9 +19,9 @@ measures of Heldner & Edlund (2010, "Pauses, gaps and overlaps in conversations"
   that starts and ends inside one spurt of the other side never takes the floor (it is
   overlap, not a turn);
 * an **overlap** is a stretch where both sides' spurts run at once (backchannels included);
-* an **interruption by the agent** is an agent turn that starts while a customer spurt is
-  running, where that customer spurt then ends before the agent's turn does (the customer
-  yields);
+* an **interruption by the agent** is an agent turn that starts while a customer spurt (not a
+  backchannel) is running, where that customer spurt then ends before the agent's turn does
+  (the customer yields);
 * a **response latency** is the start of an agent turn minus the end of the customer turn
   before it (negative when the agent started before the customer finished: Heldner & Edlund's
   floor-transfer offset); a transfer with a hold in between has none;
@@ -360,8 +360,8 @@ def analyze_turns(agent_speech: np.ndarray, customer_speech: np.ndarray, *, fram
         frame_s=frame_s, span=span,
         agent_speech_s=float(masks[AGENT].sum() * frame_s), customer_speech_s=float(masks[CUSTOMER].sum() * frame_s),
         turns=turns, overlaps=overlaps,
-        agent_interruptions=_interruptions(turns, sp[CUSTOMER], AGENT, frame_s),
-        customer_interruptions=_interruptions(turns, sp[AGENT], CUSTOMER, frame_s),
+        agent_interruptions=_interruptions(turns, _keep(sp[CUSTOMER], ~bc[CUSTOMER]), AGENT, frame_s),
+        customer_interruptions=_interruptions(turns, _keep(sp[AGENT], ~bc[AGENT]), CUSTOMER, frame_s),
         latencies=_latencies(turns, holds), dead_air=dead, holds=holds,
         agent_backchannels=_intervals(sp[AGENT].starts[bc[AGENT]], sp[AGENT].ends[bc[AGENT]], frame_s),
         customer_backchannels=_intervals(sp[CUSTOMER].starts[bc[CUSTOMER]], sp[CUSTOMER].ends[bc[CUSTOMER]], frame_s),
@@ -398,6 +398,10 @@ def find_backchannels(own: Spurts, other: Spurts, *, max_frames: int, resume_fra
                 continue
             out[k] = True
     return out
+
+
+def _keep(sp: Spurts, mask: np.ndarray) -> Spurts:
+    return Spurts(sp.starts[mask], sp.ends[mask])
 
 
 def _enclosed(own: Spurts, other: Spurts) -> np.ndarray:
