@@ -379,6 +379,39 @@ def setup(
     typer.echo(f"model ready: {spec.path} (sha256 {spec.sha256})")
 
 
+@app.command("call")
+@guarded
+def call_cmd(
+    recording: Path = typer.Argument(..., help="A stereo call (agent and customer on separate channels), or the agent's file with --customer."),
+    customer: Optional[Path] = typer.Option(None, "--customer", help="The customer's file, when each side of the call is in its own file."),
+    agent_channel: Optional[str] = typer.Option(None, "--agent-channel", help="The agent's channel of a stereo call: left or right (1 or 2). Default: guessed (the side that speaks first)."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (its [conversation] section)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="JSON file to write (default: <recording>.call.json beside the recording)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the JSON file's path."),
+) -> None:
+    """Two-sided call: turn-taking, overtalk, response time, dead air, holds, pace matching."""
+    import json
+
+    from voicecoach.conversation import analyze_call, load_stereo_call, load_two_file_call
+    from voicecoach.errors import UsageError
+
+    if customer is not None and agent_channel is not None:
+        raise UsageError("--agent-channel picks a channel of one stereo file; with --customer the first file is the agent's: leave one out")
+    call = load_two_file_call(recording, customer) if customer is not None else load_stereo_call(recording, agent_channel=agent_channel)
+    result = analyze_call(call, targets=targets)
+    target = out or recording.with_name(recording.name + ".call.json")
+    with _writing(target):
+        target.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if not quiet:
+        for c in result.checks:
+            mark = "  " if c.within is None else ("ok" if c.within else "!!")
+            value = "-" if c.within is None else f"{c.value:.2f}"
+            _say(f"{mark} {c.key.split('.', 1)[1]:<28} {value:>8} {c.unit}")
+        for n in result.notices:
+            _say(f"note: {n.message}")
+    _say(str(target))
+
+
 @app.command("targets")
 @guarded
 def targets_cmd(

@@ -84,6 +84,12 @@ class ChannelError(InputError):
     code = "bad_channel"
 
 
+class CallMismatchError(InputError):
+    """The two sides of a call do not line up (different lengths or sample rates)."""
+
+    code = "call_mismatch"
+
+
 class UsageError(VoiceCoachError, ValueError):
     """The library was called with arguments that cannot work together (a ValueError too, as
     Python callers expect); the message names the argument and what to pass."""
