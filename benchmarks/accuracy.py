@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.analysis import Analysis, analyze  # noqa: E402
-from voicecoach.audio import LoadedAudio, audio_from_array, load_audio  # noqa: E402
+from voicecoach.audio import audio_from_array  # noqa: E402
 from voicecoach.measures.pitch import hz_to_st  # noqa: E402
-from voicecoach.textnorm import is_punctuation, spoken_units, to_simplified  # noqa: E402
+from voicecoach.recognize.textnorm import spoken_units, to_simplified  # noqa: E402
 
 REFERENCE_KINDS = ("human", "ground truth", "prompt text")  # a person wrote or read it
 APPROXIMATE_KINDS = ("pseudo-label", "doc output", "ASR output")  # another recogniser's output
@@ -204,16 +204,16 @@ def _f(v, fmt="{:.2f}"):
 
 
 class Bench:
-    def __init__(self, audio_dir: Path, transcriber, *, quick: bool = False) -> None:
+    def __init__(self, audio_dir: Path, recognizer, *, quick: bool = False) -> None:
         self.dir = audio_dir
-        self.t = transcriber
+        self.t = recognizer
         self.quick = quick  # CI: skip the constructed real-clip cases (stretched, flattened)
         self.cache: dict[str, Analysis] = {}
         self.report = Report()
 
     def run(self, path_or_loaded, key: str) -> Analysis:
         if key not in self.cache:
-            self.cache[key] = analyze(path_or_loaded, transcriber=self.t)
+            self.cache[key] = analyze(path_or_loaded, recognizer=self.t)
         return self.cache[key]
 
     # -- transcripts, counts, rates ------------------------------------------------------
@@ -265,7 +265,7 @@ class Bench:
             if not path.exists():
                 continue
             a = self.run(path, m["file"])
-            s_ = analyze(path, transcriber=self.t, script_text=m["text"])
+            s_ = analyze(path, recognizer=self.t, script_text=m["text"])
             span = vad_span_s(a.loaded.audio)
             truth = m["hanzi"] / (span[1] - span[0])
             err = (a.pace.speaking_rate_cps - truth) / truth
@@ -525,10 +525,10 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="skip the constructed real-clip drawl cases and flatten only 3 clips (what CI runs)")
     args = ap.parse_args(argv)
     from voicecoach import __version__
-    from voicecoach.transcribe import CachedTranscriber, WhisperTranscriber
+    from voicecoach.recognize import build_recognizer
 
     t0 = time.time()
-    bench = Bench(args.audio, CachedTranscriber(WhisperTranscriber(args.model)), quick=args.quick)
+    bench = Bench(args.audio, build_recognizer(args.model), quick=args.quick)
     steps = {"counts": bench.counts_and_rates, "tts": bench.tts_rates, "levels": bench.levels, "pitch": bench.pitch, "drawl": bench.drawl, "monotone": bench.monotone, "telephone": bench.telephone}
     for name, fn in steps.items():
         if args.only is None or name in args.only:

@@ -6,7 +6,7 @@ For every variant, over the real clips that have a transcript: character error r
 on spoken syllables, simplified script), the error in the spoken-character count (what pace
 depends on), segments dropped as repetition loops, and the real-time factor (recognition wall
 time / audio duration, model loaded once beforehand). The default of
-voicecoach.transcribe.TranscribeSettings is the first row.
+voicecoach.recognize.whisper.WhisperSettings is the first row.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from accuracy import cer, spoken  # noqa: E402
 
 from voicecoach.audio import load_audio  # noqa: E402
-from voicecoach.transcribe import TranscribeSettings, WhisperTranscriber, _to_transcript  # noqa: E402
+from voicecoach.recognize.models import resolve_model  # noqa: E402
+from voicecoach.recognize.whisper import WhisperRecognizer, WhisperSettings, to_transcript  # noqa: E402
 
 VARIANTS = [
     ("default: int8, beam 1, temperature 0, no conditioning, VAD, OpenCC", {}),
@@ -39,24 +40,24 @@ VARIANTS = [
 
 
 def run_variant(model, clips, overrides: dict, *, opencc: bool = True, batched: bool = False, library_defaults: bool = False) -> dict:
-    settings = dataclasses.replace(TranscribeSettings(), **overrides)
-    t = WhisperTranscriber(model, settings)
+    settings = dataclasses.replace(WhisperSettings(), **overrides)
+    t = WhisperRecognizer(resolve_model(model), settings)
     t.load()
     cers, count_errs, wall, dur, dropped = [], [], 0.0, 0.0, 0
     for path, ref, n_ref in clips:
         audio = load_audio(path).audio
         t0 = time.perf_counter()
         if library_defaults:
-            segs, info = t.load().transcribe(audio.samples, language="zh", word_timestamps=True)
-            tr = _to_transcript(list(segs), info.language, t.model, settings)
+            segs, info = t.whisper_model().transcribe(audio.samples, language="zh", word_timestamps=True)
+            tr = to_transcript(list(segs), info.language, t.model, settings)
         elif batched:
             from faster_whisper import BatchedInferencePipeline
 
-            pipe = BatchedInferencePipeline(t.load())
+            pipe = BatchedInferencePipeline(t.whisper_model())
             segs, info = pipe.transcribe(audio.samples, language="zh", batch_size=8, word_timestamps=True, beam_size=settings.beam_size)
-            tr = _to_transcript(list(segs), info.language, t.model, settings)
+            tr = to_transcript(list(segs), info.language, t.model, settings)
         else:
-            tr = t.transcribe(audio)
+            tr = t.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
         wall += time.perf_counter() - t0
         dur += audio.duration_s
         hyp = "".join(c.text for c in tr.chars)
@@ -73,10 +74,9 @@ def raw_script_mix(model, clips) -> float:
     """Share of recognised characters that OpenCC changes (traditional in the raw output)."""
     from faster_whisper import WhisperModel
 
-    from voicecoach.textnorm import to_simplified
+    from voicecoach.recognize.textnorm import to_simplified
 
-    t = WhisperTranscriber(model)
-    m: WhisperModel = t.load()
+    m: WhisperModel = WhisperRecognizer(resolve_model(model)).whisper_model()
     changed = total = 0
     for path, _, _ in clips:
         segs, _ = m.transcribe(load_audio(path).audio.samples, language="zh", beam_size=1, temperature=0.0, condition_on_previous_text=False, vad_filter=True)

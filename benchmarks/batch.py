@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,8 +47,10 @@ def main(argv=None) -> int:
     calls = tmp / "calls"
     calls.mkdir()
     audio_s = make_calls(args.n, calls, args.shared)
-    from voicecoach.batch import BatchSettings, discover, run_batch
-    from voicecoach.store import Store
+    from voicecoach.qa.batch import run_batch
+    from voicecoach.qa.inputs import discover
+    from voicecoach.qa.work import BatchSettings
+    from voicecoach.qa.store import Store
 
     results = []
     for w in args.workers:

@@ -112,11 +112,11 @@ def _construct(a, clip: str, kind: str, case: str, factor: float, target) -> Con
                      tuple(a.segmentation.phrases), a.activity, a.pitch_track, fallback, len(a.chars) / max(1, a.acoustic_syllables))
 
 
-def collect(audio_dir: Path, transcriber, *, log=print) -> list[Construct]:
+def collect(audio_dir: Path, recognizer, *, log=print) -> list[Construct]:
     out: list[Construct] = []
     for path, kind in clips(audio_dir):
         t0 = time.time()
-        a = analyze(path, transcriber=transcriber)
+        a = analyze(path, recognizer=recognizer)
         out.append(_construct(a, path.name, kind, "untouched", 1.0, None))
         audio = a.loaded.audio
         sr = audio.sample_rate_hz
@@ -133,7 +133,7 @@ def collect(audio_dir: Path, transcriber, *, log=print) -> list[Construct]:
             x = cut_after(audio.samples, sr, end_s + END_SILENCE_S)
             for f in FACTORS:
                 y = stretch_span(x, sr, *span, factor=f)
-                b = analyze(audio_from_array(y, sample_rate_hz=sr), transcriber=transcriber)
+                b = analyze(audio_from_array(y, sample_rate_hz=sr), recognizer=recognizer)
                 out.append(_construct(b, path.name, kind, "end", f, (span[0], span[0] + f * (span[1] - span[0]))))
         # MID: before pauses inside the recording that Silero VAD and our pause detector both find
         gaps = [(segs[k][1], segs[k + 1][0]) for k in range(len(segs) - 1) if segs[k + 1][0] - segs[k][1] >= MIN_GAP_S]
@@ -148,12 +148,12 @@ def collect(audio_dir: Path, transcriber, *, log=print) -> list[Construct]:
                 continue
             for f in FACTORS[1:]:
                 y = stretch_span(audio.samples, sr, *span, factor=f)
-                b = analyze(audio_from_array(y, sample_rate_hz=sr), transcriber=transcriber)
+                b = analyze(audio_from_array(y, sample_rate_hz=sr), recognizer=recognizer)
                 out.append(_construct(b, path.name, kind, "mid", f, (span[0], span[0] + f * (span[1] - span[0]))))
         log(f"{path.name}: {len(out) - n0} analyses ({time.time() - t0:.0f} s)")
     # the TTS files drawled by their maker: every end before a pause stretched x2
     for path in sorted((audio_dir / "tts").glob("*_DRAWL_*.wav")):
-        a = analyze(path, transcriber=transcriber)
+        a = analyze(path, recognizer=recognizer)
         out.append(_construct(a, path.name, "tts", "tts_drawl", 2.0, None))
     return out
 
@@ -490,13 +490,13 @@ def main(argv=None) -> int:
     ap.add_argument("--features", type=Path, default=ROOT / "out" / "drawl_folds" / "constructs.pkl")
     ap.add_argument("--reuse", action="store_true", help="reuse the analyses of an earlier run (the detector itself is re-run on them)")
     args = ap.parse_args(argv)
-    from voicecoach.transcribe import CachedTranscriber, WhisperTranscriber
+    from voicecoach.recognize import build_recognizer
 
     t0 = time.time()
     if args.reuse and args.features.exists():
         rows = load(args.features)
     else:
-        rows = collect(args.audio, CachedTranscriber(WhisperTranscriber(args.model)))
+        rows = collect(args.audio, build_recognizer(args.model))
         save(rows, args.features)
     ends = [measure(c) for c in rows if c.case != "mid_no_pause"]
     table, shipped = run_folds(ends)

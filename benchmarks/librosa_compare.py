@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.audio import Audio, frame_power_db, load_audio, resample  # noqa: E402
-from voicecoach.measures.activity import compute_activity  # noqa: E402
+from voicecoach.audio.activity import compute_activity  # noqa: E402
 from voicecoach.measures.p56 import active_level  # noqa: E402
 from voicecoach.measures.pauses import detect_pauses, measure_pauses  # noqa: E402
 from voicecoach.measures.pitch import PitchTrack, track_pitch  # noqa: E402

@@ -95,7 +95,7 @@ def build(clips: list[Clip], seconds: float, rng: np.random.Generator) -> tuple[
     return np.concatenate(parts), placed
 
 
-def run_length(clips: list[Clip], minutes: float, seed: int, transcriber) -> dict:
+def run_length(clips: list[Clip], minutes: float, seed: int, recognizer) -> dict:
     from voicecoach.analysis import analyze
     from voicecoach.report import write_report
 
@@ -105,7 +105,7 @@ def run_length(clips: list[Clip], minutes: float, seed: int, transcriber) -> dic
     ref_text = "".join(spoken(texts[name]) for name, _, _ in placed)
     loaded = audio_from_array(samples, sample_rate_hz=ANALYSIS_RATE_HZ)
     t0 = time.perf_counter()
-    a = analyze(loaded, transcriber=transcriber, use_cache=False)
+    a = analyze(loaded, recognizer=recognizer, use_cache=False)
     with tempfile.TemporaryDirectory() as out:
         write_report(a, out)  # end to end: report.json, charts and report.html too
     wall = time.perf_counter() - t0
@@ -155,14 +155,14 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-write", action="store_true", help="print only, keep the results files")
     args = ap.parse_args(argv)
-    from voicecoach.transcribe import WhisperTranscriber
+    from voicecoach.recognize import build_recognizer
 
     clips = load_clips(args.audio)
-    transcriber = WhisperTranscriber("base")
-    transcriber.load()
+    recognizer = build_recognizer(use_cache=False)
+    recognizer.load()
     rows = []
     for m in args.minutes:
-        r = run_length(clips, m, args.seed, transcriber)
+        r = run_length(clips, m, args.seed, recognizer)
         print(json.dumps({k: v for k, v in r.items() if k != "unrecognised"}, ensure_ascii=False), flush=True)
         rows.append(r)
     header = (f"{len(clips)} clips with known text from {args.audio.name}/, seed {args.seed}, gaps {GAP_S[0]}-{GAP_S[1]} s, "

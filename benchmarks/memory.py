@@ -50,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=3.0)
     args = ap.parse_args()
-    from hostile.fake import BurstTranscriber
+    from hostile.fake import BurstRecognizer
     from voicecoach.analysis import analyze
     from voicecoach.report import write_report
 
@@ -71,7 +71,7 @@ def main() -> None:
             stage[0] = name
 
         threading.Thread(target=poll, daemon=True).start()
-        a = analyze(wav, transcriber=BurstTranscriber(), use_cache=False, progress=progress)
+        a = analyze(wav, recognizer=BurstRecognizer(), use_cache=False, progress=progress)
         progress("report")
         write_report(a, Path(tmp) / "out")
         progress("done")

@@ -39,13 +39,13 @@ t0 = time.perf_counter()
 import voicecoach
 from voicecoach.analysis import analyze
 from voicecoach.report import write_report
-from voicecoach.transcribe import TranscribeSettings, WhisperTranscriber
+from voicecoach.recognize import build_recognizer
 t_import = time.perf_counter() - t0
 t = time.perf_counter()
-tr = WhisperTranscriber("base", TranscribeSettings(device=sys.argv[3]))
+tr = build_recognizer(device=sys.argv[3], use_cache=False)
 tr.load()
 t_load = time.perf_counter() - t
-a = analyze(sys.argv[1], transcriber=tr, use_cache=False)
+a = analyze(sys.argv[1], recognizer=tr, use_cache=False)
 files = write_report(a, sys.argv[2])
 out = {"import": t_import, "model_load": t_load, **a.timings_s, **{"report_" + k: v for k, v in files.timings_s.items()},
        "duration_s": a.duration_s, "device": "/".join(tr.device())}

@@ -37,11 +37,11 @@ def shared_audio() -> Path:
 @pytest.fixture(scope="session")
 def whisper():
     """The real bundled Whisper base model, loaded once for the session."""
-    from voicecoach.transcribe import CachedTranscriber, WhisperTranscriber
+    from voicecoach.recognize import build_recognizer
 
-    t = WhisperTranscriber("base")
-    t.load()
-    return CachedTranscriber(t)
+    r = build_recognizer()
+    r.load()
+    return r
 
 
 # ------------------------------------------------------------------ verdicts agree with figures

@@ -2,7 +2,7 @@
 
 A "syllable" is a harmonic complex (F0 plus 11 harmonics at 1/k amplitude) with 15 ms raised-
 cosine edges; syllables inside a phrase are separated by 30 ms at -30 dB (a consonant-like dip),
-phrases by exact digital silences. The matching :class:`FakeTranscriber` returns one Char per
+phrases by exact digital silences. The matching :class:`FakeRecognizer` returns one Char per
 syllable at its true times, so logic can be tested without the recogniser.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voicecoach.audio import Audio
-from voicecoach.models import ModelSpec
-from voicecoach.transcribe import Char, TranscribeSettings, Transcript
+from voicecoach.recognize.models import ModelSpec
+from voicecoach.recognize.types import Char, Transcript
 
 SR = 16000
 TEXT = "您好很高兴为您服务请问有什么可以帮您请您提供一下订单号我帮您查询一下物流信息非常抱歉给您带来不便"
@@ -128,8 +128,11 @@ def utterance(
     return sp
 
 
-class FakeTranscriber:
-    """Returns the known syllables of a :class:`Speech` (or any char list) as the transcript."""
+class FakeRecognizer:
+    """Returns the known syllables of a :class:`Speech` (or any char list) as the transcript
+    (a :class:`~voicecoach.recognize.types.Recognizer`)."""
+
+    MODEL = ModelSpec("fake", "<fake>", "0" * 64, "fake")
 
     def __init__(self, chars: list, *, probability: float | list[float] = 0.9, punct: dict[int, str] | None = None) -> None:
         self._chars = chars
@@ -137,16 +140,11 @@ class FakeTranscriber:
         self._punct = punct or {}
         self.calls = 0
 
-    @property
-    def model(self) -> ModelSpec:
-        return ModelSpec("fake", "<fake>", "0" * 64, "fake")
+    def fingerprint(self) -> str:
+        return f"{type(self).__name__} {self.MODEL.sha256}"
 
-    @property
-    def settings(self) -> TranscribeSettings:
-        return TranscribeSettings()
-
-    def transcribe(self, audio: Audio) -> Transcript:
+    def recognize(self, samples: np.ndarray, *, sample_rate_hz: int) -> Transcript:
         self.calls += 1
         probs = self._prob if isinstance(self._prob, list) else [self._prob] * len(self._chars)
         chars = tuple(Char(t, t, float(s), float(e), float(p), self._punct.get(i, "")) for i, ((t, s, e), p) in enumerate(zip(self._chars, probs)))
-        return Transcript(chars, (), "zh", self.model, self.settings)
+        return Transcript(chars, (), "zh", self.MODEL)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from voicecoach.compare import _slide_gaps
+from voicecoach.trainer.align import _slide_gaps
 
 
 def test_gap_slides_right_onto_the_left_out_sentence():

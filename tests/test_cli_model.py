@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLES
 from voicecoach.cli import app
+from voicecoach.report.jsonio import REPORT_SCHEMA_VERSION
 
 runner = CliRunner()
 SCRIPT = (SAMPLES / "scripts" / "service_call.txt").read_text(encoding="utf-8").strip()
@@ -25,9 +26,10 @@ def _cer(ref: str, hyp: str) -> float:
 @pytest.mark.model
 def test_transcript_of_our_good_take_is_simplified_and_close_to_the_script(whisper):
     from voicecoach.audio import load_audio
-    from voicecoach.textnorm import is_punctuation
+    from voicecoach.recognize.textnorm import is_punctuation
 
-    t = whisper.transcribe(load_audio(SAMPLES / "good_take.flac").audio)
+    audio = load_audio(SAMPLES / "good_take.flac").audio
+    t = whisper.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
     text = "".join(c.text for c in t.chars)
     script = "".join(ch for ch in SCRIPT if not is_punctuation(ch))
     assert _cer(script, text) < 0.15
@@ -39,15 +41,14 @@ def test_transcript_of_our_good_take_is_simplified_and_close_to_the_script(whisp
 @pytest.mark.model
 def test_transcripts_are_cached_by_content(whisper, tmp_path):
     from voicecoach.audio import load_audio
-    from voicecoach.transcribe import CachedTranscriber
+    from voicecoach.recognize import CachedRecognizer
 
     audio = load_audio(SAMPLES / "too_fast.flac").audio
-    cached = CachedTranscriber(whisper.inner, tmp_path)
-    first = cached.transcribe(audio)
-    second = cached.transcribe(audio)
+    cached = CachedRecognizer(whisper.inner, tmp_path)
+    first = cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
+    second = cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
     assert cached.hits == 1 and second == first
-    louder = type(audio)((audio.samples * 0.5).astype(np.float32), audio.sample_rate_hz)
-    cached.transcribe(louder)
+    cached.recognize((audio.samples * 0.5).astype(np.float32), sample_rate_hz=audio.sample_rate_hz)
     assert cached.hits == 1  # other content, new transcription
 
 
@@ -58,8 +59,8 @@ def test_no_text_is_invented_in_silence_or_noise(whisper):
     rng = np.random.default_rng(0)
     silence = Audio(np.zeros(16000 * 8, np.float32), 16000)
     noise = Audio((rng.standard_normal(16000 * 8) * 0.01).astype(np.float32), 16000)
-    assert whisper.transcribe(silence).chars == ()
-    assert len(whisper.transcribe(noise).chars) <= 2
+    assert whisper.recognize(silence.samples, sample_rate_hz=16000).chars == ()
+    assert len(whisper.recognize(noise.samples, sample_rate_hz=16000).chars) <= 2
 
 
 @pytest.mark.model
@@ -70,7 +71,7 @@ def test_cli_analyze_writes_report_and_prints_summary(tmp_path):
     assert (folder / "report.html").stat().st_size > 50_000
     assert (folder / "charts" / "summary.png").exists() and (folder / "charts" / "timeline.png").exists()
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1.1" and data["model"]["name"] == "base"
+    assert data["schema_version"] == REPORT_SCHEMA_VERSION and data["model"]["name"] == "base"
     assert "Pace" in res.output and "report:" in res.output
 
 

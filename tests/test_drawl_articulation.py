@@ -7,15 +7,15 @@ import pytest
 
 from synth import SR, utterance
 from voicecoach.audio import Audio
-from voicecoach.measures.activity import compute_activity
+from voicecoach.audio.activity import compute_activity
 from voicecoach.measures.articulation import measure_articulation
 from voicecoach.measures.drawl import DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pauses import detect_pauses
 from voicecoach.measures.pitch import track_pitch
-from voicecoach.segmentation import segment
-from voicecoach.targets import load_targets
-from voicecoach.transcribe import Char
+from voicecoach.measures.segmentation import segment
+from voicecoach.judge.targets import load_targets
+from voicecoach.recognize.types import Char
 
 
 def _rule() -> DrawlRule:

@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 from voicecoach.report import fonts
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -91,7 +91,7 @@ def zh_result():
     from voicecoach.analysis import analyze
 
     sp = utterance([6, 7, 6, 7], pause_s=[0.4, 3.4, 0.4], final_factor=[1.4, 3.0, 1.4, 1.4], f0_hz=190)
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="zh")
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="zh")
 
 
 def test_a_chinese_report_draws_its_charts_in_chinese_with_a_cjk_font(zh_result):
@@ -128,27 +128,25 @@ def test_the_written_report_charts_are_chinese(zh_result, tmp_path):
 
 
 def _qa_rows():
-    from voicecoach.store import DIMENSIONS
-    from voicecoach.summary import HEADLINE
+    from voicecoach.judge import dimensions
 
     rows = []
     for i, agent in enumerate(["张伟", "李娜", "A03"]):
         for day in (20, 21):
             r = {"status": "done", "agent_id": agent, "call_date": f"2026-11-{day}", "overall_score": 60.0 + 10 * i,
                  "duration_s": 60.0, "call_id": f"C{i}{day}"}
-            for d in DIMENSIONS:
-                r[f"{d}_score"] = 50.0 + 10 * i
-                r[f"{d}_verdict"] = "within"
-            for col, _key in HEADLINE.values():
-                r[col] = 1.0 + i
+            for d in dimensions.registered():
+                r[f"{d.name}_score"] = 50.0 + 10 * i
+                r[f"{d.name}_verdict"] = "within"
+                r[d.headline_figure.key] = 1.0 + i
             rows.append(r)
     return rows
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_qa_summary_draws_chinese_agent_names_with_a_cjk_font(lang):
-    from voicecoach.summary import distribution_figure, grid_figure, summarise, trend_figure
-    from voicecoach.targets import load_targets
+    from voicecoach.qa.summary import distribution_figure, grid_figure, summarise, trend_figure
+    from voicecoach.judge.targets import load_targets
 
     require_cjk_font()
     rows = _qa_rows()

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from hostile.corpus import Case, all_cases, build
-from hostile.fake import BurstTranscriber
+from hostile.fake import BurstRecognizer
 
 CASES = all_cases()
 PER_FILE_S = 60
@@ -34,9 +34,9 @@ class Hang(BaseException):
 
 @pytest.fixture
 def fake_recogniser(monkeypatch):
-    import voicecoach.cli as cli
+    import voicecoach.recognize as recognize
 
-    monkeypatch.setattr(cli, "_transcriber", lambda *a, **k: BurstTranscriber())
+    monkeypatch.setattr(recognize, "build_recognizer", lambda *a, **k: BurstRecognizer())
 
 
 def _alarm(signum, frame):

@@ -78,3 +78,40 @@ def test_no_import_cycles_in_the_package():
     graph = import_graph()
     assert "voicecoach.analysis" in graph and "voicecoach.report.jsonio" in graph["voicecoach.analysis"]
     assert cycles(graph) == []
+
+
+def test_only_the_recogniser_builder_knows_whisper():
+    """The rest of the package, and the test fakes, see the Recognizer interface only."""
+    graph = import_graph()
+    users = sorted(m for m, deps in graph.items() if "voicecoach.recognize.whisper" in deps)
+    assert users == ["voicecoach.recognize"]
+    for fake in (ROOT / "tests" / "synth.py", ROOT / "tests" / "hostile" / "fake.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(fake.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported |= {node.module or ""} | {f"{node.module}.{a.name}" for a in node.names}
+        assert not [m for m in imported if "whisper" in m.lower()], fake.name
+
+
+# The pipeline's stages, left to right (README "Architecture"); errors.py is below them all.
+STAGES = ("errors", "audio", "recognize", "measures", "judge", "report", "analysis", "conversation", "trainer", "qa", "cli")
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def test_a_stage_imports_only_the_stages_to_its_left():
+    graph = import_graph()
+    assert {_stage(m) for m in graph} - {None} == set(STAGES)  # every stage exists
+    rightward = sorted((m, d) for m, deps in graph.items() for d in deps
+                       if _stage(m) and _stage(d) and STAGES.index(_stage(d)) > STAGES.index(_stage(m)))
+    assert rightward == []
+
+
+def test_no_module_over_about_400_lines():
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
+    assert {p: n for p, n in sizes.items() if n > 420} == {}

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 
 from voicecoach.analysis import analyze
-from voicecoach.audio import Audio
-from voicecoach.coverage import measure_coverage
-from voicecoach.gapfill import GapFillSettings, fill_gaps
-from voicecoach.measures.activity import compute_activity
-from voicecoach.models import ModelSpec
-from voicecoach.script import spread_script
-from voicecoach.transcribe import Char, TranscribeSettings, Transcript, loop_start, max_new_tokens
+from voicecoach.recognize.coverage import measure_coverage
+from voicecoach.recognize.gapfill import GapFillSettings, fill_gaps
+from voicecoach.audio.activity import compute_activity
+from voicecoach.recognize.script import spread_script
+from voicecoach.recognize.types import Char, Transcript
+from voicecoach.recognize.whisper import loop_start, max_new_tokens
 
 
 def _long_speech(n_phrases: int = 30, seed: int = 3):
@@ -24,7 +23,7 @@ def _long_speech(n_phrases: int = 30, seed: int = 3):
     return sp
 
 
-class WindowedFake(FakeTranscriber):
+class WindowedFake(FakeRecognizer):
     """A recogniser that hears what is really in each window it is given (the synthetic
     syllables lying there, found by locating the window's samples in the recording) but
     returns nothing for the time ranges in ``deaf_s`` of the recording on its *first* call:
@@ -60,18 +59,18 @@ class WindowedFake(FakeTranscriber):
             i += max(run, 1)
         return out
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def recognize(self, samples: np.ndarray, *, sample_rate_hz: int) -> Transcript:
         deaf = self.calls == 0 or self.always
         self.calls += 1
         chars = []
-        for w0, w1, o in self._locate(audio.samples):
+        for w0, w1, o in self._locate(samples):
             lo, hi = o / SR, (o + w1 - w0) / SR
             for text, s, e in self.chars:
                 if lo <= (s + e) / 2 < hi and not (deaf and any(a <= s < b for a, b in self.deaf_s)):
                     shift = (w0 - o) / SR + (0.0 if self.calls == 1 else self.late_s)
                     chars.append(Char(text, text, s + shift, e + shift, 0.9))
         chars.sort(key=lambda c: c.start_s)
-        return Transcript(tuple(chars), (), "zh", self.model, self.settings)
+        return Transcript(tuple(chars), (), "zh", self.MODEL)
 
 
 def test_coverage_known_answer():
@@ -104,7 +103,7 @@ def test_second_pass_recovers_a_window_that_stopped_early():
     assert deaf[0][1] - deaf[0][0] > 15
     fake = WindowedFake(sp, deaf_s=deaf)
     act = compute_activity(sp.audio)
-    first = fake.transcribe(sp.audio)
+    first = fake.recognize(sp.samples, sample_rate_hz=SR)
     assert len(first.chars) < len(sp.chars) - 20
     filled = fill_gaps(first, sp.audio, act, fake)
     assert [c.text for c in filled.chars] == [t for t, _, _ in sp.chars]
@@ -120,7 +119,7 @@ def test_second_pass_keeps_syllables_whisper_timed_into_the_pad_or_a_join(late_s
     sp = _long_speech(30)
     fake = WindowedFake(sp, deaf_s=[_phrase_span(sp, 5, 12), _phrase_span(sp, 17, 17)], late_s=late_s)
     act = compute_activity(sp.audio)
-    filled = fill_gaps(fake.transcribe(sp.audio), sp.audio, act, fake)
+    filled = fill_gaps(fake.recognize(sp.samples, sample_rate_hz=SR), sp.audio, act, fake)
     assert [c.text for c in filled.chars] == [t for t, _, _ in sp.chars]
     assert all(c.end_s > c.start_s for c in filled.chars)
 
@@ -129,7 +128,7 @@ def test_second_pass_reports_what_it_cannot_recover():
     sp = _long_speech(12)
     deaf = _phrase_span(sp, 3, 5)
     fake = WindowedFake(sp, [deaf], always=True)  # cannot make out that stretch, however often asked
-    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, use_cache=False)
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, recognizer=fake, use_cache=False)
     lost = a.coverage.unrecognised
     assert fake.calls >= 2  # it was tried again
     assert lost and lost[0].start_s >= deaf[0] - 0.02 and lost[-1].end_s <= deaf[1] + 0.02
@@ -146,12 +145,12 @@ def test_gap_pass_is_bounded():
     """A recogniser that hears nothing: the second pass stops at its share of the speech."""
     sp = _long_speech(30)
     act = compute_activity(sp.audio)
-    empty = Transcript((), (), "zh", ModelSpec("fake", "<fake>", "0" * 64, "fake"), TranscribeSettings())
+    empty = Transcript((), (), "zh", FakeRecognizer.MODEL)
     calls = []
 
-    class Deaf(FakeTranscriber):
-        def transcribe(self, audio):
-            calls.append(audio.duration_s)
+    class Deaf(FakeRecognizer):
+        def recognize(self, samples, *, sample_rate_hz):
+            calls.append(len(samples) / sample_rate_hz)
             return empty
 
     speech_s = act.is_speech.sum() * act.frame_s
@@ -161,7 +160,7 @@ def test_gap_pass_is_bounded():
         assert 0 < sum(calls) <= share * speech_s + 1e-6
         assert max(calls) <= 24.0 + 1e-6
         assert out.n_gap_windows == len(calls)
-    from voicecoach.gapfill import _pack, _pieces
+    from voicecoach.recognize.gapfill import _pack, _pieces
 
     settings = GapFillSettings(max_share_ratio=10.0)
     round_one = _pack(_pieces((), sp.audio, act, settings), SR, settings)
@@ -196,8 +195,8 @@ def test_script_spread_over_speech_when_recognition_fails():
     assert al.chars[0].start_s == pytest.approx(sp.chars[0][1], abs=0.05)
     assert al.chars[-1].end_s == pytest.approx(sp.chars[-1][2], abs=0.05)
     # with two stray recognised syllables the script still gives the whole count and span
-    fake = FakeTranscriber([sp.chars[10], sp.chars[11]])
-    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, script_text=text, use_cache=False)
+    fake = FakeRecognizer([sp.chars[10], sp.chars[11]])
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, recognizer=fake, script_text=text, use_cache=False)
     truth_cps = len(sp.chars) / (sp.chars[-1][2] - sp.chars[0][1])
     assert a.pace.n_syllables == len(sp.chars)
     assert a.pace.speaking_rate_cps == pytest.approx(truth_cps, rel=0.03)
@@ -209,20 +208,48 @@ def test_script_spread_over_speech_when_recognition_fails():
 
 
 def test_a_syllable_stretched_over_lost_speech_keeps_at_most_its_own_length():
-    from voicecoach.transcribe import MAX_SYLLABLE_S, _word_to_chars
+    from voicecoach.recognize.whisper import MAX_SYLLABLE_S, word_to_chars
 
-    (c,) = _word_to_chars("问", 116.33, 121.09, 0.5)  # Whisper laid one word over 4.8 s it could not make out
+    (c,) = word_to_chars("问", 116.33, 121.09, 0.5)  # Whisper laid one word over 4.8 s it could not make out
     assert c.start_s == 116.33 and c.end_s == pytest.approx(116.33 + MAX_SYLLABLE_S)
-    four = _word_to_chars("24", 10.0, 10.8, 0.9)  # 二十四 ... a multi-syllable token keeps its span
+    four = word_to_chars("24", 10.0, 10.8, 0.9)  # 二十四 ... a multi-syllable token keeps its span
     assert len(four) == 3 and four[-1].end_s == pytest.approx(10.8)
 
 
 def test_unrecognised_speech_is_a_notice_in_both_languages():
-    from voicecoach.advice import notice_text
+    from voicecoach.judge.advice import notice_text
 
     sp = _long_speech(12)
     fake = WindowedFake(sp, [_phrase_span(sp, 3, 5)], always=True)
-    a = analyze(sp.audio.samples, sample_rate_hz=SR, transcriber=fake, use_cache=False)
+    a = analyze(sp.audio.samples, sample_rate_hz=SR, recognizer=fake, use_cache=False)
     (n,) = [n for n in a.notices if n.code == "unrecognised_speech"]
     assert n.params["n"] == len(a.coverage.unrecognised) and n.params["speech_s"] >= 1
     assert "没能转写" in notice_text(n, "zh") and "could not be transcribed" in notice_text(n, "en")
+
+
+def test_long_audio_is_recognised_in_pieces_cut_at_quiet_moments():
+    from voicecoach.recognize.splitter import SplittingRecognizer
+
+    rng = np.random.default_rng(5)
+    n = 25 * SR
+    samples = (rng.standard_normal(n) * 0.1).astype(np.float32)
+    for quiet_s in (8.0, 17.5):  # the quietest moments before each 10 s boundary
+        samples[int(quiet_s * SR):int((quiet_s + 0.5) * SR)] *= 1e-3
+    seen = []
+
+    class OnePerPiece(FakeRecognizer):
+        def recognize(self, x, *, sample_rate_hz):
+            seen.append(len(x) / sample_rate_hz)
+            return Transcript((Char("好", "好", 0.5, 0.7, 0.9),), (), "zh", self.MODEL, dropped=(f"piece {len(seen)}",))
+
+    inner = OnePerPiece([])
+    split = SplittingRecognizer(inner, max_piece_s=10.0)
+    t = split.recognize(samples, sample_rate_hz=SR)
+    assert all(d <= 10.0 for d in seen) and sum(seen) == pytest.approx(25.0)
+    starts = np.cumsum([0.0] + seen[:-1])
+    assert [c.start_s for c in t.chars] == pytest.approx(list(starts + 0.5))  # each piece's times moved by its offset
+    assert 8.0 < starts[1] < 8.5 and 17.5 < starts[2] < 18.0
+    assert t.dropped == ("piece 1", "piece 2", "piece 3")
+    assert split.fingerprint() != inner.fingerprint()  # pieces of another length could be heard otherwise
+    seen.clear()
+    assert split.recognize(samples[: 5 * SR], sample_rate_hz=SR).chars[0].start_s == 0.5 and seen == [5.0]

@@ -10,10 +10,10 @@ import soundfile as sf
 
 from synth import SR, tone, utterance
 from voicecoach.audio import frame_power_db, load_audio
-from voicecoach.measures.activity import compute_activity
+from voicecoach.audio.activity import compute_activity
 from voicecoach.measures.loudness import measure_loudness
 from voicecoach.measures.p56 import active_level
-from voicecoach.segmentation import Span
+from voicecoach.measures.segmentation import Span
 
 
 def _sine(amp: float, seconds: float = 3.0, f: float = 1000.0) -> np.ndarray:

@@ -7,12 +7,12 @@ import pytest
 
 from synth import SR, tone, utterance
 from voicecoach.audio import Audio
-from voicecoach.measures.activity import compute_activity
+from voicecoach.audio.activity import compute_activity
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pace import measure_pace
 from voicecoach.measures.pauses import Pause, detect_pauses, measure_pauses
-from voicecoach.segmentation import segment
-from voicecoach.transcribe import Char
+from voicecoach.measures.segmentation import segment
+from voicecoach.recognize.types import Char
 
 
 def _activity(x: np.ndarray):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from synth import SR, tone
 from voicecoach.audio import Audio, audio_from_array, load_audio, resample

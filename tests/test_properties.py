@@ -13,7 +13,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from synth import SR, FakeTranscriber, utterance  # noqa: E402
+from synth import SR, FakeRecognizer, utterance  # noqa: E402
 from voicecoach.analysis import analyze  # noqa: E402
 from voicecoach.audio import resample  # noqa: E402
 
@@ -21,7 +21,7 @@ FEW = settings(max_examples=6, deadline=None, derandomize=True, suppress_health_
 
 
 def _run(samples: np.ndarray, chars, sr: int = SR):
-    return analyze(samples.astype(np.float32), sample_rate_hz=sr, transcriber=FakeTranscriber(chars), use_cache=False, lang="en")
+    return analyze(samples.astype(np.float32), sample_rate_hz=sr, recognizer=FakeRecognizer(chars), use_cache=False, lang="en")
 
 
 def _st(a_hz: float, b_hz: float) -> float:
@@ -66,17 +66,17 @@ def test_8_khz_and_16_khz_copies_agree(f0_hz, syllable_s, phrases):
 def test_a_batch_scores_a_call_exactly_as_one_analysis(tmp_path_factory, monkeypatch_module, phrases, pause_s, level_dbfs):
     import soundfile as sf
 
-    import voicecoach.batch as batch
-    from voicecoach.targets import load_targets
+    import voicecoach.qa.work as batch
+    from voicecoach.judge.targets import load_targets
 
     sp = utterance(phrases, pause_s=pause_s, level_dbfs=level_dbfs)
     wav = tmp_path_factory.mktemp("call") / "call.wav"
     sf.write(wav, sp.samples, SR, subtype="FLOAT")
-    monkeypatch_module.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(), "transcriber": FakeTranscriber(sp.chars),
+    monkeypatch_module.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(), "recognizer": FakeRecognizer(sp.chars),
                                                   "targets": load_targets(), "name": "test"})
     out = batch.score({"path": str(wav), "channel": "mix"})
     assert out["status"] == "done", out
-    alone = analyze(wav, transcriber=FakeTranscriber(sp.chars), use_cache=False).to_dict()
+    alone = analyze(wav, recognizer=FakeRecognizer(sp.chars), use_cache=False).to_dict()
     for d in (out["report"], alone):
         d.pop("timings_s"), d.pop("created_utc"), d["source"].pop("path")
     assert out["report"] == alone

@@ -18,8 +18,11 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
-from voicecoach.batch import BatchSettings, Job, discover, run_batch
-from voicecoach.store import SCHEMA_VERSION, Store
+from voicecoach.qa.batch import run_batch
+from voicecoach.qa.inputs import Job, discover
+from voicecoach.qa.work import BatchSettings
+from voicecoach.qa.schema import SCHEMA_VERSION
+from voicecoach.qa.store import Store
 
 pytestmark = pytest.mark.model
 runner = CliRunner()
@@ -54,6 +57,49 @@ def test_store_migrates_an_older_schema_and_keeps_rows(tmp_path):
     assert "worker" in rows[0]
     new.put({"key": "k1", "file_sha256": "f", "settings_sha256": "s", "path": "a.wav", "status": "done", "overall_score": 90.0})
     assert [(r["overall_score"], r["attempts"]) for r in new.rows()] == [(90.0, 2)]
+
+
+STORE_V3 = ROOT / "tests" / "data" / "store_v3.sqlite"
+"""A store written by the schema-3 code (tests/data/make_store_v3.py, run on that code): three
+scored calls, one failed, a re-run, an alias, sentences and a claim, in the wide layout."""
+
+
+def _wide_values(con) -> dict:
+    """key -> every dimension and figure column of a schema-3 ``results`` table."""
+    from voicecoach.qa.schema import _V3_COLUMNS
+
+    rows = con.execute(f"SELECT key, {', '.join(_V3_COLUMNS)} FROM results").fetchall()
+    return {r[0]: dict(zip(_V3_COLUMNS, r[1:])) for r in rows}
+
+
+def test_a_schema_3_store_written_by_the_old_code_migrates_keeping_every_value(tmp_path):
+    db = tmp_path / "old.sqlite"
+    shutil.copy(STORE_V3, db)
+    with sqlite3.connect(db) as con:
+        before = _wide_values(con)
+        kept = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("sentences", "aliases", "claims")}
+        base = con.execute("SELECT key, status, attempts, overall_score, agent_id, call_date FROM results ORDER BY key").fetchall()
+    assert len(before) == 4 and before["k0"]["pace_verdict"] == "too_fast" and before["k0"]["drawl_flagged_ratio"] is None
+
+    store = Store(db)
+    assert store.schema_version() == SCHEMA_VERSION == 4
+    rows = {r["key"]: r for r in store.rows()}
+    assert {k: {c: rows[k][c] for c in before[k]} for k in before} == before  # every value, None included
+    with sqlite3.connect(db) as con:
+        columns = {r[1] for r in con.execute("PRAGMA table_info(results)")}
+        assert not columns & set(before["k0"])  # the wide columns are gone
+        assert {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in kept} == kept
+        assert con.execute("SELECT key, status, attempts, overall_score, agent_id, call_date FROM results ORDER BY key").fetchall() == base
+        units = dict(con.execute("SELECT figure, unit FROM figures WHERE result_id = (SELECT id FROM results WHERE key = 'k1')").fetchall())
+    assert units["pitch_range_st"] == "semitones (10-90 %)" and units["speaking_rate_cps"] == "syllables/s"
+    assert sorted(r["key"] for r in store.rows(verdict="noisy")) == ["k0", "k2"]
+    assert [r["key"] for r in store.rows(verdict="too_fast")] == ["k0", "k2"] and len(store.rows(verdict="within")) == 3
+    # the migrated store takes new results, and a re-run replaces a call's dimensions and figures
+    store.put({"key": "k0", "file_sha256": "f", "settings_sha256": "s", "path": "calls/call_0.wav", "status": "done",
+               "overall_score": 99.0, "pace_score": 99.0, "pace_verdict": "within", "speaking_rate_cps": 4.0})
+    again = {r["key"]: r for r in Store(db).rows()}
+    assert (again["k0"]["attempts"], again["k0"]["pace_verdict"], again["k0"]["volume_verdict"], again["k0"]["speaking_rate_cps"]) == (2, "within", None, 4.0)
+    assert again["k2"] == rows["k2"]
 
 
 def test_batch_mixing_good_corrupt_empty_and_silent_files(tmp_path, shared_audio):
@@ -185,6 +231,34 @@ def test_postgresql_store_gives_the_same_rows_as_sqlite(tmp_path, postgres):
     b = sorted(tuple(r[k] for k in keep) for r in lite.rows())
     assert a == b and len(a) == 3
     assert run_batch(jobs, pg, BatchSettings(), workers=1).skipped == 3
+
+
+@pytest.mark.postgres
+def test_postgresql_store_migrates_from_schema_3(postgres):
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("CREATE DATABASE migrate_v3"))
+    admin.dispose()
+    url = postgres.rsplit("/", 1)[0] + "/migrate_v3"
+    old = Store(url, upgrade_to=3)
+    with sqlite3.connect(STORE_V3) as con:
+        con.row_factory = sqlite3.Row
+        written = [dict(r) for r in con.execute("SELECT * FROM results WHERE key != 'k3'")]
+    for r in written:  # the fixture's rows, written through the schema-3 layout on PostgreSQL
+        r = {k: v for k, v in r.items() if k not in ("id", "created_at", "attempts")}
+        r["call_date"] = None if r["call_date"] is None else __import__("datetime").date.fromisoformat(r["call_date"])
+        old.put(r)
+    old.close()
+    store = Store(url)
+    assert store.schema_version() == SCHEMA_VERSION
+    rows = {r["key"]: r for r in store.rows()}
+    for r in written:
+        for c in ("pace_verdict", "pace_score", "drawl_verdict", "drawl_score", "speaking_rate_cps", "drawl_flagged_ratio", "pitch_range_st", "overall_score"):
+            assert rows[r["key"]][c] == r[c], (r["key"], c)
+    assert sorted(r["key"] for r in store.rows(verdict="flat")) == ["k0", "k2"]
+    store.close()
 
 
 @pytest.mark.ray

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 from voicecoach.analysis import analyze
 from voicecoach.report import write_report
 from voicecoach.report.charts import summary_figure, timeline_chunks, timeline_figure
@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 @pytest.fixture(scope="module")
 def result():
     sp = utterance([6, 7, 6, 7], pause_s=[0.4, 3.4, 0.4], final_factor=[1.4, 3.0, 1.4, 1.4], f0_hz=190)
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="en")
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
 
 
 def test_timeline_draws_the_measured_data(result):

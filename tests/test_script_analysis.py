@@ -8,14 +8,14 @@ import jsonschema
 import numpy as np
 import pytest
 
-from synth import SR, FakeTranscriber, utterance
+from synth import SR, FakeRecognizer, utterance
 from voicecoach.analysis import analyze
 from voicecoach.audio import Audio
 from voicecoach.errors import AudioTooShortError, NoSpeechError, ScriptError, SilentAudioError
-from voicecoach.measures.activity import compute_activity
+from voicecoach.audio.activity import compute_activity
 from voicecoach.report.jsonio import schema_path
-from voicecoach.script import align_script, load_script
-from voicecoach.transcribe import Char
+from voicecoach.recognize.script import align_script, load_script
+from voicecoach.recognize.types import Char
 
 SCRIPT = "您好，很高兴为您服务。请问有什么可以帮您？"
 
@@ -79,8 +79,8 @@ def test_load_script_by_path_or_id(tmp_path):
 
 
 def _fake_run(sp, **kw):
-    fake = FakeTranscriber(sp.chars, **{k: v for k, v in kw.items() if k in ("probability", "punct")})
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=fake, use_cache=False, **{k: v for k, v in kw.items() if k not in ("probability", "punct")})
+    fake = FakeRecognizer(sp.chars, **{k: v for k, v in kw.items() if k in ("probability", "punct")})
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=fake, use_cache=False, **{k: v for k, v in kw.items() if k not in ("probability", "punct")})
 
 
 def test_analyze_end_to_end_with_a_fake_recogniser_and_schema():
@@ -115,28 +115,28 @@ def test_text_over_silence_is_dropped_as_hallucination():
     a, b = sp.pauses[0]
     ghost = [("谢", a + 0.6, a + 0.8), ("谢", a + 0.8, a + 1.0)]
     chars = sorted(sp.chars + ghost, key=lambda c: c[1])
-    res = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(chars), use_cache=False)
+    res = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(chars), use_cache=False)
     assert res.pace.n_syllables == 12
     assert "dropped_text" in [n.code for n in res.notices]
 
 
 def test_silent_short_and_speechless_recordings_are_clear_errors():
     with pytest.raises(SilentAudioError, match="silent"):
-        analyze(np.zeros(SR * 3, np.float32), sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+        analyze(np.zeros(SR * 3, np.float32), sample_rate_hz=SR, recognizer=FakeRecognizer([]), use_cache=False)
     short = utterance([2], lead_s=0.05, tail_s=0.05)
     with pytest.raises(AudioTooShortError, match="at least 1 s of speech"):
-        analyze(short.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(short.chars), use_cache=False)
+        analyze(short.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(short.chars), use_cache=False)
     t = np.arange(SR * 4) / SR
     hum = (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     with pytest.raises(NoSpeechError, match="no speech was found"):
-        analyze(hum, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+        analyze(hum, sample_rate_hz=SR, recognizer=FakeRecognizer([]), use_cache=False)
 
 
 def test_speech_the_recogniser_cannot_follow_is_still_measured_from_the_signal():
     # Syllable-like sound that the recogniser returns nothing for: pace comes from syllable
     # nuclei, drawl and articulation are not measured, and the report says why.
     sp = utterance([6, 7, 6], pause_s=0.4)
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer([]), use_cache=False)
     assert "unrecognised" in [n.code for n in a.notices]
     assert a.pace.n_syllables == pytest.approx(19, abs=1)
     assert a.dimension("articulation").verdict == "not_measured"

@@ -18,7 +18,7 @@ def test_every_shared_recording_analyses_and_lands_near_its_reference(shared_aud
     files = sorted(shared_audio.glob("*/*.wav"))
     assert len(files) >= 39
     for path in files:
-        a = analyze(path, transcriber=whisper)
+        a = analyze(path, recognizer=whisper)
         assert a.pace.n_syllables > 0, path.name
         if path.name in p56:  # calls/ (the English two-track call) has no level reference
             assert a.loudness.active_level_dbov == pytest.approx(p56[path.name], abs=0.5), path.name

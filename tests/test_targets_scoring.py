@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.errors import TargetsError
-from voicecoach.scoring import check, judge, overall
-from voicecoach.targets import DIMENSIONS, load_targets
+from voicecoach.judge import dimensions
+from voicecoach.judge.scoring import check, judge, overall
+from voicecoach.judge.targets import load_targets
 
 
 def test_every_default_has_unit_reason_and_source():
@@ -15,7 +16,7 @@ def test_every_default_has_unit_reason_and_source():
     for key, target in t.items.items():
         assert target.unit and target.reason and target.source, key
         assert target.value is not None or target.min is not None or target.max is not None, key
-    assert set(t.weights) == set(DIMENSIONS)
+    assert set(t.weights) == set(dimensions.names())
     assert sum(t.weights.values()) == pytest.approx(1.0)
 
 
@@ -57,10 +58,11 @@ def test_missing_targets_file(tmp_path):
 
 def test_check_scores_inside_100_and_falls_linearly_outside():
     t = load_targets()["pace.speaking_rate_cps"]  # 3.0-4.8, falloff 1.5
-    assert check("pace.speaking_rate_cps", 4.0, t).score == 100
-    c = check("pace.speaking_rate_cps", 5.55, t)
+    words = dimensions.get("pace").rubric.words["pace.speaking_rate_cps"]
+    assert check("pace.speaking_rate_cps", 4.0, t, words).score == 100
+    c = check("pace.speaking_rate_cps", 5.55, t, words)
     assert c.score == pytest.approx(50.0) and c.verdict == "too_fast"
-    c = check("pace.speaking_rate_cps", 2.25, t)
+    c = check("pace.speaking_rate_cps", 2.25, t, words)
     assert c.score == pytest.approx(50.0) and c.verdict == "too_slow"
     assert check("pace.speaking_rate_cps", 9.0, t).score == 0
     assert check("pace.speaking_rate_cps", float("nan"), t) is None
@@ -68,9 +70,9 @@ def test_check_scores_inside_100_and_falls_linearly_outside():
 
 def test_dimension_takes_its_worst_check_and_overall_is_weighted():
     t = load_targets()
-    vol = judge("volume", "volume.active_level_dbov", {"volume.active_level_dbov": -20.0, "volume.snr_db": 12.5, "volume.level_variation_db": 2.0, "volume.clipped_ratio": 0.0}, t)
+    vol = judge(dimensions.get("volume").rubric, {"volume.active_level_dbov": -20.0, "volume.snr_db": 12.5, "volume.level_variation_db": 2.0, "volume.clipped_ratio": 0.0}, t)
     assert vol.verdict == "noisy" and vol.score == pytest.approx(100 * (1 - 7.5 / 15))
-    pace = judge("pace", "pace.speaking_rate_cps", {"pace.speaking_rate_cps": 4.0, "pace.articulation_rate_cps": 5.0}, t)
+    pace = judge(dimensions.get("pace").rubric, {"pace.speaking_rate_cps": 4.0, "pace.articulation_rate_cps": 5.0}, t)
     assert pace.verdict == "within" and pace.score == 100
     o = overall((vol, pace), t)
     w = t.weights

@@ -12,39 +12,36 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import numpy as np
 import pytest
 
 import verdict_rules
-from synth import SR, FakeTranscriber, utterance
-from voicecoach.advice import CHECK_LABELS, UNCERTAIN_NOTES, VERDICT_NAMES
+from synth import SR, FakeRecognizer, utterance
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import UNCERTAIN_NOTES, check_label, verdict_names
 from voicecoach.analysis import analyze
-from voicecoach.assess import UNCERTAIN_DIMENSIONS, MeasureSet, assess
-from voicecoach.coverage import Coverage, UnrecognisedSpan
+from voicecoach.judge.assess import MeasureSet, assess, uncertain_dimensions
+from voicecoach.recognize.coverage import Coverage, UnrecognisedSpan
 from voicecoach.report.charts import summary_figure
 from voicecoach.report.text import dimension_line, summary_lines
-from voicecoach.scoring import UNCERTAIN_REASONS, VERDICT_WORDS, Check, DimensionResult, overall
-from voicecoach.script import ScriptAlignment
+from voicecoach.judge.scoring import QUALITY_WORDS, UNCERTAIN_REASONS, Check, DimensionResult, overall
+from voicecoach.recognize.script import ScriptAlignment
 
 
 @pytest.fixture(scope="module")
 def base():
     """A plain take (five phrases, pauses of 0.5 s) whose figures are all on target."""
     sp = utterance([8, 8, 8, 8, 8], pause_s=0.5, f0_hz=190)
-    return analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="zh")
+    return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="zh")
 
 
 def measures(a, **changes) -> MeasureSet:
-    m = MeasureSet(a.chars, a.segmentation, a.pace, a.pauses, a.loudness, a.pitch, a.drawl, a.articulation, a.script,
-                   coverage=Coverage(a.pace.speaking_time_s, 1.0, ()), n_acoustic_syllables=a.pace.n_syllables)
-    return dataclasses.replace(m, **changes)
+    return dataclasses.replace(a.measures, **{"coverage": Coverage(a.pace.speaking_time_s, 1.0, ()), "n_acoustic_syllables": a.pace.n_syllables, **changes})
 
 
 def judged(a, m: MeasureSet, lang: str = "zh"):
     """The analysis as it would be with measures ``m``: dimensions, overall score."""
     dims = assess(m, a.targets, lang=lang)
-    return dataclasses.replace(a, pace=m.pace, pauses=m.pauses, loudness=m.loudness, acoustic_syllables=m.n_acoustic_syllables,
-                               dimensions=dims, overall=overall(dims, a.targets), lang=lang)
+    return dataclasses.replace(a, measures=m, dimensions=dims, overall=overall(dims, a.targets), lang=lang)
 
 
 def card(page: str, name: str) -> str:
@@ -139,7 +136,7 @@ def test_low_coverage_makes_the_count_based_dimensions_uncertain(base):
     low = Coverage(base.pace.speaking_time_s, 0.62, (UnrecognisedSpan(2.0, 6.0, 4.0),))
     a = judged(base, measures(base, coverage=low), lang="en")
     uncertain = {d.name for d in a.dimensions if d.verdict == "uncertain"}
-    assert uncertain == set(UNCERTAIN_DIMENSIONS["low_coverage"]) == {"pace", "drawl", "articulation"}
+    assert uncertain == set(uncertain_dimensions()["low_coverage"]) == {"pace", "drawl", "articulation"}
     for name in uncertain:
         d = a.dimension(name)
         assert d.deciding.key == "quality.covered_ratio" and d.deciding.value == 0.62
@@ -171,7 +168,7 @@ def test_dead_air_shows_the_silences_that_decided_it(base):
 
 def test_nothing_recognised_counts_pace_from_the_signal_and_judges_it():
     sp = utterance([6, 7, 6, 7, 6], pause_s=0.4)
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber([]), use_cache=False)
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer([]), use_cache=False)
     assert a.dimension("pace").verdict not in ("uncertain", "not_measured")
     assert a.dimension("drawl").verdict == "not_measured"
 
@@ -179,7 +176,7 @@ def test_nothing_recognised_counts_pace_from_the_signal_and_judges_it():
 def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace():
     # the recogniser returns every other syllable: nothing long is uncovered, but the count halves
     sp = utterance([8, 8, 8, 8, 8], pause_s=0.5)
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars[::2]), use_cache=False, lang="zh")
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars[::2]), use_cache=False, lang="zh")
     assert a.acoustic_syllables == pytest.approx(40, abs=4) and a.pace.n_syllables == 20
     pace = a.dimension("pace")
     assert pace.verdict == "uncertain" and pace.reason == "count_disagreement"
@@ -190,7 +187,7 @@ def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace():
 
 def test_end_to_end_hesitant_take_shows_its_pause_ratio():
     sp = utterance([3] * 9, pause_s=1.6)  # short phrases, pauses under the long-pause length
-    a = analyze(sp.samples, sample_rate_hz=SR, transcriber=FakeTranscriber(sp.chars), use_cache=False, lang="en")
+    a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
     d = a.dimension("pauses")
     assert d.verdict == "hesitant" and a.pauses.long_pauses_per_min == 0
     assert d.deciding.key == "pauses.pause_ratio" and d.deciding.value > 0.35
@@ -221,12 +218,19 @@ def test_every_analysis_of_the_session_is_checked(base):
 
 
 def test_every_check_and_verdict_has_words_in_both_languages():
-    assert set(CHECK_LABELS) == set(VERDICT_WORDS)
-    words = {w for pair in VERDICT_WORDS.values() for w in pair} | {"not_measured", "dead_air"}
-    for table, keys in ((CHECK_LABELS, VERDICT_WORDS), (VERDICT_NAMES, words), (UNCERTAIN_NOTES, UNCERTAIN_REASONS)):
-        for k in keys:
-            assert table[k]["zh"] and table[k]["en"], k
-    assert set(UNCERTAIN_DIMENSIONS) == set(UNCERTAIN_REASONS)
+    words = dict(QUALITY_WORDS)
+    for d in dimensions.registered():
+        words.update(d.rubric.words)
+    for key in words:
+        for lang in ("zh", "en"):
+            assert check_label(key, lang) != key, (key, lang)
+    names = {w for pair in words.values() for w in pair} | {"not_measured", "dead_air"}
+    for lang in ("zh", "en"):
+        assert names <= set(verdict_names(lang)) and all(verdict_names(lang).values()), lang
+    for k in UNCERTAIN_REASONS:
+        assert UNCERTAIN_NOTES[k]["zh"] and UNCERTAIN_NOTES[k]["en"], k
+    assert set(uncertain_dimensions()) == set(UNCERTAIN_REASONS)
+    assert all(r in UNCERTAIN_REASONS for d in dimensions.registered() for r in d.doubted_by)
 
 
 def test_a_figure_just_outside_its_band_never_reads_as_inside():

@@ -5,7 +5,7 @@
 * every judged dimension shows a *deciding* figure, and that figure is the measure itself;
 * "within": every figure of the dimension is inside its band, score 100;
 * any other verdict: the deciding figure is outside its band on the side that verdict names
-  (``scoring.VERDICT_WORDS``), it is the dimension's worst check, and the score is its score;
+  (``Dimension.criteria``, ``scoring.QUALITY_WORDS``), it is the dimension's worst check, and the score is its score;
 * "uncertain": a reason, a note, the failed quality figure outside its band, no score, no tip,
   left out of the overall score and of the page's advice;
 * the overall score is the weighted mean of the scored dimensions;
@@ -24,10 +24,11 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.report.figures import band_text, format_value
 from voicecoach.report.text import dimension_line
-from voicecoach.scoring import UNCERTAIN_REASONS, VERDICT_WORDS
+from voicecoach.judge.scoring import QUALITY_WORDS, UNCERTAIN_REASONS
 
 # where each checked figure lives on the Analysis
 MEASURE_OF = {
@@ -52,6 +53,11 @@ MEASURE_OF = {
 
 def _close(x: float, y: float) -> bool:
     return math.isclose(float(x), float(y), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _words(key: str) -> tuple[str, str]:
+    c = dimensions.criterion(key)
+    return (c.below, c.above) if c is not None else QUALITY_WORDS.get(key, ("too_low", "too_high"))
 
 
 def _below(c) -> bool:
@@ -92,7 +98,7 @@ def dimension_contradictions(d, a=None) -> list[str]:
         if c.key not in {x.key for x in d.checks}:
             out.append(f"{where}: deciding figure {c.key} is not one of its checks")
         return out
-    low, high = VERDICT_WORDS.get(c.key, ("too_low", "too_high"))
+    low, high = _words(c.key)
     if not ((d.verdict == low and _below(c)) or (d.verdict == high and _above(c))):
         out.append(f"{where} but the figure shown, {c.key} = {c.value}, is not {'below' if d.verdict == low else 'above'} its band [{c.min}, {c.max}]")
     if c.verdict != d.verdict or not _close(c.score, d.score):
@@ -135,7 +141,7 @@ def page_contradictions(a, page: str) -> list[str]:
         out += [f"{d.name}: page card lacks {p!r}" for p in _shown(d, a.lang) if p not in text]
         if d.deciding is not None and f'data-key="{d.deciding.key}"' not in text.split('class="checks"')[0]:
             out.append(f"{d.name}: page card does not show {d.deciding.key} as its deciding figure")
-        name = label(DIMENSION_NAMES, d.name, a.lang)
+        name = dimension_name(d.name, a.lang)
         if not d.scored and advice and f"<b>{name}</b>" in advice.group(1):
             out.append(f"{d.name}: verdict {d.verdict!r} but it heads the advice")
     return out
@@ -143,7 +149,7 @@ def page_contradictions(a, page: str) -> list[str]:
 
 def _shown(d, lang: str) -> list[str]:
     """Strings that must appear where a dimension is shown: verdict, deciding value and band."""
-    parts = [label(VERDICT_NAMES, d.verdict, lang)]
+    parts = [verdict_name(d.verdict, lang)]
     if d.deciding is not None:
         parts.append(format_value(d.deciding.value, d.deciding.unit, lang))
         band = band_text(d.deciding, lang)

@@ -6,7 +6,7 @@ stack until you call something)::
     import voicecoach
     result = voicecoach.analyze("practice.wav")          # -> voicecoach.Analysis
     result.dimension("pace").verdict, result.to_dict()
-    cmp = voicecoach.compare("trainee.wav", "benchmark.wav")
+    cmp = voicecoach.trainer.compare("trainee.wav", "benchmark.wav")
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def __getattr__(name: str):
 
         return getattr(analysis, name)
     if name in ("compare", "Comparison"):
-        from voicecoach import compare as _compare
+        from voicecoach.trainer import compare as _compare
 
         return getattr(_compare, name)
     raise AttributeError(f"module 'voicecoach' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""``analyze()``: the one library entry point. Load -> transcribe -> measure -> judge.
+"""``analyze()``: the one library entry point. Load -> recognise -> measure -> judge.
 
 Every shell (CLI, notebook, trainer comparison, QA batch) calls :func:`analyze` and gets an
 :class:`Analysis`, whose ``to_dict()`` is exactly what ``report.json`` holds.
@@ -12,31 +12,35 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
-from voicecoach.assess import MeasureSet, assess, quality_checks
+from voicecoach.judge.assess import assess, quality_checks
 from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
-from voicecoach.coverage import Coverage, measure_coverage
-from voicecoach.gapfill import fill_gaps
+from voicecoach.recognize.coverage import Coverage, measure_coverage
+from voicecoach.recognize.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError, UsageError
-from voicecoach.measures.activity import Activity, compute_activity
-from voicecoach.measures.articulation import ArticulationMeasures, measure_articulation
-from voicecoach.measures.drawl import DrawlMeasures, DrawlRule, measure_drawl, typical_syllable_s
-from voicecoach.measures.loudness import LoudnessMeasures, measure_loudness
-from voicecoach.measures.p56 import active_level
-from voicecoach.measures.pace import PaceMeasures, measure_pace
-from voicecoach.measures.pauses import PauseMeasures, detect_pauses, measure_pauses
-from voicecoach.measures.pitch import PitchMeasures, PitchTrack, measure_pitch, track_pitch
-from voicecoach.measures.sentences import SentenceDetail, sentence_details
+from voicecoach.audio.activity import Activity, compute_activity
+from voicecoach.measures.articulation import measure_articulation
+from voicecoach.measures.drawl import DrawlRule, measure_drawl, typical_syllable_s
+from voicecoach.measures.loudness import measure_loudness
+from voicecoach.measures.measure_set import MeasureSet
+from voicecoach.measures.p56 import ActiveLevel, active_level
+from voicecoach.measures.pace import measure_pace
+from voicecoach.measures.pauses import detect_pauses, measure_pauses
+from voicecoach.measures.pitch import PitchTrack, measure_pitch, track_pitch
+from voicecoach.measures.sentences import sentence_details
 from voicecoach.measures.syllables import detect_nuclei
-from voicecoach.scoring import DimensionResult, Overall, overall
+from voicecoach.recognize.models import DEFAULT_MODEL
+from voicecoach.recognize import build_recognizer
+from voicecoach.recognize.cache import CachedRecognizer
+from voicecoach.recognize.types import Char, Recognizer, Transcript
+from voicecoach.judge.scoring import DimensionResult, Overall, overall
 from voicecoach.report.jsonio import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, analysis_to_dict
-from voicecoach.script import ScriptAlignment, align_script, load_script, spread_script
-from voicecoach.segmentation import Segmentation, segment
-from voicecoach.targets import Targets, load_targets
-from voicecoach.transcribe import CachedTranscriber, Char, Transcriber, Transcript, WhisperTranscriber
+from voicecoach.recognize.script import ScriptAlignment, align_script, load_script, spread_script
+from voicecoach.measures.segmentation import segment
+from voicecoach.judge.targets import Targets, load_targets
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +59,12 @@ class Analysis:
         The analysis audio and what is known of its source.
     transcript : Transcript
         What the recogniser heard.
-    chars : tuple of Char
-        The syllables measured: the script's when a script was given, else the recognised ones.
-    script : ScriptAlignment or None
     activity : Activity
     pitch_track : PitchTrack
-    segmentation : Segmentation
-    pace, pauses, loudness, pitch, drawl, articulation : measures
-    acoustic_syllables : int
-        Syllable nuclei counted from the signal alone (cross-check of ``pace.n_syllables``).
-    sentences : tuple of SentenceDetail
+    measures : MeasureSet
+        Every measure's result (``pace``, ``pauses``, ``loudness``, ``pitch``, ``drawl``,
+        ``articulation``, ``chars``, ``segmentation``, ``script``, ``coverage``, ``sentences``,
+        ``acoustic_syllables``: also read straight from the Analysis).
     dimensions : tuple of DimensionResult
     overall : Overall
     targets : Targets
@@ -77,19 +77,9 @@ class Analysis:
 
     loaded: LoadedAudio
     transcript: Transcript
-    chars: tuple[Char, ...]
-    script: ScriptAlignment | None
     activity: Activity
     pitch_track: PitchTrack
-    segmentation: Segmentation
-    pace: PaceMeasures
-    pauses: PauseMeasures
-    loudness: LoudnessMeasures
-    pitch: PitchMeasures
-    drawl: DrawlMeasures
-    articulation: ArticulationMeasures
-    acoustic_syllables: int
-    sentences: tuple[SentenceDetail, ...]
+    measures: MeasureSet
     dimensions: tuple[DimensionResult, ...]
     overall: Overall
     targets: Targets
@@ -97,7 +87,19 @@ class Analysis:
     notices: tuple[Notice, ...]
     timings_s: dict = field(default_factory=dict)
     created_utc: str = ""
-    coverage: Coverage | None = None
+
+    chars = property(lambda self: self.measures.chars, doc="The syllables measured (the script's when one was given).")
+    script = property(lambda self: self.measures.script, doc="The script's alignment, or None.")
+    segmentation = property(lambda self: self.measures.segmentation)
+    pace = property(lambda self: self.measures.pace)
+    pauses = property(lambda self: self.measures.pauses)
+    loudness = property(lambda self: self.measures.loudness)
+    pitch = property(lambda self: self.measures.pitch)
+    drawl = property(lambda self: self.measures.drawl)
+    articulation = property(lambda self: self.measures.articulation)
+    coverage = property(lambda self: self.measures.coverage)
+    sentences = property(lambda self: self.measures.sentences)
+    acoustic_syllables = property(lambda self: self.measures.n_acoustic_syllables, doc="Syllable nuclei counted from the signal alone.")
 
     @property
     def duration_s(self) -> float:
@@ -128,8 +130,8 @@ def analyze(
     script: str | os.PathLike | None = None,
     script_text: str | None = None,
     scripts_dir: str | os.PathLike | None = None,
-    transcriber: Transcriber | None = None,
-    model: str = "base",
+    recognizer: Recognizer | None = None,
+    model: str = DEFAULT_MODEL,
     lang: str = "zh",
     use_cache: bool = True,
     max_duration_s: float = 4 * 3600.0,
@@ -153,14 +155,14 @@ def analyze(
         The script itself, instead of a file.
     scripts_dir : path-like, optional
         Folder of scripts for ids.
-    transcriber : Transcriber, optional
-        Default: Whisper ``model`` with the transcript cache.
+    recognizer : Recognizer, optional
+        Default: :func:`~voicecoach.recognize.build_recognizer` for ``model``.
     model : str
-        Used when no transcriber is given: ``"base"``, a folder or a hub name.
+        Used when no recogniser is given: ``"base"``, a folder or a hub name.
     lang : str
         Report language, ``"zh"`` or ``"en"``.
     use_cache : bool
-        Cache transcripts on disk.
+        Cache transcripts on disk (a given recogniser is put behind the cache too).
     max_duration_s : float
         Longer recordings are refused, s.
     progress : callable, optional
@@ -174,6 +176,8 @@ def analyze(
     ------
     InputError
         Bad, silent, speechless or too short input (one sentence saying what to do).
+    UsageError
+        Samples given without their rate.
     """
     timings: dict[str, float] = {}
     step = _Stopwatch(timings, progress)
@@ -194,13 +198,13 @@ def analyze(
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
         raise AudioTooShortError(f"{name} holds {speech_s:.1f} s of speech in {audio.duration_s:.1f} s; at least {MIN_SPEECH_S:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample")
     with step("recognition"):
-        if transcriber is None:
-            transcriber = WhisperTranscriber(model)
-        if use_cache and not isinstance(transcriber, CachedTranscriber):
-            transcriber = CachedTranscriber(transcriber)
-        transcript = transcriber.transcribe(audio)
+        if recognizer is None:
+            recognizer = build_recognizer(model, use_cache=use_cache)
+        elif use_cache and not isinstance(recognizer, CachedRecognizer):
+            recognizer = CachedRecognizer(recognizer)
+        transcript = recognizer.recognize(audio.samples, sample_rate_hz=audio.sample_rate_hz)
     with step("recognition_gaps"):
-        transcript = fill_gaps(transcript, audio, activity, transcriber)
+        transcript = fill_gaps(transcript, audio, activity, recognizer)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
     coverage = measure_coverage(activity, [(c.start_s, c.end_s) for c in chars])
     if n_silent:
@@ -225,22 +229,22 @@ def analyze(
             raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
     with step("pitch"):
         pitch_track = track_pitch(audio, narrow=narrow)
-    measures, sentences, n_nuclei = _measure(chars, audio, loaded, level, activity, pitch_track, tgt, alignment, step, coverage)
+    measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)
         total = overall(dims, tgt)
     return Analysis(
-        loaded=loaded, transcript=transcript, chars=tuple(chars), script=alignment, activity=activity,
-        pitch_track=pitch_track, segmentation=measures.segmentation, pace=measures.pace, pauses=measures.pauses,
-        loudness=measures.loudness, pitch=measures.pitch, drawl=measures.drawl, articulation=measures.articulation,
-        acoustic_syllables=n_nuclei, sentences=sentences, dimensions=dims, overall=total, targets=tgt, lang=lang,
-        notices=tuple(notices), timings_s=timings, created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        coverage=coverage,
+        loaded=loaded, transcript=transcript, activity=activity, pitch_track=pitch_track, measures=measures,
+        dimensions=dims, overall=total, targets=tgt, lang=lang, notices=tuple(notices), timings_s=timings,
+        created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
 
 
-def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, alignment, step, coverage: Coverage | None):
+def _measure(chars: Sequence[Char], *, audio: Audio, loaded: LoadedAudio, level: ActiveLevel, activity: Activity, pitch_track: PitchTrack,
+             targets: Targets, alignment: ScriptAlignment | None, coverage: Coverage | None, step: _Stopwatch) -> MeasureSet:
+    """Every measure of the recording, each step timed by ``step``."""
+    tgt = targets
     with step("pauses"):
         pauses = detect_pauses(activity, min_pause_s=tgt.value("pauses.min_pause_s"), other_level_db=loaded.other_level_db)
         pause_m = measure_pauses(activity, pauses, long_pause_s=tgt.value("pauses.long_pause_s"), dead_air_s=tgt.value("pauses.dead_air_s"))
@@ -270,8 +274,8 @@ def _measure(chars, audio, loaded, level, activity, pitch_track, tgt: Targets, a
     with step("articulation"):
         artic = measure_articulation(chars, audio=audio, activity=activity, articulation_rate_cps=pace.articulation_rate_cps, low_probability=tgt.value("articulation.low_probability"))
     sentences = sentence_details(seg.sentences, chars, activity=activity, pitch=pitch_track, drawl=drawl)
-    measures = MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment, coverage=coverage, n_acoustic_syllables=n_nuclei)
-    return measures, sentences, n_nuclei
+    return MeasureSet(tuple(chars), seg, pace, pause_m, loud, pitch, drawl, artic, alignment, coverage=coverage,
+                      n_acoustic_syllables=n_nuclei, sentences=sentences)
 
 
 def _load(source, sample_rate_hz, channel, max_duration_s) -> LoadedAudio:

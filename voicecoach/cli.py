@@ -1,7 +1,8 @@
 """The ``voicecoach`` command: a thin typer shell over the library, with one error boundary.
 
 Library defaults are not restated here: options default to None and are passed on only when
-given, so the CLI cannot drift from the library.
+given (:func:`_given`), so the CLI cannot drift from the library. Every command that recognises
+speech gets its recogniser from :func:`voicecoach.recognize.build_recognizer`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ app = typer.Typer(
     help="voicecoach: coach the delivery of recorded Mandarin customer-service speech.",
 )
 
-LangOpt = typer.Option("zh", "--lang", help="Report language: zh or en.")
+LangOpt = typer.Option(None, "--lang", help="Report language: zh or en.")
 ModelOpt = typer.Option(None, "--model", help="Whisper model: 'base' (bundled, offline), a CTranslate2 folder, or a hub name.")
 DeviceOpt = typer.Option(None, "--device", help="auto, cpu or cuda (default auto: CUDA float16 when a GPU is present).")
 
@@ -100,12 +101,14 @@ def _writing(folder: Path):
         raise OutputError(f"cannot write the report into {where} ({e.strerror or type(e).__name__}); {fix} and run again") from None
 
 
-def _transcriber(model: Optional[str], device: Optional[str], allow_download: bool, use_cache: bool = True):
-    from voicecoach.transcribe import CachedTranscriber, TranscribeSettings, WhisperTranscriber
+def _given(**options) -> dict:
+    """The options the user gave (not None), to pass on as keyword arguments."""
+    return {k: v for k, v in options.items() if v is not None}
 
-    settings = TranscribeSettings(device=device) if device else TranscribeSettings()
-    inner = WhisperTranscriber(model or "base", settings, allow_download=allow_download)
-    return CachedTranscriber(inner) if use_cache else inner
+
+def _check_lang(lang: Optional[str]) -> None:
+    if lang is not None and lang not in ("zh", "en"):
+        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
 
 
 def _progress(quiet: bool):
@@ -122,10 +125,10 @@ def _progress(quiet: bool):
 @guarded
 def analyze(
     recording: Path = typer.Argument(..., help="Audio file: WAV, FLAC, MP3, M4A/AAC, OGG/Opus..."),
-    channel: str = typer.Option("mix", "--channel", help="mix, left, right, or a channel number (1-based)."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="mix, left, right, or a channel number (1-based)."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (overrides any subset of the defaults)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <name>.report/ into (default: beside the recording)."),
-    lang: str = LangOpt,
+    lang: Optional[str] = LangOpt,
     script: Optional[str] = typer.Option(None, "--script", help="Text file (or id in --scripts-dir) with what was meant to be said."),
     scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="Folder of scripts, for --script ids."),
     model: Optional[str] = ModelOpt,
@@ -138,28 +141,27 @@ def analyze(
 ) -> None:
     """Analyse one recording and write report.html, report.json and charts."""
     from voicecoach.analysis import analyze as run
+    from voicecoach.recognize import build_recognizer
     from voicecoach.report import default_report_dir, write_report
     from voicecoach.report.text import summary_lines
 
-    if lang not in ("zh", "en"):
-        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
-    kwargs = {"max_duration_s": max_duration} if max_duration else {}
-    transcriber = _transcriber(model, device, allow_download, use_cache=not no_cache)
+    _check_lang(lang)
+    recognizer = build_recognizer(**_given(model=model, device=device), allow_download=allow_download, use_cache=not no_cache)
     status, progress = _progress(quiet)
     try:
-        result = run(recording, channel=channel, targets=targets, script=script, scripts_dir=scripts_dir,
-                     transcriber=transcriber, lang=lang, use_cache=not no_cache, progress=progress, **kwargs)
+        result = run(recording, targets=targets, script=script, scripts_dir=scripts_dir, recognizer=recognizer, use_cache=not no_cache,
+                     progress=progress, **_given(channel=channel, lang=lang, max_duration_s=max_duration))
         if progress:
             progress("report")
         with _writing(default_report_dir(recording, out)) as folder:
-            files = write_report(result, folder, lang=lang, full_paths=full_paths)
+            files = write_report(result, folder, lang=result.lang, full_paths=full_paths)
     finally:
         if status:
             status.stop()
     if quiet:
         _say(files.folder)
         return
-    for line in summary_lines(result, lang=lang):
+    for line in summary_lines(result, lang=result.lang):
         _say(line)
     _say(f"report: {files.html}")
 
@@ -171,22 +173,22 @@ def compare_cmd(
     benchmark: Optional[Path] = typer.Argument(None, help="The benchmark (trainer's) recording of the same script."),
     benchmark_set: Optional[Path] = typer.Option(None, "--benchmark-set", help="A folder of benchmark takes (and optionally script.txt) instead of one benchmark."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <trainee>_vs_<benchmark>.report/ into."),
-    lang: str = LangOpt,
+    lang: Optional[str] = LangOpt,
     script: Optional[str] = typer.Option(None, "--script", help="The script both read (file, or id in --scripts-dir)."),
     scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="Folder of scripts, for --script ids."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML (its [compare] section sets what counts as a difference)."),
-    channel: str = typer.Option("mix", "--channel", help="Channel to analyse in both recordings."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Channel to analyse in both recordings."),
     model: Optional[str] = ModelOpt,
     device: Optional[str] = DeviceOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
 ) -> None:
     """Compare a trainee's take with a benchmark take, sentence by sentence."""
     from voicecoach.audio import AUDIO_EXTENSIONS
-    from voicecoach.compare import compare
-    from voicecoach.report.compare_html import default_compare_dir, write_compare_report
+    from voicecoach.trainer.compare import compare
+    from voicecoach.recognize import build_recognizer
+    from voicecoach.trainer.html import default_compare_dir, write_compare_report
 
-    if lang not in ("zh", "en"):
-        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
+    _check_lang(lang)
     if (benchmark is None) == (benchmark_set is None):
         raise VoiceCoachError("give one benchmark recording or --benchmark-set FOLDER (not both, not neither)")
     if benchmark_set is not None:
@@ -200,14 +202,14 @@ def compare_cmd(
         name = benchmark_set
     else:
         takes, name = [benchmark], benchmark
-    result = compare(trainee, takes, lang=lang, targets=targets, script=script, scripts_dir=scripts_dir,
-                     transcriber=_transcriber(model, device, False), channel=channel)
+    result = compare(trainee, takes, targets=targets, script=script, scripts_dir=scripts_dir,
+                     recognizer=build_recognizer(**_given(model=model, device=device)), **_given(lang=lang, channel=channel))
     with _writing(default_compare_dir(trainee, name, out)) as folder:
-        files = write_compare_report(result, folder, lang=lang)
+        files = write_compare_report(result, folder, lang=result.lang)
     if quiet:
         _say(files.folder)
         return
-    zh = lang == "zh"
+    zh = result.lang == "zh"
     typer.echo(("内容一致度 " if zh else "content match ") + f"{result.content_similarity:.0%}" + ("" if result.same_content else (" (内容不同，只做整体对比)" if zh else " (different content: whole recordings only)")))
     for i, ch in enumerate(result.changes, 1):
         where = ", ".join(f"#{k + 1}" for k in ch.sentences)
@@ -228,30 +230,33 @@ def batch_cmd(
     engine: str = typer.Option("local", "--engine", help="local (a process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address ('auto' for the cluster this machine belongs to); default a local Ray."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Score again the calls that failed before."),
-    channel: str = typer.Option("mix", "--channel", help="Agent channel when the manifest does not say."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Agent channel when the manifest does not say."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML."),
     script: Optional[Path] = typer.Option(None, "--script", help="A script every call reads (rare in QA)."),
     model: Optional[str] = ModelOpt,
     device: Optional[str] = DeviceOpt,
-    lang: str = LangOpt,
+    lang: Optional[str] = LangOpt,
     allow_any_path: bool = typer.Option(False, "--allow-any-path", help="Let manifest entries point outside the manifest's folder and the folders given."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
-    from voicecoach.batch import BatchSettings, discover, run_batch
-    from voicecoach.store import Store
+    from voicecoach.qa.batch import run_batch
+    from voicecoach.qa.inputs import discover
+    from voicecoach.qa.work import BatchSettings
+    from voicecoach.qa.store import Store
 
     if engine not in ("local", "ray"):
         raise VoiceCoachError(f"--engine must be local or ray, got '{engine}'")
     if not inputs and manifest is None:
         raise VoiceCoachError("give folders or files to score, or --manifest calls.csv")
-    jobs = discover(inputs or [], manifest=manifest, channel=channel, allow_any_path=allow_any_path)
+    _check_lang(lang)
+    jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, **_given(channel=channel))
     store = Store(db)
-    settings = BatchSettings(model=model or "base", targets=str(targets) if targets else None, lang=lang, script=str(script) if script else None, device=device or "auto", time_limit_s=time_limit)
-    n_workers = workers or max(1, min(8, os.cpu_count() or 1))  # measured: 2 single-thread workers beat 1 two-thread worker by 1.46x
+    settings = BatchSettings(targets=str(targets) if targets else None, script=str(script) if script else None, time_limit_s=time_limit,
+                             **_given(model=model, lang=lang, device=device))
     show, stop = _batch_progress(len(jobs))
     try:
-        prog = run_batch(jobs, store, settings, workers=n_workers, engine=engine, address=address, retry_failed=retry_failed, progress=show)
+        prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, **_given(workers=workers))
     except KeyboardInterrupt:
         stop()
         _err(f"interrupted; every finished call is saved in {db}: run the same command again to resume")
@@ -312,8 +317,8 @@ def export_cmd(
     status: Optional[str] = typer.Option(None, "--status", help="done or error."),
 ) -> None:
     """Export the stored results to CSV or XLSX, one row per call."""
-    from voicecoach.export import export
-    from voicecoach.store import Store
+    from voicecoach.qa.export import export
+    from voicecoach.qa.store import Store
 
     n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status)
     _say(f"{n} rows -> {out}")
@@ -325,18 +330,20 @@ def summary_cmd(
     db: str = DbOpt,
     out: Path = typer.Option(Path("summary"), "-o", "--out", help="Folder for summary.html and charts."),
     by: str = typer.Option("agent", "--by", help="agent, date or all."),
-    lang: str = LangOpt,
+    lang: Optional[str] = LangOpt,
     since: Optional[str] = typer.Option(None, "--since", help="Calls on or after this date (YYYY-MM-DD)."),
     until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
 ) -> None:
     """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
-    from voicecoach.store import Store
-    from voicecoach.summary import write_summary
+    from voicecoach.qa.store import Store
+    from voicecoach.qa.summary import write_summary
 
     if by not in ("agent", "date", "all"):
         raise VoiceCoachError(f"--by must be agent, date or all, got '{by}'")
-    path = write_summary(Store(db, must_exist=True), out, by=by, lang=lang, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"))
+    _check_lang(lang)
+    path = write_summary(Store(db, must_exist=True), out, by=by, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"),
+                         **_given(lang=lang))
     typer.echo(f"summary: {path}")
 
 
@@ -363,14 +370,46 @@ def setup(
     from voicecoach.measures.p56 import active_level
     from voicecoach.measures.pitch import track_pitch
     from voicecoach.audio import Audio
-    from voicecoach.transcribe import WhisperTranscriber
+    from voicecoach.recognize import build_recognizer
 
-    t = WhisperTranscriber(model or "base", allow_download=allow_download)
-    t.load()
+    spec = build_recognizer(**_given(model=model), allow_download=allow_download, use_cache=False).load()
     x = (0.1 * np.sin(2 * np.pi * 200 * np.arange(16000) / 16000)).astype(np.float32)
     track_pitch(Audio(x, 16000))
     active_level(x, sample_rate_hz=16000)
-    typer.echo(f"model ready: {t.model.path} (sha256 {t.model.sha256})")
+    typer.echo(f"model ready: {spec.path} (sha256 {spec.sha256})")
+
+
+@app.command("call")
+@guarded
+def call_cmd(
+    recording: Path = typer.Argument(..., help="A stereo call (agent and customer on separate channels), or the agent's file with --customer."),
+    customer: Optional[Path] = typer.Option(None, "--customer", help="The customer's file, when each side of the call is in its own file."),
+    agent_channel: Optional[str] = typer.Option(None, "--agent-channel", help="The agent's channel of a stereo call: left or right (1 or 2). Default: guessed (the side that speaks first)."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (its [conversation] section)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="JSON file to write (default: <recording>.call.json beside the recording)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the JSON file's path."),
+) -> None:
+    """Two-sided call: turn-taking, overtalk, response time, dead air, holds, pace matching."""
+    import json
+
+    from voicecoach.conversation import analyze_call, load_stereo_call, load_two_file_call
+    from voicecoach.errors import UsageError
+
+    if customer is not None and agent_channel is not None:
+        raise UsageError("--agent-channel picks a channel of one stereo file; with --customer the first file is the agent's: leave one out")
+    call = load_two_file_call(recording, customer) if customer is not None else load_stereo_call(recording, agent_channel=agent_channel)
+    result = analyze_call(call, targets=targets)
+    target = out or recording.with_name(recording.name + ".call.json")
+    with _writing(target):
+        target.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if not quiet:
+        for c in result.checks:
+            mark = "  " if c.within is None else ("ok" if c.within else "!!")
+            value = "-" if c.within is None else f"{c.value:.2f}"
+            _say(f"{mark} {c.key.split('.', 1)[1]:<28} {value:>8} {c.unit}")
+        for n in result.notices:
+            _say(f"note: {n.message}")
+    _say(str(target))
 
 
 @app.command("targets")
@@ -380,7 +419,7 @@ def targets_cmd(
     show: bool = typer.Option(False, "--show", help="Print the default targets file."),
 ) -> None:
     """Show the default targets, or check your own targets file."""
-    from voicecoach.targets import default_targets_path, load_targets
+    from voicecoach.judge.targets import default_targets_path, load_targets
 
     if show or check is None:
         typer.echo(default_targets_path().read_text(encoding="utf-8"))

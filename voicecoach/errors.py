@@ -84,6 +84,12 @@ class ChannelError(InputError):
     code = "bad_channel"
 
 
+class CallMismatchError(InputError):
+    """The two sides of a call do not line up (different lengths or sample rates)."""
+
+    code = "call_mismatch"
+
+
 class UsageError(VoiceCoachError, ValueError):
     """The library was called with arguments that cannot work together (a ValueError too, as
     Python callers expect); the message names the argument and what to pass."""
@@ -170,7 +176,7 @@ class Notice:
     code : str
         Stable identifier, e.g. ``"clipping"``, ``"low_snr"``, ``"channels_differ"``.
     message : str
-        One sentence for a person (English; :func:`voicecoach.advice.notice_text` gives it in
+        One sentence for a person (English; :func:`voicecoach.judge.advice.notice_text` gives it in
         the report's language).
     params : dict
         The values the sentence quotes, for translations.

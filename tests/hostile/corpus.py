@@ -12,7 +12,6 @@ writes the whole corpus into ``OUT`` for a look by hand.
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 import sys

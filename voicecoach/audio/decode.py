@@ -29,7 +29,7 @@ from voicecoach.errors import (
     UnsupportedAudioError,
     display_name,
 )
-from voicecoach.filecheck import MIN_DURATION_S, check_path, check_shape, check_wav, looks_like_text, ogg_complete
+from voicecoach.audio.filecheck import MIN_DURATION_S, check_path, check_shape, check_wav, looks_like_text, ogg_complete
 
 log = logging.getLogger(__name__)
 
@@ -158,32 +158,31 @@ def _av_checked(p: Path, name: str, head: bytes, state: DecodeState) -> tuple[He
     return header, blocks, state
 
 
-def _sf_blocks(p: Path, name: str, header: Header, state: DecodeState) -> Iterator[np.ndarray]:
-    """Blocks from libsndfile; a damaged or cut body yields what precedes the damage."""
+def _sf_read(p: Path, *, start: int, frames: int) -> Iterator[np.ndarray]:
+    """Blocks of ``frames`` frames from frame ``start`` on, until the end (or an exception)."""
     import soundfile as sf
 
-    step = int(BLOCK_S * header.sample_rate_hz)
+    with sf.SoundFile(os.fsencode(p)) as f:
+        if start:
+            f.seek(start)
+        while len(block := f.read(frames, dtype="float32", always_2d=True)):
+            yield block
+
+
+def _sf_blocks(p: Path, name: str, header: Header, state: DecodeState) -> Iterator[np.ndarray]:
+    """Blocks from libsndfile; a damaged or cut body yields what precedes the damage."""
     n_read = 0
     try:
-        with sf.SoundFile(os.fsencode(p)) as f:
-            while True:
-                block = f.read(step, dtype="float32", always_2d=True)
-                if len(block) == 0:
-                    return
-                n_read += len(block)
-                yield block
+        for block in _sf_read(p, start=0, frames=int(BLOCK_S * header.sample_rate_hz)):
+            n_read += len(block)
+            yield block
+        return
     except Exception as e:  # a truncated or damaged body: read up to the damage in small steps
         log.debug("%s: libsndfile stopped after %d frames (%s)", name, n_read, e)
-    small = max(1, header.sample_rate_hz // 20)
     try:
-        with sf.SoundFile(os.fsencode(p)) as f:
-            f.seek(n_read)
-            while True:
-                block = f.read(small, dtype="float32", always_2d=True)
-                if len(block) == 0:
-                    break
-                n_read += len(block)
-                yield block
+        for block in _sf_read(p, start=n_read, frames=max(1, header.sample_rate_hz // 20)):
+            n_read += len(block)
+            yield block
     except Exception as e:
         log.debug("%s: damaged at frame %d (%s)", name, n_read, e)
     state.stopped_early = True

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from voicecoach.audio import CLIP_LEVEL, Audio
-from voicecoach.measures.activity import Activity, runs
+from voicecoach.audio.activity import Activity, runs
 
 
 @dataclass(frozen=True)

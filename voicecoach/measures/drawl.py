@@ -46,9 +46,9 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity
+from voicecoach.audio.activity import Activity
 from voicecoach.measures.pitch import PitchTrack
-from voicecoach.segmentation import Span, TimedChar
+from voicecoach.measures.segmentation import Span, TimedChar
 
 
 @dataclass(frozen=True)

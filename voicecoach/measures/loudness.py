@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity
+from voicecoach.audio.activity import Activity
 from voicecoach.measures.p56 import ActiveLevel
-from voicecoach.segmentation import Span
+from voicecoach.measures.segmentation import Span
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Definitions (de Jong & Wempe 2009, *Behavior Research Methods* 41(2)):
   minus the speaker's pauses (>= the minimum pause).
 
 In Mandarin one character is one syllable; digits and letters are counted as read aloud
-(see :mod:`voicecoach.textnorm`). Units: characters (syllables) per second, ``_cps``.
+(see :mod:`voicecoach.recognize.textnorm`). Units: characters (syllables) per second, ``_cps``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from voicecoach.measures.pauses import Pause
-from voicecoach.segmentation import Span
+from voicecoach.measures.segmentation import Span
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Pauses: every silent gap inside the speech, with its length; long pauses and dead air.
 
-A pause is a run of silent frames (see :mod:`voicecoach.measures.activity`) of at least
+A pause is a run of silent frames (see :mod:`voicecoach.audio.activity`) of at least
 ``min_pause_s`` between the first and the last speech frame. Silence before the first word
 and after the last is not a pause. For a call recording analysed on one channel, a gap while
 the other channel talks is *listening*, not a pause, and is never flagged.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity, runs
+from voicecoach.audio.activity import Activity, runs
 
 
 @dataclass(frozen=True)

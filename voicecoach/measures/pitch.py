@@ -191,7 +191,7 @@ def remove_jumps(track: PitchTrack, *, max_jump_st: float = 9.0, context_s: floa
 
     Also unvoices voiced runs shorter than ``min_run_frames``. Leaves everything else alone.
     """
-    from voicecoach.measures.activity import runs
+    from voicecoach.audio.activity import runs
 
     voiced = track.voiced.copy()
     if voiced.sum() < 5:

@@ -11,10 +11,10 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity
+from voicecoach.audio.activity import Activity
 from voicecoach.measures.drawl import DrawlMeasures
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
-from voicecoach.segmentation import Span
+from voicecoach.measures.segmentation import Span
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity
+from voicecoach.audio.activity import Activity
 from voicecoach.measures.pitch import PitchTrack
 
 

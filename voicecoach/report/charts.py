@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import logging
-
 import matplotlib
 import matplotlib.patches
 import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
-from voicecoach.report.figures import check_label, edge_digits, format_value, percent, shown_overall, unit_label, verdict_class
-from voicecoach.report.fonts import chart_lang, rc
-
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_name
+from voicecoach.report.figures import check_label, edge_digits, format_value, shown_overall, unit_label, verdict_class
+from voicecoach.report.fonts import chart_lang, chart_style
 
 GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
 TIMELINE_CHUNK_S = 60.0
@@ -74,7 +71,8 @@ def timeline_chunks(duration_s: float, chunk_s: float = TIMELINE_CHUNK_S, max_ch
 
 
 def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
-    """Pace bars, loudness envelope with pauses, pitch contour with range, drawl and monotone marks.
+    """Pace bars, loudness envelope with pauses, pitch contour with range, drawl and monotone marks:
+    one panel per dimension whose chart names one (:data:`PANELS`).
 
     Parameters
     ----------
@@ -85,18 +83,19 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
         "zh" or "en" (falls back to "en" without a CJK font).
     """
     lang = chart_lang(lang)
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         width = 4.0 + 10.0 * min(1.0, (end_s - start_s) / TIMELINE_CHUNK_S)
         w = max(8.0, width)
         fig = Figure(figsize=(w, 7.2), dpi=100)  # fixed margins: constrained layout costs 0.2 s a chart
         fig.subplots_adjust(left=0.75 / w, right=1 - 0.25 / w, top=0.93, bottom=0.08, hspace=0.35)
-        ax_pace, ax_vol, ax_f0 = fig.subplots(3, 1, sharex=True, height_ratios=[1.0, 1.5, 1.8])
-        _pace_panel(ax_pace, a, start_s, end_s, lang)
-        _volume_panel(ax_vol, a, start_s, end_s, lang)
-        _pitch_panel(ax_f0, a, start_s, end_s, lang)
-        ax_f0.set_xlim(start_s, end_s)
-        ax_f0.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
-        ax_f0.set_xlabel(_t("time", lang))
+        panels = [PANELS[d.chart.timeline] for d in dimensions.registered() if d.chart.timeline in PANELS]
+        axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, height_ratios=[h for _, h in panels]))
+        for ax, (draw, _) in zip(axes, panels):
+            draw(ax, a, start_s, end_s, lang)
+        last = axes[-1]
+        last.set_xlim(start_s, end_s)
+        last.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
+        last.set_xlabel(_t("time", lang))
         return fig
 
 
@@ -204,6 +203,11 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         ax.spines[sp].set_visible(False)
 
 
+PANELS = {"pace": (_pace_panel, 1.0), "volume": (_volume_panel, 1.5), "pitch": (_pitch_panel, 1.8)}
+"""The timeline's panels, by the name a dimension's ``Chart.timeline`` gives (drawing function,
+relative height); they are stacked in the registry's order."""
+
+
 def summary_figure(a, *, lang: str) -> Figure:
     """One row per dimension: the figure its verdict rests on, against that figure's band (green).
 
@@ -213,7 +217,7 @@ def summary_figure(a, *, lang: str) -> Figure:
     """
     lang = chart_lang(lang)
     dims = a.dimensions
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         h = 0.8 * len(dims) + 1.2
         fig = Figure(figsize=(9.0, h), dpi=100)
         fig.subplots_adjust(left=0.16, right=0.78, top=1 - 0.55 / h, bottom=0.4 / h, hspace=1.25)
@@ -226,8 +230,8 @@ def summary_figure(a, *, lang: str) -> Figure:
 
 
 def _bullet(ax, d, lang: str) -> None:
-    name = label(DIMENSION_NAMES, d.name, lang)
-    verdict = label(VERDICT_NAMES, d.verdict, lang)
+    name = dimension_name(d.name, lang)
+    verdict = verdict_name(d.verdict, lang)
     c = d.deciding
     lo, hi, v, unit = (c.min, c.max, c.value, c.unit) if c is not None else (d.target_min, d.target_max, None, d.unit)
     pts = [x for x in (lo, hi, v) if x is not None and np.isfinite(x)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.advice import CHECK_LABELS, label
+from voicecoach.judge import advice
 
 UNITS = {
     "syllables/s": {"zh": "字/秒", "en": "syllables/s"},
@@ -113,7 +113,7 @@ def format_band(lo: float | None, hi: float | None, unit: str, lang: str) -> str
 
 def check_label(key: str, lang: str) -> str:
     """What a figure is ("信噪比（语音高出背景）"), by its target key."""
-    return label(CHECK_LABELS, key, _lang(lang))
+    return advice.check_label(key, _lang(lang))
 
 
 def band_text(c, lang: str) -> str:

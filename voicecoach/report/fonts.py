@@ -12,7 +12,9 @@ also rewrites the stale cache file so later processes find the font straight awa
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import logging
 import os
 import shutil
 import subprocess
@@ -155,6 +157,22 @@ def rc(lang: str) -> dict:
     # Concrete family names (not "sans-serif"): text objects keep them, so a figure saved
     # after the rc context has closed still draws with the CJK font.
     return {"font.family": families, "axes.unicode_minus": False, "svg.fonttype": "none"}
+
+
+@contextlib.contextmanager
+def chart_style(lang: str):
+    """Draw a chart in ``lang``: :func:`rc` applied, and matplotlib's font manager kept quiet
+    meanwhile (CJK fonts have no bold face, and it says so for every bold label)."""
+    import matplotlib
+
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with matplotlib.rc_context(rc(lang)):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def refresh_cache() -> bool:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from voicecoach.advice import DIMENSION_NAMES, MOMENT_LABELS, VERDICT_NAMES, label, notice_text
-from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, unit_label, verdict_class  # noqa: F401 (unit_label: shared with compare_html)
+from voicecoach.judge.advice import dimension_name, moment_label, notice_text, verdict_name
+from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, verdict_class
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
@@ -118,7 +118,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
     worst = sorted((d for d in a.dimensions if d.scored and d.verdict != "within"), key=lambda d: d.score)[:3]
-    uncertain = [label(DIMENSION_NAMES, d.name, lang) for d in a.dimensions if d.verdict == "uncertain"]
+    uncertain = [dimension_name(d.name, lang) for d in a.dimensions if d.verdict == "uncertain"]
     flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
     unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
     sentences = []
@@ -129,7 +129,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     dims = [_dimension(d, lang) for d in a.dimensions]
     template = env.get_template("report.html.j2")
     return template.render(
-        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang)} for d in worst], uncertain=uncertain,
+        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": dimension_name(d.name, lang)} for d in worst], uncertain=uncertain,
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
@@ -146,13 +146,13 @@ def _dimension(d, lang: str) -> dict:
     """One dimension card: the verdict, the figure it rests on, the other figures, the moments."""
     return {
         "d": d,
-        "name": label(DIMENSION_NAMES, d.name, lang),
-        "verdict": label(VERDICT_NAMES, d.verdict, lang),
+        "name": dimension_name(d.name, lang),
+        "verdict": verdict_name(d.verdict, lang),
         "deciding": None if d.deciding is None else figure_view(d.deciding, lang),
         "others": [figure_view(c, lang) for c in d.checks if d.deciding is None or c.key != d.deciding.key],
         "cls": verdict_class(d),
         "score": shown_score(d),
-        "moments": [{"m": m, "label": label(MOMENT_LABELS, m.kind, lang), "value": "" if m.value is None else format_value(m.value, m.unit, lang)} for m in d.moments[:40]],
+        "moments": [{"m": m, "label": moment_label(m.kind, lang), "value": "" if m.value is None else format_value(m.value, m.unit, lang)} for m in d.moments[:40]],
         "n_more": max(0, len(d.moments) - 40),
     }
 

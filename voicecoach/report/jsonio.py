@@ -10,12 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach import __version__
-from voicecoach.errors import safe_text
-from voicecoach.filecheck import file_sha256
+from voicecoach.judge import dimensions
+from voicecoach.errors import InputError, safe_text
+from voicecoach.audio.filecheck import file_sha256
 
 
 REPORT_SCHEMA = "voicecoach.report"
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
+"""1.2: ``dimensions[].figures`` (each registered dimension's stored figures with units); a
+dimension's name and a moment's kind are any registered one, no longer a fixed list.
+:func:`migrate_report` brings a 1.0 or 1.1 report up to date."""
 
 
 def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
@@ -58,6 +62,8 @@ def tool_info() -> dict:
 
 
 def _analysis_dict(a, t) -> dict:
+    measures = {d.name: d.measures(a).to_dict() for d in dimensions.registered()}
+    measures["syllable_nuclei"] = {"n_syllables": a.acoustic_syllables, "ratio_to_transcript": a.rate_agreement_ratio()}
     return ({
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -76,16 +82,8 @@ def _analysis_dict(a, t) -> dict:
             "acoustic_syllables": a.acoustic_syllables,
             "verdicts": {d.name: d.verdict for d in a.dimensions},
         },
-        "dimensions": [d.to_dict() for d in a.dimensions],
-        "measures": {
-            "pace": a.pace.to_dict(),
-            "pauses": a.pauses.to_dict(),
-            "volume": a.loudness.to_dict(),
-            "pitch": a.pitch.to_dict(),
-            "drawl": a.drawl.to_dict(),
-            "articulation": a.articulation.to_dict(),
-            "syllable_nuclei": {"n_syllables": a.acoustic_syllables, "ratio_to_transcript": a.rate_agreement_ratio()},
-        },
+        "dimensions": [{**d.to_dict(), "figures": _figures(d.name, measures)} for d in a.dimensions],
+        "measures": measures,
         "sentences": [s.to_dict() for s in a.sentences],
         "transcript": {
             "text": a.text,
@@ -100,6 +98,37 @@ def _analysis_dict(a, t) -> dict:
         "notices": [n.to_dict() for n in a.notices],
         "timings_s": {k: round(v, 4) for k, v in a.timings_s.items()},
     })
+
+
+def _figures(name: str, measures: dict) -> dict:
+    """A dimension's stored figures, ``{key: {"value", "unit"}}``, from its measures section."""
+    if name not in dimensions.names():
+        return {}
+    section = measures.get(name) or {}
+    return {f.key: {"value": section.get(f.field), "unit": f.unit} for f in dimensions.get(name).figures}
+
+
+def migrate_report(d: dict) -> dict:
+    """A report.json of schema 1.0 or 1.1 in the shape of the current version (1.2).
+
+    1.2 added ``dimensions[].figures``; they are filled from the report's own ``measures``
+    (nothing is measured again). A current report comes back unchanged.
+
+    Raises
+    ------
+    InputError
+        Not a voicecoach report, or one newer than this voicecoach reads.
+    """
+    if d.get("schema") != REPORT_SCHEMA:
+        raise InputError(f"not a voicecoach report (schema {d.get('schema')!r}); give a report.json written by voicecoach analyze")
+    version = str(d.get("schema_version", ""))
+    if version == REPORT_SCHEMA_VERSION:
+        return d
+    if version not in ("1.0", "1.1"):
+        raise InputError(f"report schema {version} is not one this voicecoach ({REPORT_SCHEMA_VERSION}) can read; upgrade voicecoach")
+    measures = d.get("measures") or {}
+    dims = [{**x, "figures": x.get("figures") or json_safe(_figures(x.get("name", ""), measures))} for x in d.get("dimensions", [])]
+    return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims}
 
 
 def json_safe(x):

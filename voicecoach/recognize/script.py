@@ -25,9 +25,9 @@ from typing import Sequence
 import numpy as np
 
 from voicecoach.errors import ScriptError, display_name
-from voicecoach.measures.activity import Activity
-from voicecoach.textnorm import is_punctuation, spoken_units, written_tokens
-from voicecoach.transcribe import Char
+from voicecoach.audio.activity import Activity
+from voicecoach.recognize.textnorm import is_punctuation, spoken_units, written_tokens
+from voicecoach.recognize.types import Char
 
 SCRIPT_SUFFIXES = (".txt", ".md")
 

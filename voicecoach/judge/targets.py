@@ -25,8 +25,18 @@ else:  # pragma: no cover
 
 _NUMERIC = ("min", "max", "value", "falloff")
 _TEXT = ("unit", "reason", "source")
-DIMENSIONS = ("pace", "volume", "pitch", "articulation", "drawl", "pauses")
-SECTIONS = DIMENSIONS + ("quality", "compare")
+_REGISTERED: dict[str, tuple[dict, float | None]] = {}
+"""Default targets and weight of each dimension registered beyond ``data/targets.toml``
+(filled by :func:`voicecoach.judge.dimensions.register`)."""
+
+
+def register_defaults(section: str, items: Mapping[str, Mapping], weight: float | None) -> None:
+    """Add a registered dimension's default targets (TOML fields per name) and overall weight."""
+    _REGISTERED[section] = ({k: dict(v) for k, v in items.items()}, weight)
+
+
+def unregister_defaults(section: str) -> None:
+    _REGISTERED.pop(section, None)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ class Targets:
 
 
 def default_targets_path() -> Path:
-    return Path(__file__).parent / "data" / "targets.toml"
+    return Path(__file__).resolve().parent.parent / "data" / "targets.toml"
 
 
 def load_targets(path: str | Path | None = None) -> Targets:
@@ -111,6 +121,11 @@ def load_targets(path: str | Path | None = None) -> Targets:
     base = _parse(base_path)
     items = _items(base, base_path, None)
     weights = _weights(base, base_path)
+    for section, (extra, weight) in _REGISTERED.items():
+        if not any(k.startswith(section + ".") for k in items):
+            items.update(_items({section: extra}, Path(f"dimension {section}"), None))
+        if weight is not None and section not in weights:
+            weights[section] = float(weight)
     files = [str(base_path)]
     if path is not None:
         p = Path(path)
@@ -181,8 +196,9 @@ def _items(doc: dict, path: Path, base: dict[str, Target] | None) -> dict[str, T
             continue
         if not isinstance(table, dict):
             raise _fail(path, section, "must be a table like [section.name]")
-        if base is not None and section not in SECTIONS:
-            raise _fail(path, section, f"is not a known section; known: {', '.join(SECTIONS)}, overall")
+        sections = list(dict.fromkeys(k.split(".", 1)[0] for k in base)) if base is not None else []
+        if base is not None and section not in sections:
+            raise _fail(path, section, f"is not a known section; known: {', '.join(sections)}, overall")
         for name, spec in table.items():
             key = f"{section}.{name}"
             if base is not None and key not in base:
@@ -207,7 +223,7 @@ def _target(key: str, spec: dict, path: Path, old: Target | None) -> Target:
                 raise _fail(path, f"{key}.{k}", f"must be text, got {v!r}")
             fields[k] = v
         else:
-            raise _fail(path, f"{key}.{k}", f"is not a known field; use min, max, value, falloff, unit, reason, source")
+            raise _fail(path, f"{key}.{k}", "is not a known field; use min, max, value, falloff, unit, reason, source")
     if old is not None:
         if "unit" in fields and fields["unit"] != old.unit:
             raise _fail(path, f"{key}.unit", f"is '{fields['unit']}' but this target is measured in '{old.unit}'; convert the numbers to {old.unit}")
@@ -251,15 +267,11 @@ def _weights(doc: dict, path: Path, base: dict[str, float] | None = None) -> dic
     for k, v in table.items():
         if k in _TEXT:
             continue
-        if k not in DIMENSIONS:
-            raise _fail(path, f"overall.weights.{k}", f"is not a dimension; use {', '.join(DIMENSIONS)}")
+        if base is not None and k not in base:
+            raise _fail(path, f"overall.weights.{k}", f"is not a dimension; use {', '.join(base)}")
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise _fail(path, f"overall.weights.{k}", f"is {v!r} but must be a finite number >= 0")
         out[k] = float(v)
-    if base is None:
-        missing = [d for d in DIMENSIONS if d not in out]
-        if missing:
-            raise _fail(path, "overall.weights", f"lacks {', '.join(missing)}")
     if sum(out.values()) <= 0:
         raise _fail(path, "overall.weights", "are all 0; give at least one dimension a weight")
     return out

@@ -1,7 +1,7 @@
 """Transcript-cache entries that cannot poison a run: validated on read, written atomically.
 
 An entry is trusted only when it is a regular file of sane size holding the exact shape a
-:class:`~voicecoach.transcribe.Transcript` writes, with finite, ordered times and
+:class:`~voicecoach.recognize.types.Transcript` writes, with finite, ordered times and
 probabilities in 0..1, and (for entries written since this check exists) a SHA-256 of its
 content that still matches: a hand-edited, truncated, or otherwise damaged entry, or a FIFO or
 folder in its place, is reported as invalid, and the caller transcribes again and replaces it.

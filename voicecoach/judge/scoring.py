@@ -16,38 +16,46 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 
-from voicecoach.targets import Target, Targets
+from voicecoach.judge.targets import Target, Targets
 
 UNCERTAIN = "uncertain"
 NOT_MEASURED = "not_measured"
 
-# verdict words for a figure below / above its band
-VERDICT_WORDS: dict[str, tuple[str, str]] = {
-    "pace.speaking_rate_cps": ("too_slow", "too_fast"),
-    "pace.articulation_rate_cps": ("too_slow", "too_fast"),
-    "pauses.long_pauses_per_min": ("within", "long_pauses"),
-    "pauses.pause_ratio": ("few_pauses", "hesitant"),
-    "volume.active_level_dbov": ("too_quiet", "too_loud"),
-    "volume.level_variation_db": ("within", "uneven"),
-    "volume.snr_db": ("noisy", "within"),
-    "volume.clipped_ratio": ("within", "clipped"),
-    "pitch.range_st": ("flat", "within"),
-    "pitch.monotone_ratio": ("within", "monotone"),
-    "pitch.position_ratio": ("low_in_range", "high_in_range"),
-    "drawl.flagged_ratio": ("within", "drawled"),
-    "articulation.low_confidence_ratio": ("within", "unclear"),
-    "pauses.n_dead_air": ("within", "dead_air"),
-    # quality of the figures themselves: outside these bands a dimension is "uncertain"
+# verdict words for a quality figure below / above its band: outside these bands a dimension
+# is "uncertain". A dimension's own figures have their words in its declaration
+# (voicecoach.judge.dimensions, ``Dimension.checks``), passed in as ``Rubric.words``.
+QUALITY_WORDS: dict[str, tuple[str, str]] = {
     "quality.covered_ratio": (UNCERTAIN, "within"),
     "quality.acoustic_count_ratio": (UNCERTAIN, UNCERTAIN),
     "quality.speech_s": (UNCERTAIN, "within"),
 }
+DEFAULT_WORDS = ("too_low", "too_high")
 
 # why a dimension is uncertain: reason code -> the quality check that found it
 UNCERTAIN_REASONS = {"low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s"}
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """What judging one dimension needs to know of its declaration.
+
+    Attributes
+    ----------
+    name : str
+        The dimension.
+    headline : str
+        Target key of its headline figure.
+    words : Mapping[str, tuple[str, str]]
+        Target key -> verdict words for a value below / above its band.
+    """
+
+    name: str
+    headline: str
+    words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ class DimensionResult:
     Attributes
     ----------
     name : str
-        One of pace, volume, pitch, articulation, drawl, pauses.
+        A registered dimension (voicecoach.judge.dimensions): pace, pauses, volume, pitch, articulation, drawl...
     figure : str
         Key of the headline figure (``"pace.speaking_rate_cps"``): the same figure on every
         recording, for comparing calls. The verdict may rest on another: see ``deciding``.
@@ -193,8 +201,12 @@ def _round(v):
     return None if not np.isfinite(v) else round(v, 4)
 
 
-def check(key: str, value: float, target: Target) -> Check | None:
-    """Score one figure against its band; None when the value is undefined."""
+def check(key: str, value: float, target: Target, words: tuple[str, str] | None = None) -> Check | None:
+    """Score one figure against its band; None when the value is undefined.
+
+    ``words`` name a value below / above the band (default: a quality figure's words, else
+    "too_low"/"too_high").
+    """
     if value is None or not np.isfinite(value):
         return None
     lo, hi = target.min, target.max
@@ -203,26 +215,25 @@ def check(key: str, value: float, target: Target) -> Check | None:
     above = hi is not None and value > hi
     distance = (lo - value) if below else (value - hi) if above else 0.0
     score = 100.0 * max(0.0, 1.0 - distance / falloff) if distance > 0 else 100.0
-    low_word, high_word = VERDICT_WORDS.get(key, ("too_low", "too_high"))
+    low_word, high_word = words or QUALITY_WORDS.get(key, DEFAULT_WORDS)
     verdict = low_word if below else high_word if above else "within"
     return Check(key, float(value), target.unit, lo, hi, score, verdict)
 
 
-def judge(name: str, headline: str, figures: dict[str, float], targets: Targets, moments: tuple[Moment, ...] = ()) -> DimensionResult:
+def judge(rubric: Rubric, figures: dict[str, float], targets: Targets, moments: tuple[Moment, ...] = ()) -> DimensionResult:
     """Judge one dimension from its figures.
 
     Parameters
     ----------
-    name : str
-        Dimension.
-    headline : str
-        Key of the figure shown as the dimension's value.
+    rubric : Rubric
+        The dimension, its headline figure and its verdict words.
     figures : dict
         Target key -> measured value, for every figure that is checked.
     targets : Targets
     moments : tuple of Moment
     """
-    checks = tuple(c for k, v in figures.items() if (c := check(k, v, targets[k])) is not None)
+    name, headline = rubric.name, rubric.headline
+    checks = tuple(c for k, v in figures.items() if (c := check(k, v, targets[k], rubric.words.get(k))) is not None)
     head = targets[headline]
     value = figures.get(headline)
     if not checks:
@@ -235,9 +246,9 @@ def judge(name: str, headline: str, figures: dict[str, float], targets: Targets,
     return DimensionResult(name, headline, value, head.unit, head.min, head.max, verdict, worst.score, checks, moments, deciding=deciding)
 
 
-def not_measured(name: str, headline: str, targets: Targets, reason: str) -> DimensionResult:
-    head = targets[headline]
-    return DimensionResult(name, headline, None, head.unit, head.min, head.max, NOT_MEASURED, None, note=reason)
+def not_measured(rubric: Rubric, targets: Targets, reason: str) -> DimensionResult:
+    head = targets[rubric.headline]
+    return DimensionResult(rubric.name, rubric.headline, None, head.unit, head.min, head.max, NOT_MEASURED, None, note=reason)
 
 
 def make_uncertain(result: DimensionResult, quality: Check, reason: str, note: str) -> DimensionResult:

@@ -16,13 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
-from voicecoach.store import DIMENSIONS, Store
-from voicecoach.targets import Targets, load_targets
-
-HEADLINE = {"pace": ("speaking_rate_cps", "pace.speaking_rate_cps"), "pauses": ("long_pauses_per_min", "pauses.long_pauses_per_min"),
-            "volume": ("active_level_dbov", "volume.active_level_dbov"), "pitch": ("pitch_range_st", "pitch.range_st"),
-            "articulation": ("low_confidence_ratio", "articulation.low_confidence_ratio"), "drawl": ("drawl_flagged_ratio", "drawl.flagged_ratio")}
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import dimension_name, verdict_names
+from voicecoach.qa.store import Store
+from voicecoach.judge.targets import Targets, load_targets
 
 
 @dataclass(frozen=True)
@@ -64,12 +61,13 @@ def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
     out = []
     for name, rs in sorted(groups.items()):
         done = [r for r in rs if r["status"] == "done"]
-        scores = {d: _mean([r[f"{d}_score"] for r in done]) for d in DIMENSIONS}
+        names = dimensions.names()
+        scores = {d: _mean([r.get(f"{d}_score") for r in done]) for d in names}
         finite = {d: v for d, v in scores.items() if np.isfinite(v)}
         out.append(GroupSummary(
             name=name, n_calls=len(done), n_failed=len(rs) - len(done), overall=_mean([r["overall_score"] for r in done]),
             dimension_scores=scores, weakest=min(finite, key=finite.get) if finite else "",
-            out_of_band={d: (np.mean([r[f"{d}_verdict"] not in ("within", "not_measured", "uncertain", None) for r in done]) if done else float("nan")) for d in DIMENSIONS},
+            out_of_band={d: (np.mean([r.get(f"{d}_verdict") not in ("within", "not_measured", "uncertain", None) for r in done]) if done else float("nan")) for d in names},
         ))
     return out
 
@@ -77,7 +75,8 @@ def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
 def worth_a_listen(rows: list[dict], n: int = 15) -> list[dict]:
     """The lowest-scoring calls first (ties: more dimensions out of band)."""
     done = [r for r in rows if r["status"] == "done" and r["overall_score"] is not None]
-    return sorted(done, key=lambda r: (r["overall_score"], -sum(r[f"{d}_verdict"] not in ("within", "not_measured", "uncertain") for d in DIMENSIONS)))[:n]
+    names = dimensions.names()
+    return sorted(done, key=lambda r: (r["overall_score"], -sum(r.get(f"{d}_verdict") not in ("within", "not_measured", "uncertain", None) for d in names)))[:n]
 
 
 def _mean(vals) -> float:
@@ -89,31 +88,37 @@ def _mean(vals) -> float:
 
 
 def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
-    """Each dimension's headline figure over the calls (one dot per call), target band shaded."""
-    import matplotlib
+    """Each dimension's headline figure over the calls (one dot per call), target band shaded
+    (three dimensions a row)."""
     from matplotlib.figure import Figure
 
     from voicecoach.report.charts import GOOD
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
     done = [r for r in rows if r["status"] == "done"]
     agents = sorted({r.get("agent_id") or NO_AGENT for r in done})
-    with matplotlib.rc_context(rc(lang)):
-        fig = Figure(figsize=(12, 6.5), dpi=100)
-        fig.subplots_adjust(left=0.06, right=0.98, top=0.92, bottom=0.14, wspace=0.35, hspace=0.55)
-        axes = fig.subplots(2, 3).ravel()
+    shown = [d for d in dimensions.registered() if d.headline_figure is not None]
+    n_rows = max(1, -(-len(shown) // 3))
+    with chart_style(lang):
+        h = 3.25 * n_rows
+        fig = Figure(figsize=(12, h), dpi=100)
+        top_in = 0.52 if n_rows <= 2 else 0.8  # room for the title (six dimensions: as before)
+        fig.subplots_adjust(left=0.06, right=0.98, top=1 - top_in / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
+        axes = fig.subplots(n_rows, 3, squeeze=False).ravel()
+        for ax in axes[len(shown):]:
+            ax.set_visible(False)
         rng = np.random.default_rng(0)
-        for ax, d in zip(axes, DIMENSIONS):
-            col, key = HEADLINE[d]
-            t = targets[key]
+        for ax, dim in zip(axes, shown):
+            d, col = dim.name, dim.headline_figure.key
+            t = targets[dim.headline]
             for i, ag in enumerate(agents):
-                v = np.array([r[col] for r in done if (r.get("agent_id") or NO_AGENT) == ag and r[col] is not None], float)
+                v = np.array([r[col] for r in done if (r.get("agent_id") or NO_AGENT) == ag and r.get(col) is not None], float)
                 ax.scatter(i + rng.uniform(-0.15, 0.15, len(v)), v, s=14, alpha=0.7, color="#1b3a6b", gid=f"dots-{d}-{ag}")
             lo = t.min if t.min is not None else ax.get_ylim()[0]
             hi = t.max if t.max is not None else ax.get_ylim()[1]
             ax.axhspan(lo, hi, color=GOOD, alpha=0.15, lw=0)
-            ax.set_title(f"{label(DIMENSION_NAMES, d, lang)} · {col}", fontsize=9)
+            ax.set_title(f"{dimension_name(d, lang)} · {col}", fontsize=9)
             ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right", fontsize=7)
             ax.tick_params(axis="y", labelsize=7)
             for sp in ("top", "right"):
@@ -124,23 +129,23 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
 
 def grid_figure(groups: list[GroupSummary], *, lang: str):
     """Mean score of each agent on each dimension."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         h = 1.2 + 0.35 * max(3, len(groups))
         fig = Figure(figsize=(8.5, h), dpi=100)
         fig.subplots_adjust(left=0.22, right=0.97, top=1 - 0.7 / h, bottom=0.35 / h)
         ax = fig.subplots()
-        data = np.array([[g.dimension_scores[d] for d in DIMENSIONS] for g in groups]) if groups else np.zeros((0, 6))
+        names = dimensions.names()
+        data = np.array([[g.dimension_scores.get(d, np.nan) for d in names] for g in groups]) if groups else np.zeros((0, len(names)))
         im = ax.imshow(np.nan_to_num(data, nan=0.0), cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 ax.text(j, i, "–" if not np.isfinite(data[i, j]) else f"{data[i, j]:.0f}", ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(len(DIMENSIONS)), [label(DIMENSION_NAMES, d, lang) for d in DIMENSIONS], fontsize=8)
+        ax.set_xticks(range(len(names)), [dimension_name(d, lang) for d in names], fontsize=8)
         ax.set_yticks(range(len(groups)), [g.name for g in groups], fontsize=8)
         ax.xaxis.tick_top()
         ax.set_title("平均得分" if lang == "zh" else "Mean score", fontsize=10, pad=22)
@@ -151,10 +156,9 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
 def trend_figure(rows: list[dict], *, lang: str):
     """Mean overall score per day, per agent; None when the calls carry fewer than two dates
     (an empty time axis says nothing)."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from voicecoach.report.fonts import chart_lang, rc
+    from voicecoach.report.fonts import chart_lang, chart_style
 
     lang = chart_lang(lang)
     done = []
@@ -166,7 +170,7 @@ def trend_figure(rows: list[dict], *, lang: str):
                 continue
     if len({r["call_date"] for r in done}) < 2:
         return None
-    with matplotlib.rc_context(rc(lang)):
+    with chart_style(lang):
         fig = Figure(figsize=(9, 3.4), dpi=100)
         fig.subplots_adjust(left=0.08, right=0.82, top=0.88, bottom=0.18)
         ax = fig.subplots()
@@ -215,8 +219,8 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     failed = [r for r in rows if r["status"] != "done"]
     html = env.get_template("summary.html.j2").render(
-        lang=lang, by=by, groups=groups, dims=DIMENSIONS, dim_names={d: label(DIMENSION_NAMES, d, lang) for d in DIMENSIONS},
-        verdicts={k: label(VERDICT_NAMES, k, lang) for k in VERDICT_NAMES}, listen=worth_a_listen(rows), failed=failed,
+        lang=lang, by=by, groups=groups, dims=dimensions.names(), dim_names={d: dimension_name(d, lang) for d in dimensions.names()},
+        verdicts=verdict_names(lang), listen=worth_a_listen(rows), failed=failed,
         n_done=sum(r["status"] == "done" for r in rows), n_failed=len(failed), charts=charts, filters=filters,
         audio=_hm(sum((r["duration_s"] or 0) for r in rows if r["status"] == "done")),
     )

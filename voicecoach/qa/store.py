@@ -8,9 +8,16 @@ Rows are keyed by ``sha256(file bytes) + sha256(settings)``: a re-run skips what
 same file under another name is recognised (kept as an alias), and changed targets give new
 keys, re-scored from the transcript cache without re-transcribing.
 
-The schema is versioned (table ``schema_version``); :data:`MIGRATIONS` upgrades an older
-store in place. We keep our own small migration list rather than Alembic: three tables, no
-ini file or script folder for a QA team to carry, and the store upgrades itself on open.
+The schema is versioned (table ``schema_version``); :data:`voicecoach.qa.schema.MIGRATIONS`
+upgrades an older store in place when it is opened.
+
+Dimensions and figures are rows, not columns (schema 4): ``dimension_results`` holds each
+call's score and verdict per dimension, ``figures`` each stored figure with its unit, both
+keyed by the dimensions of :mod:`voicecoach.judge.dimensions`. A dimension registered later needs
+no schema change. Narrow tables rather than a JSON column: the verdict filter and any
+per-figure query stay plain, typed SQL on SQLite and PostgreSQL alike. :meth:`Store.rows`
+pivots them back into one flat dict per call (``pace_score``, ``pace_verdict``,
+``speaking_rate_cps``...), the shape the export and the summary read.
 """
 
 from __future__ import annotations
@@ -19,123 +26,17 @@ import contextlib
 import json
 import os
 import socket
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
+from voicecoach.judge import dimensions
 from voicecoach.errors import StoreError
+from voicecoach.qa.schema import _V3_DIMENSIONS, MIGRATIONS, SCHEMA_VERSION, tables
 
-SCHEMA_VERSION = 3
 LEASE_S = 6 * 3600.0
 """How long a claim on a call holds before another batch may take it over (a claim by a dead
 process on this machine is taken over at once)."""
-DIMENSIONS = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
-FIGURES = (
-    ("speaking_rate_cps", "pace", "speaking_rate_cps"),
-    ("articulation_rate_cps", "pace", "articulation_rate_cps"),
-    ("n_syllables", "pace", "n_syllables"),
-    ("long_pauses_per_min", "pauses", "long_pauses_per_min"),
-    ("pause_ratio", "pauses", "pause_ratio"),
-    ("active_level_dbov", "volume", "active_level_dbov"),
-    ("snr_db", "volume", "snr_db"),
-    ("level_variation_db", "volume", "level_variation_db"),
-    ("median_f0_hz", "pitch", "median_f0_hz"),
-    ("pitch_range_st", "pitch", "range_st"),
-    ("monotone_ratio", "pitch", "monotone_ratio"),
-    ("drawl_flagged_ratio", "drawl", "flagged_ratio"),
-    ("low_confidence_ratio", "articulation", "low_confidence_ratio"),
-)
-
-
-def _tables(version: int = SCHEMA_VERSION):
-    """The schema at a version (1: results, sentences; 2: + aliases, results.worker; 3: + claims)."""
-    import sqlalchemy as sa
-
-    md = sa.MetaData()
-    cols = [
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("key", sa.String(130), nullable=False, unique=True),
-        sa.Column("file_sha256", sa.String(64), nullable=False, index=True),
-        sa.Column("settings_sha256", sa.String(64), nullable=False),
-        sa.Column("path", sa.Text, nullable=False),
-        sa.Column("call_id", sa.String(200), index=True),
-        sa.Column("agent_id", sa.String(200), index=True),
-        sa.Column("call_date", sa.Date, index=True),
-        sa.Column("channel", sa.String(20)),
-        sa.Column("status", sa.String(10), nullable=False, index=True),
-        sa.Column("error_code", sa.String(40)),
-        sa.Column("error_message", sa.Text),
-        sa.Column("attempts", sa.Integer, nullable=False, default=1),
-        sa.Column("duration_s", sa.Float),
-        sa.Column("overall_score", sa.Float),
-    ]
-    for d in DIMENSIONS:
-        cols += [sa.Column(f"{d}_score", sa.Float), sa.Column(f"{d}_verdict", sa.String(30))]
-    cols += [sa.Column(name, sa.Float) for name, _, _ in FIGURES]
-    cols += [
-        sa.Column("n_notices", sa.Integer),
-        sa.Column("model_name", sa.String(200)),
-        sa.Column("model_sha256", sa.String(64)),
-        sa.Column("targets_sha256", sa.String(64)),
-        sa.Column("voicecoach_version", sa.String(20)),
-        sa.Column("extra", sa.Text),
-        sa.Column("report", sa.Text),
-        sa.Column("elapsed_s", sa.Float),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-    ]
-    if version >= 2:
-        cols.append(sa.Column("worker", sa.String(100)))
-    results = sa.Table("results", md, *cols)
-    sentences = sa.Table(
-        "sentences", md,
-        sa.Column("result_id", sa.Integer, sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("idx", sa.Integer, primary_key=True),
-        sa.Column("start_s", sa.Float), sa.Column("end_s", sa.Float), sa.Column("text", sa.Text),
-        sa.Column("n_syllables", sa.Integer), sa.Column("rate_cps", sa.Float), sa.Column("pause_before_s", sa.Float),
-        sa.Column("level_dbov", sa.Float), sa.Column("pitch_range_st", sa.Float), sa.Column("final_ratio", sa.Float),
-        sa.Column("mean_confidence", sa.Float),
-    )
-    aliases = sa.Table(
-        "aliases", md,
-        sa.Column("result_id", sa.Integer, sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("path", sa.Text, primary_key=True),
-        sa.Column("call_id", sa.String(200)),
-        sa.Column("seen_at", sa.DateTime),
-    )
-    version = sa.Table("schema_version", md, sa.Column("version", sa.Integer, nullable=False))
-    claims = sa.Table(
-        "claims", md,
-        sa.Column("key", sa.String(130), primary_key=True),
-        sa.Column("owner", sa.String(200), nullable=False),
-        sa.Column("expires_at", sa.DateTime, nullable=False),
-    )
-    return md, results, sentences, aliases, version, claims
-
-
-def _migrate_1(conn) -> None:
-    """Version 1: results, sentences, schema_version."""
-    md, results, sentences, _aliases, version, _claims = _tables(1)
-    for table in (results, sentences, version):
-        table.create(conn)
-
-
-def _migrate_2(conn) -> None:
-    """Version 2: the aliases table (the same file met under another name) and results.worker."""
-    import sqlalchemy as sa
-
-    _tables(2)[3].create(conn)
-    conn.execute(sa.text("ALTER TABLE results ADD COLUMN worker VARCHAR(100)"))
-
-
-def _migrate_3(conn) -> None:
-    """Version 3: claims, so that two batches on one store never score the same call twice."""
-    _tables(3)[5].create(conn)
-
-
-MIGRATIONS: list[tuple[int, Callable]] = [(1, _migrate_1), (2, _migrate_2), (3, _migrate_3)]
-
-
 def engine_url(db: str | os.PathLike) -> str:
     """A path becomes SQLite; ``postgresql://`` uses the psycopg 3 driver."""
     s = str(db)
@@ -144,16 +45,6 @@ def engine_url(db: str | os.PathLike) -> str:
     if s.startswith("postgresql://") or s.startswith("postgres://"):
         return "postgresql+psycopg://" + s.split("://", 1)[1]
     return s
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    """A result as read back (export, summary)."""
-
-    values: dict
-
-    def __getitem__(self, k):
-        return self.values[k]
 
 
 class Store:
@@ -184,12 +75,12 @@ class Store:
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             with _migration_lock(self.url):
                 self._migrate()
-            self.t = _tables(self._target_version)
+            self.t = tables(self._target_version)
         except StoreError:
             raise
         except Exception as e:
             raise StoreError(f"cannot open the result store {self.name} ({_reason(e)}); check the path or URL and that the database server is running") from None
-        _, self.results, self.sentences, self.aliases, self.version, self.claims = self.t
+        self.results, self.sentences, self.aliases, self.claims = self.t.results, self.t.sentences, self.t.aliases, self.t.claims
 
     # -- schema ---------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -232,17 +123,24 @@ class Store:
         import sqlalchemy as sa
 
         row = {**row, "created_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        narrow = self._target_version >= 4
+        row, dims, figs = _split(row) if narrow else (row, [], [])
         with self._writing(), self.engine.begin() as conn:
             old = conn.execute(sa.select(self.results.c.id, self.results.c.attempts).where(self.results.c.key == row["key"])).first()
             if old is not None:
                 row["attempts"] = (old.attempts or 1) + 1
-                conn.execute(self.sentences.delete().where(self.sentences.c.result_id == old.id))
+                for table in (self.sentences,) + ((self.t.dimension_results, self.t.figures) if narrow else ()):
+                    conn.execute(table.delete().where(table.c.result_id == old.id))
                 conn.execute(self.results.update().where(self.results.c.id == old.id).values(**row))
                 rid = old.id
             else:
                 rid = conn.execute(self.results.insert().values(**row)).inserted_primary_key[0]
             if sentences:
                 conn.execute(self.sentences.insert(), [{**s, "result_id": rid} for s in sentences])
+            if dims:
+                conn.execute(self.t.dimension_results.insert(), [{**d, "result_id": rid} for d in dims])
+            if figs:
+                conn.execute(self.t.figures.insert(), [{**f, "result_id": rid} for f in figs])
             if self._target_version >= 3:
                 conn.execute(self.claims.delete().where(self.claims.c.key == row["key"]))
         return int(rid)
@@ -300,7 +198,17 @@ class Store:
     # -- reading --------------------------------------------------------------------------
     def rows(self, *, since: date | None = None, until: date | None = None, agent: str | None = None,
              verdict: str | None = None, status: str | None = None) -> list[dict]:
-        """Results as dicts (without the full report), filtered."""
+        """Results as flat dicts (without the full report), filtered.
+
+        Each dict holds the ``results`` columns, and for every registered dimension (and any
+        other stored) ``<dimension>_score``, ``<dimension>_verdict`` and its figures by key
+        (None where a call has none).
+
+        Parameters
+        ----------
+        verdict : str, optional
+            Calls with this verdict on at least one dimension.
+        """
         import sqlalchemy as sa
 
         c = self.results.c
@@ -313,10 +221,27 @@ class Store:
             q = q.where(c.agent_id == agent)
         if status:
             q = q.where(c.status == status)
+        if self._target_version < 4:  # an old layout, opened as it is (tests of the migration)
+            if verdict:
+                q = q.where(sa.or_(*[getattr(c, f"{d}_verdict") == verdict for d in _V3_DIMENSIONS]))
+            with self.engine.connect() as conn:
+                return [dict(r._mapping) for r in conn.execute(q)]
+        dr, fg = self.t.dimension_results, self.t.figures
         if verdict:
-            q = q.where(sa.or_(*[getattr(c, f"{d}_verdict") == verdict for d in DIMENSIONS]))
+            q = q.where(c.id.in_(sa.select(dr.c.result_id).where(dr.c.verdict == verdict)))
+        empty = {f"{d.name}_{what}": None for d in dimensions.registered() for what in ("score", "verdict")}
+        empty.update({f.key: None for _, f in dimensions.figures()})
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            out = [{**dict(r._mapping), **empty} for r in conn.execute(q)]
+            by_id = {r["id"]: r for r in out}
+            ids = list(by_id)
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                for d in conn.execute(sa.select(dr).where(dr.c.result_id.in_(chunk))):
+                    by_id[d.result_id].update({f"{d.dimension}_score": d.score, f"{d.dimension}_verdict": d.verdict})
+                for f in conn.execute(sa.select(fg.c.result_id, fg.c.figure, fg.c.value).where(fg.c.result_id.in_(chunk))):
+                    by_id[f.result_id][f.figure] = f.value
+        return out
 
     def report(self, key: str) -> dict | None:
         import sqlalchemy as sa
@@ -339,6 +264,22 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _split(row: dict) -> tuple[dict, list[dict], list[dict]]:
+    """A flat result row -> (its ``results`` columns, its dimension rows, its figure rows),
+    by the registered dimensions (``<name>_score``, ``<name>_verdict``, figure keys)."""
+    row = dict(row)
+    dims, figs = [], []
+    for d in dimensions.registered():
+        score, verdict = row.pop(f"{d.name}_score", None), row.pop(f"{d.name}_verdict", None)
+        if score is not None or verdict is not None:
+            dims.append({"dimension": d.name, "score": score, "verdict": verdict})
+        for f in d.figures:
+            value = row.pop(f.key, None)
+            if value is not None:
+                figs.append({"dimension": d.name, "figure": f.key, "value": value, "unit": f.unit})
+    return row, dims, figs
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from voicecoach.measures.pauses import Pause
-from voicecoach.textnorm import PHRASE_END, SENTENCE_END
+from voicecoach.recognize.textnorm import PHRASE_END, SENTENCE_END
 
 
 class TimedChar(Protocol):

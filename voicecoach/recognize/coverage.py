@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from voicecoach.measures.activity import Activity, runs
+from voicecoach.audio.activity import Activity, runs
 
 PAD_S = 0.25  # a syllable "covers" speech this close to its recognised span (token times are coarse)
 MIN_SPAN_S = 0.4  # uncovered speech shorter than this is a breath, click or coarse timing, not lost words

@@ -1,0 +1,1 @@
+"""Judge: targets, the dimension registry, scoring, verdicts and advice."""

@@ -1,0 +1,86 @@
+"""From measures to the judged dimensions: each registered dimension judged, with tips.
+
+Each dimension's figures and moments are picked by its judge (:mod:`voicecoach.judge.judges` for
+the built-in ones, named in :mod:`voicecoach.judge.dimensions`); here the tips are attached and the
+figures too doubtful to judge are marked (verdict "uncertain", see :func:`quality_checks`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from voicecoach.judge import dimensions
+from voicecoach.judge.advice import not_measured_note, tip, uncertain_note
+from voicecoach.measures.measure_set import MeasureSet
+from voicecoach.judge.scoring import UNCERTAIN_REASONS, Check, DimensionResult, check, make_uncertain
+from voicecoach.judge.targets import Targets
+
+MIN_SYLLABLES_FOR_COUNT_CHECK = 10  # fewer, and one syllable more or less is already 10 %
+
+# Which dimensions each doubt makes "uncertain" is declared with each dimension
+# (``Dimension.doubted_by``; README, "Verdicts"). Pace counts the recognised syllables: a
+# transcript that misses speech or disagrees with the signal's count makes it doubtful, unless
+# a script supplies the count or nothing was recognised (then the signal's syllable nuclei are
+# counted). Drawl and articulation are judged on the recognised syllables only, so speech the
+# transcript misses is speech they never saw. Pace and pitch need a few seconds of speech.
+
+
+def uncertain_dimensions() -> dict[str, tuple[str, ...]]:
+    """Reason -> the dimensions it makes "uncertain" (every reason of ``UNCERTAIN_REASONS``)."""
+    return {r: tuple(d.name for d in dimensions.registered() if r in d.doubted_by) for r in UNCERTAIN_REASONS}
+
+
+def assess(m: MeasureSet, targets: Targets, *, lang: str) -> tuple[DimensionResult, ...]:
+    """Judge every registered dimension, attach tips in ``lang``, and mark doubtful ones "uncertain"."""
+    doubts = quality_checks(m, targets)
+    out = []
+    for dim in dimensions.registered():
+        d = dim.assess(m, targets)
+        t, rule = tip(d.name, d.verdict, lang)
+        d = dataclasses.replace(d, tip=t if d.scored else "", rule=rule, note=d.note if d.measured else not_measured_note(d.note, lang))
+        reason = _doubt(d, dim.doubted_by, m, doubts)
+        if reason:
+            d = make_uncertain(d, doubts[reason], reason, uncertain_note(reason, _note_params(reason, doubts[reason], m), lang))
+        out.append(d)
+    return tuple(out)
+
+
+def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
+    """The checks of the figures' own reliability that failed, by reason (``UNCERTAIN_REASONS``).
+
+    * ``little_speech``: speaking time (``quality.speech_s``);
+    * ``low_coverage``: share of the detected speech the transcript covers (``quality.covered_ratio``);
+    * ``count_disagreement``: syllable nuclei counted in the signal over the transcript's
+      syllables (``quality.acoustic_count_ratio``), from ``MIN_SYLLABLES_FOR_COUNT_CHECK`` syllables.
+    """
+    figures = {"little_speech": m.pace.speaking_time_s}
+    if m.coverage is not None:
+        figures["low_coverage"] = m.coverage.covered_ratio
+    if m.n_acoustic_syllables and m.pace.n_syllables >= MIN_SYLLABLES_FOR_COUNT_CHECK:
+        figures["count_disagreement"] = m.n_acoustic_syllables / m.pace.n_syllables
+    out = {}
+    for reason, value in figures.items():
+        key = UNCERTAIN_REASONS[reason]
+        c = check(key, value, t[key])
+        if c is not None and not c.inside:
+            out[reason] = c
+    return out
+
+
+def _doubt(d: DimensionResult, doubted_by: tuple[str, ...], m: MeasureSet, doubts: dict[str, Check]) -> str:
+    """The reason ``d`` is uncertain ("" when it is not): the first of ``doubted_by`` found."""
+    if not d.measured:
+        return ""
+    for reason in doubted_by:
+        if reason not in doubts:
+            continue
+        if d.name == "pace" and reason != "little_speech" and m.count_source != "transcript":
+            continue  # the script or the signal supplies the count, not the recogniser
+        return reason
+    return ""
+
+
+def _note_params(reason: str, c: Check, m: MeasureSet) -> dict:
+    if reason == "count_disagreement":
+        return {"n": m.pace.n_syllables, "nuclei": m.n_acoustic_syllables}
+    return {"value": c.value, "min": c.min}

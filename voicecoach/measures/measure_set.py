@@ -1,0 +1,58 @@
+"""Everything measured on one recording, in one value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicecoach.measures.articulation import ArticulationMeasures
+from voicecoach.measures.drawl import DrawlMeasures
+from voicecoach.measures.loudness import LoudnessMeasures
+from voicecoach.measures.pace import PaceMeasures
+from voicecoach.measures.pauses import PauseMeasures
+from voicecoach.measures.pitch import PitchMeasures
+from voicecoach.measures.segmentation import Segmentation
+from voicecoach.measures.sentences import SentenceDetail
+from voicecoach.recognize.coverage import Coverage
+from voicecoach.recognize.script import ScriptAlignment
+
+
+@dataclass(frozen=True)
+class MeasureSet:
+    """Everything measured on one recording: the input of the assessment, and what an
+    :class:`~voicecoach.analysis.Analysis` reports.
+
+    Attributes
+    ----------
+    chars : tuple of Char
+        The syllables measured: the script's when a script was given, else the recognised ones.
+    segmentation : Segmentation
+        Sentences and phrases.
+    pace, pauses, loudness, pitch, drawl, articulation : measures
+        One result per measure module.
+    script : ScriptAlignment or None
+        The script's alignment to the recognition, when a script was given.
+    coverage : Coverage or None
+        Share of the speech the transcript covers, and the unrecognised stretches.
+    n_acoustic_syllables : int
+        Syllable nuclei counted from the signal alone (cross-check of ``pace.n_syllables``).
+    sentences : tuple of SentenceDetail
+        Per-sentence figures.
+    """
+
+    chars: tuple
+    segmentation: Segmentation
+    pace: PaceMeasures
+    pauses: PauseMeasures
+    loudness: LoudnessMeasures
+    pitch: PitchMeasures
+    drawl: DrawlMeasures
+    articulation: ArticulationMeasures
+    script: ScriptAlignment | None = None
+    coverage: Coverage | None = None
+    n_acoustic_syllables: int = 0
+    sentences: tuple[SentenceDetail, ...] = ()
+
+    @property
+    def count_source(self) -> str:
+        """Where pace's syllable count comes from: "script", "transcript" or "signal"."""
+        return "script" if self.script is not None else "transcript" if self.chars else "signal"

@@ -1,0 +1,1 @@
+"""QA mode: many calls scored into a result store, exported and summarised."""

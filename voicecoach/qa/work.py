@@ -1,0 +1,186 @@
+"""What a worker does with one call: load the recogniser once, score the call under a time limit, and make its store rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from voicecoach.judge import dimensions
+from voicecoach.errors import VoiceCoachError, display_name
+from voicecoach.recognize.models import DEFAULT_MODEL
+from voicecoach.recognize import Recognizer, build_recognizer
+from voicecoach.qa.inputs import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every call is scored with; its hash is part of each result's key.
+
+    ``model`` and ``device`` go to :func:`~voicecoach.recognize.build_recognizer` (``device``
+    None: the recogniser's default).
+    """
+
+    model: str = DEFAULT_MODEL
+    targets: str | None = None
+    lang: str = "zh"
+    script: str | None = None
+    device: str | None = None
+    time_limit_s: float | None = None  # a call that takes longer is stopped and stored as an error
+
+    def recognizer(self, **settings) -> Recognizer:
+        """The recogniser these settings name (with the transcript cache), ``settings`` added."""
+        options = {"device": self.device} if self.device is not None else {}
+        return build_recognizer(self.model, **options, **settings)
+
+    def fingerprint(self, channel: str) -> str:
+        """SHA-256 of everything that changes the figures for a call on ``channel``."""
+        from voicecoach.judge.targets import load_targets
+
+        targets = load_targets(self.targets).to_dict()["items"]
+        for t in targets.values():
+            t.pop("origin", None)
+        script = Path(self.script).read_text(encoding="utf-8") if self.script else None
+        payload = {"targets": targets, "recognizer": self.recognizer(use_cache=False).fingerprint(),
+                   "channel": channel, "script": script, "lang": self.lang}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(settings: dict, threads: int, parent_pid: int | None = None) -> None:
+    """Once per worker process: watch the parent, load the model, read the targets."""
+    from voicecoach.judge.targets import load_targets
+
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
+    s = BatchSettings(**settings)
+    recognizer = s.recognizer(cpu_threads=threads)
+    recognizer.load()
+    _WORKER.update(settings=s, recognizer=recognizer, targets=load_targets(s.targets), name=f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _exit_with_parent(parent_pid: int, *, every_s: float = 1.0) -> None:
+    """End this worker soon after the batch command that started it is gone (``kill -9``
+    leaves no orphan worker holding a model in memory)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="voicecoach-parent-watch", daemon=True).start()
+
+
+class _TimeLimit(BaseException):
+    """Raised in a worker when a call has used up its time (not an Exception: nothing inside
+    the analysis may catch it)."""
+
+
+def _time_is_up(signum, frame):
+    raise _TimeLimit()
+
+
+def _alarm(limit_s: float | None) -> bool:
+    """Arm a one-shot timer for this call (main thread of a worker only); True when armed."""
+    import signal
+    import threading
+
+    if not limit_s or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return False
+    signal.signal(signal.SIGALRM, _time_is_up)
+    signal.setitimer(signal.ITIMER_REAL, float(limit_s))
+    return True
+
+
+def _disarm() -> None:
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def score(job: dict, audio_bytes: bytes | None = None) -> dict:
+    """Analyse one call in a worker; never raises: a bad file, or one that takes longer than
+    the settings' ``time_limit_s``, becomes an error result."""
+    from voicecoach.analysis import analyze
+
+    t0 = time.perf_counter()
+    s: BatchSettings = _WORKER["settings"]
+    path = job["path"]
+    tmp = None
+    armed = False
+    try:
+        armed = _alarm(s.time_limit_s)
+        if audio_bytes is not None:  # on a cluster the bytes travel; the path may not exist there
+            import tempfile
+
+            tmp = tempfile.NamedTemporaryFile(suffix=Path(path).suffix, delete=False)
+            tmp.write(audio_bytes)
+            tmp.close()
+            source = tmp.name
+        else:
+            source = path
+        try:
+            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script)
+            report = a.to_dict()
+        finally:  # disarmed inside the try: a timer firing just now is still caught below
+            if armed:
+                _disarm()
+                armed = False
+        report["source"]["path"] = path
+        return {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+    except _TimeLimit:
+        message = f"{display_name(path)} took more than {s.time_limit_s:g} s to score and was stopped; split the recording, or raise --time-limit"
+        return {"status": "error", "code": "time_limit", "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+    except VoiceCoachError as e:
+        message = str(e).replace(display_name(tmp.name), display_name(path)) if tmp else str(e)
+        return {"status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop the batch
+        return {"status": "error", "code": "internal", "message": f"{type(e).__name__}: {e}", "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+    finally:
+        if armed:
+            _disarm()
+        if tmp is not None:
+            os.unlink(tmp.name)
+
+
+def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict) -> tuple[dict, list[dict]]:
+    """The store's row (and sentence rows) for one finished call."""
+    from voicecoach import __version__
+
+    row = {
+        "key": key, "file_sha256": file_hash, "settings_sha256": settings_hash, "path": job.path, "call_id": job.call_id,
+        "agent_id": job.agent_id, "call_date": date.fromisoformat(job.call_date) if job.call_date else None, "channel": job.channel,
+        "status": out["status"], "extra": json.dumps(job.extra, ensure_ascii=False) if job.extra else None,
+        "elapsed_s": out.get("elapsed_s"), "worker": out.get("worker"), "voicecoach_version": __version__,
+    }
+    if out["status"] != "done":
+        row.update(error_code=out.get("code"), error_message=out.get("message"))
+        return row, []
+    r = out["report"]
+    dims = {d["name"]: d for d in r["dimensions"]}
+    row.update(duration_s=r["summary"]["duration_s"], overall_score=r["summary"]["overall_score"], n_notices=len(r["notices"]),
+               model_name=r["model"]["name"], model_sha256=r["model"]["sha256"],
+               targets_sha256=hashlib.sha256(json.dumps(r["targets"]["items"], sort_keys=True).encode()).hexdigest(),
+               report=json.dumps(r, ensure_ascii=False))
+    m = r["measures"]
+    for d in dimensions.registered():
+        if d.name in dims:
+            row[f"{d.name}_score"], row[f"{d.name}_verdict"] = dims[d.name]["score"], dims[d.name]["verdict"]
+        for f in d.figures:
+            row[f.key] = m.get(d.name, {}).get(f.field)
+    sentences = [{"idx": s["index"], "start_s": s["start_s"], "end_s": s["end_s"], "text": s["text"], "n_syllables": s["n_syllables"],
+                  "rate_cps": s["rate_cps"], "pause_before_s": s["pause_before_s"], "level_dbov": s["level_dbov"],
+                  "pitch_range_st": s["pitch_range_st"], "final_ratio": s["final_ratio"], "mean_confidence": s["mean_confidence"]} for s in r["sentences"]]
+    return row, sentences

@@ -1,0 +1,1 @@
+"""Trainer mode: a trainee's take against a benchmark take of the same script."""
