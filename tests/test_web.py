@@ -39,7 +39,7 @@ def recognizer() -> str:
 
     The burst counter of the hostile corpus: one syllable per burst of sound, so any speech-like
     file gets a transcript and silence or tones get none, as with Whisper."""
-    return "hostile.fake:BurstTranscriber"
+    return "hostile.fake:BurstRecognizer"
 
 
 def _free_port() -> int:

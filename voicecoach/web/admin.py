@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from voicecoach.errors import UsageError
+from voicecoach.web.library import UsageError
 from voicecoach.web import accounts, security
 from voicecoach.web.app import render
 from voicecoach.web.tables import ROLES

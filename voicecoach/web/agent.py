@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from voicecoach.store import DIMENSIONS
+from voicecoach.web.library import dimension_names
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import User, now
@@ -74,7 +74,7 @@ def _job(conn, take_id: int):
 async def history(request: Request) -> Response:
     s = security.require(request)
     takes = _takes(request, where=T.takes.c.user_id == s.user.id, kinds=("take",))
-    return render(request, "takes.html", takes=takes, trend=_trend(takes), dims=DIMENSIONS, script=None)
+    return render(request, "takes.html", takes=takes, trend=_trend(takes), dims=dimension_names(), script=None)
 
 
 def _takes(request: Request, *, where, kinds=("take",), limit: int = HISTORY_LIMIT) -> list[dict]:
@@ -94,7 +94,7 @@ def _trend(takes: list[dict]) -> dict:
     """Per dimension: an SVG polyline of the scores of the analysed takes, oldest first."""
     done = [t["summary"] for t in reversed(takes) if t["summary"]]
     out = {}
-    for d in ["overall", *DIMENSIONS]:
+    for d in ["overall", *dimension_names()]:
         vals = [(x.get("overall") if d == "overall" else (x.get("dimensions", {}).get(d) or {}).get("score")) for x in done]
         pts = [(i, v) for i, v in enumerate(vals) if isinstance(v, (int, float))]
         if not pts:
@@ -161,7 +161,7 @@ async def take_page(request: Request) -> Response:
     from voicecoach.web.app import lang_of
     from voicecoach.web.i18n import stage_label
 
-    return render(request, "take.html", take=take, job=job, summary=summary, dims=DIMENSIONS, stage=stage_label(job.stage if job else None, lang_of(request)))
+    return render(request, "take.html", take=take, job=job, summary=summary, dims=dimension_names(), stage=stage_label(job.stage if job else None, lang_of(request)))
 
 
 async def take_status(request: Request) -> Response:
@@ -239,7 +239,7 @@ async def script_page(request: Request) -> Response:
     s = security.require(request)
     script = _visible_script(request, request.path_params["script_id"])
     takes = _takes(request, where=(T.takes.c.user_id == s.user.id) & (T.takes.c.script_id == script.id))
-    return render(request, "script.html", script=script, takes=takes, dims=DIMENSIONS)
+    return render(request, "script.html", script=script, takes=takes, dims=dimension_names())
 
 
 async def publish_script(request: Request) -> Response:
@@ -275,4 +275,4 @@ async def trainer_page(request: Request) -> Response:
     u = T.users.c
     team_ids = sa.select(u.id).where(u.team == s.user.team) if s.user.role != "admin" else sa.select(u.id)
     takes = _takes(request, where=T.takes.c.user_id.in_(team_ids), kinds=("take",), limit=200)
-    return render(request, "trainer.html", takes=takes, dims=DIMENSIONS, scripts=_scripts_for(request, s.user))
+    return render(request, "trainer.html", takes=takes, dims=dimension_names(), scripts=_scripts_for(request, s.user))

@@ -21,10 +21,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from voicecoach.advice import DIMENSION_NAMES, VERDICT_NAMES, label
 from voicecoach.web import security, tables
 from voicecoach.web.config import WebConfig
 from voicecoach.web.i18n import pick_lang, ui
+from voicecoach.web.library import Store, dimension_name, verdict_name
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -45,7 +45,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx) -> HT
         pre = request.cookies.get(security.PRE_COOKIE) or security.new_pre_token()
     html = _ENV.get_template(template).render(
         request=request, t=ui(lang), lang=lang, session=s, user=s.user if s else None,
-        csrf=s.csrf if s else pre, dim=lambda d: label(DIMENSION_NAMES, d, lang), verdict=lambda v: label(VERDICT_NAMES, v, lang) if v else "",
+        csrf=s.csrf if s else pre, dim=lambda d: dimension_name(d, lang), verdict=lambda v: verdict_name(v, lang) if v else "",
         **ctx)
     resp = HTMLResponse(html, status_code=status_code)
     if pre is not None and request.cookies.get(security.PRE_COOKIE) != pre:
@@ -116,7 +116,6 @@ class _Headers:
 
 def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     """The web app over ``config.db`` and ``config.data_dir``."""
-    from voicecoach.store import Store
     from voicecoach.web import admin, agent, qa
     from voicecoach.web.jobqueue import JobQueue
 

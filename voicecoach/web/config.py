@@ -34,7 +34,7 @@ class WebConfig:
         Failed sign-ins per user name (and per client) within ``login_window_s`` before more are refused.
     login_window_s : float
     recognizer : str or None
-        ``module:callable`` returning a transcriber, built once per worker (tests use a fake);
+        ``module:callable`` returning a recogniser, built once per worker (tests use a fake);
         None: the bundled Whisper model ``model``.
     model : str
     lang : str

@@ -45,7 +45,7 @@ def compare_dir(config: WebConfig, take_id: int) -> Path:
 
 def settings_hash(config: WebConfig) -> str:
     """What changes a take's figures (the batch's fingerprint, plus a test recogniser's name)."""
-    from voicecoach.batch import BatchSettings
+    from voicecoach.web.library import BatchSettings
 
     base = BatchSettings(model=config.model, lang=config.lang).fingerprint("mix")
     return hashlib.sha256(f"{base}|{config.recognizer or ''}|web".encode()).hexdigest() if config.recognizer else base
@@ -76,7 +76,7 @@ class JobQueue:
         self._thread.start()
 
     def _start_pool(self) -> None:
-        from voicecoach.store import engine_url
+        from voicecoach.web.library import engine_url
 
         workers = self.config.workers
         settings = {"recognizer": self.config.recognizer, "model": self.config.model, "lang": self.config.lang,
@@ -198,7 +198,7 @@ class JobQueue:
 
     def _finish(self, job: dict, out: dict, *, store: bool = True) -> None:
         """Store first, then mark the job: a job reads done only once its result is stored."""
-        from voicecoach.batch import Job, result_row
+        from voicecoach.web.library import Job, result_row
 
         summary = None
         if out["status"] == "done":

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from voicecoach.store import DIMENSIONS
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.app import render
 from voicecoach.web.jobqueue import report_dir
+from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, run_batch, summarise, worth_a_listen
 from voicecoach.web.uploads import UploadError, receive
 
 AUDIO_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
@@ -50,7 +50,7 @@ def _filters(request: Request) -> dict:
             f[k] = dt.date.fromisoformat(f[k]) if f[k] else None
         except ValueError:
             f[k] = None
-    if f["dimension"] not in DIMENSIONS:
+    if f["dimension"] not in dimension_names():
         f["dimension"] = ""
     return f
 
@@ -84,10 +84,10 @@ async def calls_page(request: Request) -> Response:
     s = security.require(request, "qa", "trainer")
     f = _filters(request)
     rows = call_rows(request, f)
-    verdicts = sorted({r.get(f"{d}_verdict") for r in rows for d in DIMENSIONS if r.get(f"{d}_verdict")})
+    verdicts = sorted({r.get(f"{d}_verdict") for r in rows for d in dimension_names() if r.get(f"{d}_verdict")})
     with request.app.state.engine.connect() as conn:
         teams = sorted({t for (t,) in conn.execute(sa.select(T.users.c.team).distinct()) if t})
-    return render(request, "calls.html", rows=list(reversed(rows))[:PAGE], n=len(rows), f=f, dims=DIMENSIONS, verdicts=verdicts, teams=teams,
+    return render(request, "calls.html", rows=list(reversed(rows))[:PAGE], n=len(rows), f=f, dims=dimension_names(), verdicts=verdicts, teams=teams,
                   batches=request.app.state.batches, can_batch=s.user.can("qa"), query=request.url.query)
 
 
@@ -95,7 +95,7 @@ async def call_page(request: Request) -> Response:
     row = _visible_row(request, request.path_params["result_id"])
     report = request.app.state.store.report(row["key"]) or {}
     has_page = (report_dir(request.app.state.config, row["key"]) / "report.html").is_file()
-    return render(request, "call.html", row=row, dims=DIMENSIONS, has_page=has_page, sentences=report.get("sentences", [])[:300],
+    return render(request, "call.html", row=row, dims=dimension_names(), has_page=has_page, sentences=report.get("sentences", [])[:300],
                   has_audio=_audio_path(request, row) is not None)
 
 
@@ -131,7 +131,6 @@ async def export_calls(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404)
-    from voicecoach.export import export
 
     f = _filters(request)
     tmp = Path(tempfile.mkdtemp(prefix="vc-export-"))
@@ -145,17 +144,13 @@ async def export_calls(request: Request) -> Response:
 
 
 async def listen_queue(request: Request) -> Response:
-    from voicecoach.summary import worth_a_listen
-
     security.require(request, "qa", "trainer")
     rows = worth_a_listen(call_rows(request), n=30)
-    return render(request, "queue.html", rows=rows, dims=DIMENSIONS)
+    return render(request, "queue.html", rows=rows, dims=dimension_names())
 
 
 async def summary_page(request: Request) -> Response:
     """Mean scores by agent and ISO week (the library's summarise() per week)."""
-    from voicecoach.summary import summarise
-
     security.require(request, "qa", "trainer")
     rows = call_rows(request)
     weeks: dict[str, list] = {}
@@ -164,7 +159,7 @@ async def summary_page(request: Request) -> Response:
         wk = f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" if d else "—"
         weeks.setdefault(wk, []).append(r)
     table = [(wk, g) for wk in sorted(weeks, reverse=True) for g in summarise(weeks[wk], by="agent")]
-    return render(request, "summary.html", table=table, dims=DIMENSIONS)
+    return render(request, "summary.html", table=table, dims=dimension_names())
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -228,8 +223,6 @@ def _inside_roots(wanted: str, roots) -> Path | None:
 
 
 def _run_folder(st, key: str, folder: Path) -> None:
-    from voicecoach.batch import BatchSettings, discover, run_batch
-    from voicecoach.errors import VoiceCoachError
 
     info = st.batches[key]
     try:

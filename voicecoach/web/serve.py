@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 def needs_admin(config: WebConfig) -> bool:
     """True while the store's database has no admin account."""
-    from voicecoach.store import Store
+    from voicecoach.web.library import Store
     from voicecoach.web import accounts, tables
 
     store = Store(config.db)
@@ -23,7 +23,7 @@ def needs_admin(config: WebConfig) -> bool:
 
 
 def create_admin(config: WebConfig, username: str, password: str) -> None:
-    from voicecoach.store import Store
+    from voicecoach.web.library import Store
     from voicecoach.web import accounts, tables
 
     store = Store(config.db)

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.errors import InputError
+from voicecoach.web.library import InputError
 
 CHUNK = 1 << 20
 

@@ -16,33 +16,29 @@ from pathlib import Path
 _W: dict = {}
 
 
-def build_recognizer(spec: str | None, model: str, threads: int):
-    """The transcriber a worker uses: ``module:callable`` (tests), else the bundled Whisper model.
-
-    The one place that knows how the library builds a recogniser (the recogniser interface is
-    being reworked; only this function changes with it)."""
-    from voicecoach.transcribe import CachedTranscriber, TranscribeSettings, WhisperTranscriber
+def make_recognizer(spec: str | None, model: str, threads: int):
+    """The recogniser a worker uses, loaded: ``module:callable`` (tests' stand-in), else the
+    library's configured one for ``model`` (transcript cache included)."""
+    from voicecoach.web.library import build_recognizer
 
     if spec:
         module, _, attr = spec.partition(":")
-        inner = getattr(importlib.import_module(module), attr)()
-    else:
-        inner = WhisperTranscriber(model, TranscribeSettings(cpu_threads=threads))
-        inner.load()
-    return CachedTranscriber(inner)
+        return getattr(importlib.import_module(module), attr)()
+    recognizer = build_recognizer(model, cpu_threads=threads)
+    recognizer.load()
+    return recognizer
 
 
 def init(settings: dict) -> None:
     """Once per worker process: the recogniser, the targets, a connection for progress."""
     import sqlalchemy as sa
 
-    from voicecoach.store import engine_url
-    from voicecoach.targets import load_targets
+    from voicecoach.web.library import engine_url, load_targets
 
     _watch_parent(settings["parent_pid"])
     _W.update(
         settings=settings,
-        transcriber=build_recognizer(settings["recognizer"], settings["model"], settings["threads"]),
+        recognizer=make_recognizer(settings["recognizer"], settings["model"], settings["threads"]),
         targets=load_targets(None),
         engine=sa.create_engine(engine_url(settings["db"]), future=True, **({"connect_args": {"timeout": 30}} if settings["db_is_sqlite"] else {})),
         name=f"{socket.gethostname()}:{os.getpid()}",
@@ -82,15 +78,13 @@ def run(job: dict) -> dict:
 
     With ``job["benchmark"]`` (a path), also compare with the trainer's take and write the
     comparison page into ``job["compare_dir"]``."""
-    from voicecoach.analysis import analyze
-    from voicecoach.errors import VoiceCoachError
-    from voicecoach.report import write_report
+    from voicecoach.web.library import VoiceCoachError, analyze, write_report
 
     t0 = time.perf_counter()
     s = _W["settings"]
     out = {"worker": _W["name"]}
     try:
-        a = analyze(job["path"], transcriber=_W["transcriber"], targets=_W["targets"], lang=s["lang"],
+        a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"],
                     script_text=job.get("script_text"), max_duration_s=s["max_duration_s"], progress=_stage(job["job_id"]))
         _stage(job["job_id"])("report")
         write_report(a, job["report_dir"], lang=s["lang"])
@@ -113,10 +107,8 @@ def run(job: dict) -> dict:
 
 def _compare(a, job: dict) -> None:
     """The take against the trainer's benchmark take (both read the same script)."""
-    from voicecoach.analysis import analyze
-    from voicecoach.compare import compare
-    from voicecoach.report.compare_html import write_compare_report
+    from voicecoach.web.library import analyze, compare, write_compare_report
 
     s = _W["settings"]
-    b = analyze(job["benchmark"], transcriber=_W["transcriber"], targets=_W["targets"], lang=s["lang"], script_text=job.get("script_text"))
+    b = analyze(job["benchmark"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"], script_text=job.get("script_text"))
     write_compare_report(compare(a, b, lang=s["lang"], targets=_W["targets"]), job["compare_dir"], lang=s["lang"])
