@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from voicecoach.web.library import UsageError
 from voicecoach.web import accounts, security
-from voicecoach.web.app import render
+from voicecoach.web.pages import render
 from voicecoach.web.tables import ROLES
 
 

@@ -18,7 +18,7 @@ from voicecoach.web.library import dimension_names
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import User, now
-from voicecoach.web.app import render
+from voicecoach.web.pages import render
 from voicecoach.web.jobqueue import compare_dir, report_dir
 from voicecoach.web.uploads import UploadError, receive
 
@@ -158,7 +158,7 @@ async def take_page(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     summary = json.loads(take.summary) if take.summary else None
-    from voicecoach.web.app import lang_of
+    from voicecoach.web.pages import lang_of
     from voicecoach.web.i18n import stage_label
 
     return render(request, "take.html", take=take, job=job, summary=summary, dims=dimension_names(), stage=stage_label(job.stage if job else None, lang_of(request)))
@@ -169,7 +169,7 @@ async def take_status(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     status = job.status if job else "failed"
-    from voicecoach.web.app import lang_of
+    from voicecoach.web.pages import lang_of
     from voicecoach.web.i18n import stage_label
 
     body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job.error if job else None,

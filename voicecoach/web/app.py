@@ -12,56 +12,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from voicecoach.web import security, tables
-from voicecoach.web.config import WebConfig
-from voicecoach.web.i18n import pick_lang, ui
-from voicecoach.web.library import Store, dimension_name, verdict_name
+from voicecoach.web.config import MAX_FILES_PER_POST, WebConfig
+from voicecoach.web.i18n import ui
+from voicecoach.web.library import Store
+from voicecoach.web.pages import lang_of, problem, render
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-MAX_FILES_PER_POST = 50  # a QA upload of many files
-_ENV = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
-
-
-def lang_of(request: Request) -> str:
-    return pick_lang(request.query_params.get("lang") or request.cookies.get(security.LANG_COOKIE), request.app.state.config.lang)
-
-
-def render(request: Request, template: str, status_code: int = 200, **ctx) -> HTMLResponse:
-    """A page in the request's language, with the signed-in user and their CSRF token."""
-    lang = lang_of(request)
-    s = security.current(request) if status_code != 401 else None
-    pre = None
-    if s is None:
-        pre = request.cookies.get(security.PRE_COOKIE) or security.new_pre_token()
-    html = _ENV.get_template(template).render(
-        request=request, t=ui(lang), lang=lang, session=s, user=s.user if s else None,
-        csrf=s.csrf if s else pre, dim=lambda d: dimension_name(d, lang), verdict=lambda v: verdict_name(v, lang) if v else "",
-        **ctx)
-    resp = HTMLResponse(html, status_code=status_code)
-    if pre is not None and request.cookies.get(security.PRE_COOKIE) != pre:
-        security.set_cookie(resp, request, security.PRE_COOKIE, pre)
-    if request.query_params.get("lang") in ("zh", "en"):
-        security.set_cookie(resp, request, security.LANG_COOKIE, lang, max_age=365 * 86400)
-    return resp
-
-
-def problem(request: Request, status: int, sentence: str) -> Response:
-    """One sentence for a refused request: JSON for scripts, a page for people."""
-    if "application/json" in request.headers.get("accept", "") or request.url.path.endswith("/status"):
-        return JSONResponse({"error": sentence}, status_code=status)
-    if status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "message.html", status_code=status, message=sentence)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+MAX_FILES_PER_POST = 50
+"""Files one QA batch upload may hold."""
+
+
 @dataclass(frozen=True)
 class WebConfig:
     """What ``voicecoach serve`` runs with.

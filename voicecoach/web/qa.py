@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from voicecoach.web import security
 from voicecoach.web import tables as T
-from voicecoach.web.app import render
+from voicecoach.web.pages import render
 from voicecoach.web.jobqueue import report_dir
 from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, run_batch, summarise, worth_a_listen
 from voicecoach.web.uploads import UploadError, receive
@@ -168,7 +168,7 @@ async def summary_page(request: Request) -> Response:
 async def start_upload_batch(request: Request) -> Response:
     """Many recordings at once: each one a queued job; a bad file is refused alone."""
     from voicecoach.web.agent import add_take
-    from voicecoach.web.app import MAX_FILES_PER_POST
+    from voicecoach.web.config import MAX_FILES_PER_POST
 
     s = security.require(request, "qa")
     st = request.app.state
