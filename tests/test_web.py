@@ -484,7 +484,8 @@ def test_qa_upload_of_many_files_refuses_only_the_bad_one(server):
     q = Client(server)
     q.login("quinn")
     q.get("/calls")
-    r = q.upload("/batches", [("files", "a.wav", _wav(5)), ("files", "b.txt", b"not audio at all" * 20), ("files", "c.wav", _wav(6))], accept_json=False)
+    r = q.upload("/batches", [("files", "a.wav", _wav(5)), ("files", "b.txt", b"not audio at all" * 20), ("files", "c.wav", _wav(6))],
+                 fields={"agent": "cai"}, accept_json=False)
     assert r.status == 200 and re.search(r'id="batch-count">2 ', r.text) and "b.txt" in r.text
     from voicecoach.web import tables as T
 
@@ -496,7 +497,8 @@ def test_qa_upload_of_many_files_refuses_only_the_bad_one(server):
             break
         time.sleep(0.3)
     assert st == ["done", "done"]
-    assert len([r for r in server.state.store.rows() if r["call_id"] and r["call_id"].startswith("web-call-")]) == 2
+    calls = [r for r in server.state.store.rows() if r["call_id"] and r["call_id"].startswith("web-call-")]
+    assert len(calls) == 2 and {r["agent_id"] for r in calls} == {"cai"}  # the agent QA named, not QA
 
 
 def test_qa_folder_batch_only_inside_the_configured_roots(server):

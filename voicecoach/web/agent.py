@@ -130,12 +130,12 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(f"/takes/{take_id}", status_code=303)
 
 
-def add_take(engine, user_id: int, up, *, kind: str, script_id: int | None = None, batch_id: str | None = None) -> int:
+def add_take(engine, user_id: int, up, *, kind: str, script_id: int | None = None, batch_id: str | None = None, agent: str | None = None) -> int:
     """A take and its queued job, in one transaction."""
     with engine.begin() as conn:
         take_id = int(conn.execute(T.takes.insert().values(
             user_id=user_id, kind=kind, file_sha256=up.sha256, file_ext=up.ext, label=up.label, size_bytes=up.size_bytes,
-            duration_s=up.duration_s, script_id=script_id, batch_id=batch_id, compared=False, created_at=now())).inserted_primary_key[0])
+            duration_s=up.duration_s, script_id=script_id, batch_id=batch_id, agent=agent, compared=False, created_at=now())).inserted_primary_key[0])
         conn.execute(T.jobs.insert().values(take_id=take_id, status="queued", attempts=0, created_at=now()))
     return take_id
 
@@ -173,7 +173,8 @@ async def take_status(request: Request) -> Response:
     from voicecoach.web.i18n import stage_label
 
     body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job.error if job else None,
-            "analysis_s": round(job.elapsed_s, 2) if job and job.elapsed_s is not None else None}
+            "analysis_s": round(job.elapsed_s, 2) if job and job.elapsed_s is not None else None,
+            "cpu_s": round(job.cpu_s, 2) if job and job.cpu_s is not None else None}
     if status == "done":
         body["report"] = f"/takes/{take.id}/report"
         if take.compared:

@@ -46,14 +46,15 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 class _Headers:
     """Security headers on every response; a request body over the limit refused before it is read."""
 
-    def __init__(self, app, max_body: int) -> None:
-        self.app, self.max_body = app, max_body
+    def __init__(self, app, max_body: int, max_batch_body: int) -> None:
+        self.app, self.max_body, self.max_batch_body = app, max_body, max_batch_body  # one recording; a QA upload of many
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.max_batch_body if scope["path"] == "/batches" else self.max_body
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        if length is not None and length.isdigit() and int(length) > limit:
             resp = JSONResponse({"error": "the upload is larger than this server accepts; upload a shorter or compressed recording"}, status_code=413)
             security.add_headers(resp)
             return await resp(scope, receive, send)
@@ -64,7 +65,7 @@ class _Headers:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:  # a chunked body with no length: cut off here
+                if seen > limit:  # a chunked body with no length: cut off here
                     raise HTTPException(413)
             return message
 
@@ -107,7 +108,7 @@ def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _internal_error},
-                    middleware=[Middleware(_Headers, max_body=MAX_FILES_PER_POST * config.max_upload_bytes + (1 << 20))])
+                    middleware=[Middleware(_Headers, max_body=config.max_upload_bytes + (1 << 20), max_batch_body=MAX_FILES_PER_POST * config.max_upload_bytes + (1 << 20))])
     app.state.config, app.state.store, app.state.engine = config, store, engine
     app.state.secret = _secret(engine)
     app.state.queue = JobQueue(config, engine, store)

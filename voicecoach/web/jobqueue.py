@@ -153,7 +153,8 @@ class JobQueue:
         key = f"{m['file_sha256']}:{self._settings_sha[:64]}"
         if script_text:
             key = f"{m['file_sha256']}:{hashlib.sha256((self._settings_sha + script_text).encode()).hexdigest()}"
-        job = {"job_id": int(row[0]), "take_id": m["id"], "kind": m["kind"], "username": m["username"], "label": m["label"],
+        agent = m["agent"] if m["kind"] == "call" else m["username"]  # a QA upload is not QA's own call
+        job = {"job_id": int(row[0]), "take_id": m["id"], "kind": m["kind"], "username": m["username"], "agent": agent, "label": m["label"],
                "path": str(self.config.uploads_dir / f"{m['file_sha256']}.{m['file_ext']}"), "file_sha256": m["file_sha256"],
                "key": key, "report_dir": str(report_dir(self.config, key)), "script_text": script_text,
                "created": m["created_at"].date().isoformat()}
@@ -203,15 +204,15 @@ class JobQueue:
         summary = None
         if out["status"] == "done":
             if store:
-                bj = Job(path=job["path"], call_id=f"web-{job['kind']}-{job['take_id']}", agent_id=job["username"], call_date=job["created"],
-                         extra={"source": "web", "kind": job["kind"], "take": job["take_id"]})
+                bj = Job(path=job["path"], call_id=f"web-{job['kind']}-{job['take_id']}", agent_id=job["agent"], call_date=job["created"],
+                         extra={"source": "web", "kind": job["kind"], "take": job["take_id"], "file": job["label"], "by": job["username"]})
                 row, sentences = result_row(bj, job["key"], job["file_sha256"], job["key"].split(":", 1)[1], out)
                 self.store.put(row, sentences)
             summary = json.dumps(_summary(out.get("report") or {}), ensure_ascii=False)
         with self.engine.begin() as conn:
             if out["status"] == "done":
                 conn.execute(T.takes.update().where(T.takes.c.id == job["take_id"]).values(result_key=job["key"], summary=summary, compared=bool(job.get("benchmark"))))
-                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="done", stage=None, error=None, finished_at=now(), elapsed_s=out.get("elapsed_s")))
+                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="done", stage=None, error=None, finished_at=now(), elapsed_s=out.get("elapsed_s"), cpu_s=out.get("cpu_s")))
             else:
                 conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="failed", stage=None, error=out.get("message") or "the analysis failed; try again",
                                                                                       finished_at=now(), elapsed_s=out.get("elapsed_s")))

@@ -175,13 +175,14 @@ async def start_upload_batch(request: Request) -> Response:
     form = await request.form(max_files=MAX_FILES_PER_POST, max_fields=MAX_FILES_PER_POST + 5)
     await security.check_csrf(request, s, form)
     batch = secrets.token_hex(8)
+    agent = str(form.get("agent") or "").strip()[:64] or None
     n, refused = 0, []
     for f in form.getlist("files"):
         if isinstance(f, str):
             continue
         try:
             up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
-            add_take(st.engine, s.user.id, up, kind="call", batch_id=batch)
+            add_take(st.engine, s.user.id, up, kind="call", batch_id=batch, agent=agent)
             n += 1
         except UploadError as e:
             refused.append(str(e))

@@ -64,6 +64,7 @@ takes = sa.Table(
     sa.Column("duration_s", sa.Float),
     sa.Column("script_id", sa.Integer, sa.ForeignKey("web_scripts.id")),
     sa.Column("batch_id", sa.String(32), index=True),  # QA uploads of many files share one
+    sa.Column("agent", sa.String(64)),  # whose call a QA upload is (None: not said); a take is its uploader's
     sa.Column("result_key", sa.String(130)),  # the store's results.key once analysed
     sa.Column("summary", sa.Text),  # JSON: overall and per-dimension score and verdict (the history page)
     sa.Column("compared", sa.Boolean, nullable=False, default=False),  # a comparison page with the script's benchmark exists
@@ -82,6 +83,7 @@ jobs = sa.Table(
     sa.Column("started_at", sa.DateTime),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("elapsed_s", sa.Float),  # wall time of the analysis in its worker (report page included), s
+    sa.Column("cpu_s", sa.Float),  # processor time it used (the worker and its report helper), s
 )
 
 ROLES = ("agent", "trainer", "qa", "admin")

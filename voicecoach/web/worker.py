@@ -83,6 +83,7 @@ def run(job: dict) -> dict:
     t0 = time.perf_counter()
     s = _W["settings"]
     out = {"worker": _W["name"]}
+    cpu0 = _cpu_s()
     try:
         a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"],
                     script_text=job.get("script_text"), max_duration_s=s["max_duration_s"], progress=_stage(job["job_id"]))
@@ -93,7 +94,7 @@ def run(job: dict) -> dict:
         if job.get("benchmark"):
             _stage(job["job_id"])("compare")
             _compare(a, job)
-        return {**out, "status": "done", "report": report, "elapsed_s": time.perf_counter() - t0}
+        return {**out, "status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "cpu_s": _cpu_s() - cpu0}
     except VoiceCoachError as e:
         message = str(e).replace(Path(job["path"]).name, job.get("label") or "the recording")
         return {**out, "status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0}
@@ -103,6 +104,14 @@ def run(job: dict) -> dict:
         logging.getLogger(__name__).exception("analysis of job %s failed", job["job_id"])
         return {**out, "status": "error", "code": "internal", "message": f"the analysis stopped with an internal error ({type(e).__name__}); try again, and tell an administrator if it happens again",
                 "elapsed_s": time.perf_counter() - t0}
+
+
+def _cpu_s() -> float:
+    """Processor time of this worker and the helpers it has waited for (the report's audio encoder), s."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _compare(a, job: dict) -> None:
