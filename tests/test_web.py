@@ -332,6 +332,37 @@ def test_a_bad_recording_fails_with_one_sentence_and_costs_no_other(server):
     assert c.wait_done(good)["status"] == "done"
 
 
+def test_uploads_at_once_are_queued_and_never_more_run_than_there_are_workers(server):
+    """Memory is bounded by the worker count: the rest wait as rows of web_jobs."""
+    from voicecoach.web import tables as T
+
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes")
+    n = 10
+    ids: list = [None] * n
+
+    def send(i):
+        cl = Client(server)
+        cl.login("bob")
+        cl.get("/takes")
+        ids[i] = cl.upload("/takes", [("file", f"burst{i}.wav", _wav(3))]).json()["take"]
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(n)]
+    [t.start() for t in threads]
+    most_running, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < 300:
+        with server.state.engine.connect() as conn:
+            counts = dict(conn.execute(sa.select(T.jobs.c.status, sa.func.count()).group_by(T.jobs.c.status)).all())
+        most_running = max(most_running, counts.get("running", 0))
+        if all(i is not None for i in ids) and not counts.get("queued") and not counts.get("running"):
+            break
+        time.sleep(0.05)
+    [t.join() for t in threads]
+    assert most_running <= server.config.workers
+    assert [c.wait_done(i)["status"] for i in ids] == ["done"] * n
+
+
 # ------------------------------------------------------------------ access control (must fail)
 
 
