@@ -511,6 +511,33 @@ def test_qa_browses_filters_listens_and_exports(server, ann_take):
     assert t.get(f"/calls/{rid}").status == 404 and "web-take-" not in t.get("/calls").text
 
 
+def test_qa_sees_calls_scored_by_the_command_line_batch(server, tmp_path):
+    """A row written as `voicecoach batch` writes it (library result_row + Store.put) is browsable,
+    with its audio served from the path the batch stored."""
+    import hashlib
+
+    from hostile.fake import BurstRecognizer
+
+    from voicecoach.web.library import Job, analyze, result_row
+
+    wav = tmp_path / "cli_call.wav"
+    wav.write_bytes(_wav(6))
+    report = analyze(str(wav), recognizer=BurstRecognizer()).to_dict()
+    fh = hashlib.sha256(wav.read_bytes()).hexdigest()
+    row, sentences = result_row(Job(path=str(wav), call_id="cli-001", agent_id="zoe", call_date="2026-11-30"), f"{fh}:{'c' * 64}", fh, "c" * 64,
+                                {"status": "done", "report": report, "elapsed_s": 1.0, "worker": "cli"})
+    server.state.store.put(row, sentences)
+    q = Client(server)
+    q.login("quinn")
+    page = q.get("/calls?agent=zoe&since=2026-11-30&until=2026-11-30")
+    assert "cli-001" in page.text
+    rid = int(re.search(r'href="/calls/(\d+)">cli-001', page.text).group(1))
+    assert "cli-001" in q.get(f"/calls/{rid}").text
+    assert q.get(f"/calls/{rid}/audio").body == wav.read_bytes()
+    assert q.get(f"/calls/{rid}/report").status == 404  # a batch writes no page; the call page shows its figures
+    assert "cli-001" in q.get("/queue").text or "zoe" in q.get("/summary").text
+
+
 def test_qa_upload_of_many_files_refuses_only_the_bad_one(server):
     q = Client(server)
     q.login("quinn")
