@@ -81,6 +81,12 @@ UI = {
     "duration": {"zh": "时长", "en": "Duration"},
     "batch_started": {"zh": "批量分析已开始。", "en": "The batch has started."},
     "uploaded_n": {"zh": "个文件已加入队列", "en": "file(s) queued"},
+    "why": {"zh": "原因", "en": "Why"},
+    "reason_failed": {"zh": "分析失败", "en": "failed"},
+    "reason_dead_air": {"zh": "冷场", "en": "dead air"},
+    "reason_uncertain": {"zh": "结果不确定", "en": "uncertain"},
+    "reason_low_score": {"zh": "总分低", "en": "low score"},
+    "reason_out_of_band": {"zh": "超出目标", "en": "off target"},
 }
 
 DIMENSIONS = {

@@ -21,7 +21,7 @@ from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.pages import render
 from voicecoach.web.jobqueue import report_dir
-from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, run_batch, summarise, worth_a_listen
+from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, listening_queue, run_batch, summarise
 from voicecoach.web.uploads import UploadError, receive
 
 AUDIO_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
@@ -145,8 +145,8 @@ async def export_calls(request: Request) -> Response:
 
 async def listen_queue(request: Request) -> Response:
     security.require(request, "qa", "trainer")
-    rows = worth_a_listen(call_rows(request), n=30)
-    return render(request, "queue.html", rows=rows, dims=dimension_names())
+    entries = listening_queue(call_rows(request), n=30)
+    return render(request, "queue.html", entries=entries, dims=dimension_names())
 
 
 async def summary_page(request: Request) -> Response:
