@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from voicecoach import i18n
 from voicecoach.judge.assess import MeasureSet, assess, quality_checks
 from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.recognize.coverage import Coverage, measure_coverage
@@ -161,7 +162,10 @@ def analyze(
     model : str
         Used when no recogniser is given: ``"base"``, a folder or a hub name.
     lang : str
-        Report language, ``"zh"`` or ``"en"``.
+        Report language: ``"zh"`` (Simplified Chinese), ``"zh-Hant"`` (Traditional, Taiwan
+        phrases; the transcript shown converted with OpenCC) or ``"en"``; other codes as
+        :func:`voicecoach.i18n.normalize` maps them (zh-TW, zh-HK -> zh-Hant; unknown -> zh).
+        report.json records it (``settings.lang``).
     use_cache : bool
         Cache transcripts on disk (a given recogniser is put behind the cache too).
     max_duration_s : float
@@ -182,6 +186,7 @@ def analyze(
     """
     timings: dict[str, float] = {}
     step = _Stopwatch(timings, progress)
+    lang = i18n.normalize(lang)
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
     with step("decode"):
         loaded = _load(source, sample_rate_hz, channel, max_duration_s)
