@@ -12,7 +12,8 @@ trainer comparison and report.json all read :func:`registered`; a new dimension 
     register(Dimension(name="warmth", label=NP_("dimension", "Warmth"), ...))
 
 The six built-in dimensions are declared in :mod:`voicecoach.judge.builtin`, in the order
-reports show them (imported at the end of this module). Their default targets live in ``data/targets.toml`` with each target's reason and
+reports show them; the ``voicecoach.judge`` package imports it, so they are registered before
+any module of the package is used. Their default targets live in ``data/targets.toml`` with each target's reason and
 source; a dimension registered later brings its own (``Dimension.targets``, ``weight``).
 
 Names: the dimension is "volume" everywhere a user or a file sees it (targets, report.json,
@@ -324,6 +325,3 @@ def change_text(key: str) -> Text | None:
     """What a comparison change asks of the trainee (the dimension that describes it)."""
     return next((d.changes[key] for d in _REGISTRY.values() if key in d.changes), None)
 
-
-# the built-in dimensions register themselves on import (after everything above is defined)
-from voicecoach.judge import builtin as _builtin  # noqa: E402,F401
