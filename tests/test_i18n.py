@@ -86,6 +86,9 @@ def test_lookups_in_each_language():
     assert i18n.text("zh-Hant", {"zh": "亲和力", "en": "Warmth"}) == "親和力"  # a plug-in's own dict
     assert i18n.transcript("zh-Hant", "请问有什么可以帮您") == "請問有什麼可以幫您"
     assert i18n.transcript("zh", "请问") == "请问" and i18n.transcript("en", "请问") == "请问"
+    # the command line's own lines: in --lang when given, English (the source) without it
+    assert [i18n.cli_text(lang, "summary: {path}", path="s.html") for lang in (None, "fr", "zh", "zh-TW")] == [
+        "summary: s.html", "summary: s.html", "汇总：s.html", "彙總：s.html"]
 
 
 @pytest.fixture(scope="module")

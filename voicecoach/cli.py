@@ -74,8 +74,7 @@ def guarded(fn):
         try:
             return fn(*args, **kwargs)
         except VoiceCoachError as e:
-            lang = kwargs.get("lang")
-            _err(e.text(lang) if lang and i18n.known(lang) else str(e))
+            _err(e.text(kwargs["lang"]) if kwargs.get("lang") and i18n.known(kwargs["lang"]) else str(e))
             raise typer.Exit(e.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -263,13 +262,14 @@ def batch_cmd(
         prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, **_given(workers=workers))
     except KeyboardInterrupt:
         stop()
-        _err(f"interrupted; every finished call is saved in {db}: run the same command again to resume")
+        _err(i18n.cli_text(lang, N_("interrupted; every finished call is saved in {db}: run the same command again to resume"), db=db))
         raise typer.Exit(130) from None
     stop()
-    elsewhere = f", {prog.elsewhere} taken by another batch on the same store" if prog.elsewhere else ""
-    _say(f"{prog.done} scored, {prog.failed} failed, {prog.skipped} already in the store, {prog.duplicates} duplicates{elsewhere}; {prog.audio_s / 3600:.2f} h of audio -> {db}")
+    elsewhere = i18n.cli_text(lang, N_(", {n} taken by another batch on the same store"), n=prog.elsewhere) if prog.elsewhere else ""
+    _say(i18n.cli_text(lang, N_("{done} scored, {failed} failed, {skipped} already in the store, {duplicates} duplicates{elsewhere}; {hours:.2f} h of audio -> {db}"), done=prog.done,
+                       failed=prog.failed, skipped=prog.skipped, duplicates=prog.duplicates, elsewhere=elsewhere, hours=prog.audio_s / 3600, db=db))
     if prog.failed:
-        typer.echo("failed calls keep their reason in the store (voicecoach export --status error); retry them with --retry-failed")
+        typer.echo(i18n.cli_text(lang, N_("failed calls keep their reason in the store (voicecoach export --status error); retry them with --retry-failed")))
 
 
 def _batch_progress(total: int):
@@ -327,7 +327,7 @@ def export_cmd(
 
     _check_lang(lang)
     n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status, **_given(lang=lang))
-    _say(f"{n} rows -> {out}")
+    _say(i18n.cli_text(lang, N_("{n} rows -> {out}"), n=n, out=out))
 
 
 @app.command("summary")
@@ -350,7 +350,7 @@ def summary_cmd(
     _check_lang(lang)
     path = write_summary(Store(db, must_exist=True), out, by=by, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"),
                          **_given(lang=lang))
-    typer.echo(f"summary: {path}")
+    typer.echo(i18n.cli_text(lang, N_("summary: {path}"), path=path))
 
 
 def _date(value: Optional[str], option: str):

@@ -136,6 +136,13 @@ def transcript(lang: str | None, s: str) -> str:
     return to_traditional(s) if normalize(lang) == "zh-Hant" else s
 
 
+def cli_text(lang: str | None, message: str, **params) -> str:
+    """A message of the command line: in ``lang`` when one was asked for and is known, else the
+    English source itself (what scripts reading the output, and the tests, see); ``params`` fill it."""
+    text = gettext(lang, message) if lang and known(lang) else message
+    return text.format(**params) if params else text
+
+
 def html_lang(lang: str | None) -> str:
     return HTML_LANG[normalize(lang)]
 
