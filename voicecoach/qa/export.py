@@ -120,7 +120,7 @@ def export(store: Store, path: str | os.PathLike, *, fmt: str | None = None, lan
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".") or "csv").lower()
     header, rows = table(store, lang=lang, **filters)
-    keys = table_keys(store, **filters) if lang is not None else header
+    keys = table_keys(store, **filters) if lang is not None else None
     if fmt not in ("csv", "xlsx"):
         raise VoiceCoachError.of(N_("unknown export format '{fmt}'; use csv or xlsx"), fmt=fmt)
     tmp = p.with_name(f".{p.name[:100]}.{os.getpid()}.tmp")
@@ -132,7 +132,7 @@ def export(store: Store, path: str | os.PathLike, *, fmt: str | None = None, lan
                 w.writerow(header)
                 w.writerows(rows)
         else:
-            _xlsx(tmp, header, rows, keys=keys, lang=lang)
+            _xlsx(tmp, header, rows) if lang is None else _xlsx(tmp, header, rows, keys=keys, lang=lang)
         os.replace(tmp, p)  # a full disk leaves the old export, never half a new one
     except OSError as e:
         raise VoiceCoachError.of(N_("cannot write the export {name} ({reason}); free some disk space or choose another folder with -o"), name=p.name, reason=e.strerror or e) from None
@@ -148,7 +148,7 @@ def table_keys(store: Store, **filters) -> list[str]:
     return [neutralise(h) for h in columns() + extras]
 
 
-def _xlsx(path: Path, header: list[str], rows: list[list], *, keys: list[str], lang: str | None = None) -> None:
+def _xlsx(path: Path, header: list[str], rows: list[list], *, keys: list[str] | None = None, lang: str | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -173,7 +173,7 @@ def _xlsx(path: Path, header: list[str], rows: list[list], *, keys: list[str], l
     notes = wb.create_sheet("columns")
     notes.append(["column", "unit / meaning"] if lang is None else ["column", "unit / meaning", "key"])
     known = units()
-    for name, key in zip(header, keys):
+    for name, key in zip(header, keys or header):
         unit = known.get(key, "0-100" if key.endswith("_score") else "verdict word" if key.endswith("_verdict") else "")
         notes.append([name, unit] if lang is None else [name, unit, key])
     wb.save(str(path))
