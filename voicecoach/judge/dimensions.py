@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Union
 
-from voicecoach.judge import judges
 from voicecoach.judge.judges import MeasureSet
 from voicecoach.judge.scoring import DimensionResult, Rubric
 from voicecoach.judge.targets import Targets, register_defaults, unregister_defaults

@@ -18,7 +18,7 @@ import numpy as np
 
 from voicecoach import i18n
 from voicecoach.judge import dimensions
-from voicecoach.judge.advice import dimension_name, verdict_names
+from voicecoach.judge.advice import check_label, dimension_name, verdict_names
 from voicecoach.qa.store import Store
 from voicecoach.judge.targets import Targets, load_targets
 
@@ -119,7 +119,7 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
             lo = t.min if t.min is not None else ax.get_ylim()[0]
             hi = t.max if t.max is not None else ax.get_ylim()[1]
             ax.axhspan(lo, hi, color=GOOD, alpha=0.15, lw=0)
-            ax.set_title(f"{dimension_name(d, lang)} · {col}", fontsize=9)
+            ax.set_title(f"{dimension_name(d, lang)} · {check_label(dim.headline, lang)}", fontsize=9)  # the figure's name, not its column key
             ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right", fontsize=7)
             ax.tick_params(axis="y", labelsize=7)
             for sp in ("top", "right"):

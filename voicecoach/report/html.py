@@ -22,7 +22,6 @@ MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-
 def environment(lang: str) -> Environment:
     """The Jinja2 environment of a page in ``lang``: the i18n extension with the language's
     catalogue installed (``_``, ``gettext``, ``ngettext``, ``pgettext`` in templates), and
