@@ -62,6 +62,8 @@ NOTICES = {
     "short": N_("only {speech_s} s of speech; figures from so little speech are rough"),
     "unrecognised_speech": N_("{speech_s} s of speech in {n} stretch(es) could not be transcribed (the first at {at}); pace counts their syllables from the signal, and drawl and articulation are not measured there"),
     "truncated": N_("the file is truncated: its header promises {promised_s} s but it holds {held_s} s; the analysis covers what is there"),
+    "bad_header": N_("the file's header says it holds no audio, but {bytes} bytes follow it; all of them were analysed"),
+    "very_quiet": N_("the recording is very quiet (peak {peak_dbfs:.0f} dBFS); it was measured as it is, but check the microphone gain"),
     "channels_differ": N_("the {n_channels} channels carry different sound (level correlation {similarity}), probably different speakers; they were mixed: choose the agent's channel with --channel left/right"),
 }
 
