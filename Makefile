@@ -3,6 +3,7 @@
 #   make test   set up (with test extras and system packages), then run the tests
 #   make serve  set up, then start the web app (voicecoach serve) with a first admin account
 #   make lock   refresh requirements/constraints.txt (the pinned versions both install); see DEVELOPERS.md
+#   make messages   extract the texts, update the catalogues, generate zh_Hant, compile the .mo files (README "Languages")
 #
 # Order matters on a new machine: system packages (the CJK font above all) go in before .venv
 # exists, so nothing builds matplotlib's font cache without the font. Serial make runs the
@@ -18,7 +19,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test serve setup fonts system-deps lock bench-accuracy bench-longform bench-speed clean
+.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-longform bench-speed clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -82,6 +83,13 @@ lock:
 	    cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 	@echo "==> $(LOCK): $$(grep -c '==' $(LOCK)) pins; changes:"
 	@git diff --stat -- $(LOCK) 2>/dev/null || true
+
+# Message catalogues (README "Languages"): extract every marked text (babel.cfg) into
+# voicecoach/locale/voicecoach.pot, update the translated catalogues (zh_Hans), generate zh_Hant
+# from zh_Hans (OpenCC s2twp + locale/zh_Hant/overrides.toml), compile every .po to the .mo that
+# is committed beside it. Then translate what it reports untranslated, run it again, commit.
+messages: $(TSTAMP)
+	$(BIN)/python scripts/messages.py
 
 bench-accuracy: $(TSTAMP)
 	$(BIN)/python benchmarks/accuracy.py

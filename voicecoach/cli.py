@@ -18,7 +18,9 @@ from typing import Optional
 
 import typer
 
+from voicecoach import i18n
 from voicecoach.errors import VoiceCoachError, safe_text
+from voicecoach.i18n import N_
 
 app = typer.Typer(
     add_completion=False,
@@ -27,7 +29,7 @@ app = typer.Typer(
     help="voicecoach: coach the delivery of recorded Mandarin customer-service speech.",
 )
 
-LangOpt = typer.Option(None, "--lang", help="Report language: zh or en.")
+LangOpt = typer.Option(None, "--lang", help="Report language: zh (Simplified Chinese, the default), zh-Hant (Traditional; zh-TW, zh-HK too) or en. Also the language of error messages (English without it).")
 ModelOpt = typer.Option(None, "--model", help="Whisper model: 'base' (bundled, offline), a CTranslate2 folder, or a hub name.")
 DeviceOpt = typer.Option(None, "--device", help="auto, cpu or cuda (default auto: CUDA float16 when a GPU is present).")
 
@@ -64,14 +66,15 @@ def _stdout_gone() -> None:
 
 
 def guarded(fn):
-    """The error boundary of each command: our errors become one line on stderr and an exit code."""
+    """The error boundary of each command: our errors become one line on stderr (in the command's
+    ``--lang`` when given and known, else English) and an exit code."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except VoiceCoachError as e:
-            _err(str(e))
+            _err(e.text(kwargs["lang"]) if kwargs.get("lang") and i18n.known(kwargs["lang"]) else str(e))
             raise typer.Exit(e.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -95,10 +98,10 @@ def _writing(folder: Path):
     except OSError as e:
         from voicecoach.errors import OutputError, display_name
 
-        where = display_name(folder.parent) or "the current folder"
         full = e.errno in (errno.ENOSPC, errno.EDQUOT)
-        fix = "free some disk space" if full else "choose a writable folder with --out"
-        raise OutputError(f"cannot write the report into {where} ({e.strerror or type(e).__name__}); {fix} and run again") from None
+        raise OutputError.of(N_("cannot write the report into {where} ({reason}); free some disk space and run again") if full else
+                             N_("cannot write the report into {where} ({reason}); choose a writable folder with --out and run again"),
+                             where=display_name(folder.parent) or "the current folder", reason=e.strerror or type(e).__name__) from None
 
 
 def _given(**options) -> dict:
@@ -107,8 +110,8 @@ def _given(**options) -> dict:
 
 
 def _check_lang(lang: Optional[str]) -> None:
-    if lang is not None and lang not in ("zh", "en"):
-        raise VoiceCoachError(f"--lang must be zh or en, got '{lang}'")
+    if lang is not None and not i18n.known(lang):
+        raise VoiceCoachError.of(N_("--lang must be zh, zh-Hant or en (zh-TW and zh-HK read as zh-Hant), got '{lang}'"), lang=lang)
 
 
 def _progress(quiet: bool):
@@ -190,13 +193,13 @@ def compare_cmd(
 
     _check_lang(lang)
     if (benchmark is None) == (benchmark_set is None):
-        raise VoiceCoachError("give one benchmark recording or --benchmark-set FOLDER (not both, not neither)")
+        raise VoiceCoachError.of(N_("give one benchmark recording or --benchmark-set FOLDER (not both, not neither)"))
     if benchmark_set is not None:
         if not benchmark_set.is_dir():
-            raise VoiceCoachError(f"--benchmark-set {benchmark_set} is not a folder; give the folder holding the benchmark takes")
+            raise VoiceCoachError.of(N_("--benchmark-set {folder} is not a folder; give the folder holding the benchmark takes"), folder=benchmark_set)
         takes = sorted(p for p in benchmark_set.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS)
         if not takes:
-            raise VoiceCoachError(f"{benchmark_set} holds no recordings ({', '.join(AUDIO_EXTENSIONS[:6])}...); put the benchmark takes there")
+            raise VoiceCoachError.of(N_("{folder} holds no recordings ({extensions}...); put the benchmark takes there"), folder=benchmark_set, extensions=", ".join(AUDIO_EXTENSIONS[:6]))
         if script is None and (benchmark_set / "script.txt").exists():
             script = str(benchmark_set / "script.txt")
         name = benchmark_set
@@ -209,8 +212,8 @@ def compare_cmd(
     if quiet:
         _say(files.folder)
         return
-    zh = result.lang == "zh"
-    typer.echo(("内容一致度 " if zh else "content match ") + f"{result.content_similarity:.0%}" + ("" if result.same_content else (" (内容不同，只做整体对比)" if zh else " (different content: whole recordings only)")))
+    match = i18n.gettext(result.lang, "content match {similarity:.0%}").format(similarity=result.content_similarity)
+    typer.echo(match + ("" if result.same_content else i18n.gettext(result.lang, " (different content: whole recordings only)")))
     for i, ch in enumerate(result.changes, 1):
         where = ", ".join(f"#{k + 1}" for k in ch.sentences)
         _say(f"  {i}. {ch.tip}" + (f"  [{where}]" if where else ""))
@@ -246,9 +249,9 @@ def batch_cmd(
     from voicecoach.qa.store import Store
 
     if engine not in ("local", "ray"):
-        raise VoiceCoachError(f"--engine must be local or ray, got '{engine}'")
+        raise VoiceCoachError.of(N_("--engine must be local or ray, got '{engine}'"), engine=engine)
     if not inputs and manifest is None:
-        raise VoiceCoachError("give folders or files to score, or --manifest calls.csv")
+        raise VoiceCoachError.of(N_("give folders or files to score, or --manifest calls.csv"))
     _check_lang(lang)
     jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, **_given(channel=channel))
     store = Store(db)
@@ -259,13 +262,14 @@ def batch_cmd(
         prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, **_given(workers=workers))
     except KeyboardInterrupt:
         stop()
-        _err(f"interrupted; every finished call is saved in {db}: run the same command again to resume")
+        _err(i18n.cli_text(lang, N_("interrupted; every finished call is saved in {db}: run the same command again to resume"), db=db))
         raise typer.Exit(130) from None
     stop()
-    elsewhere = f", {prog.elsewhere} taken by another batch on the same store" if prog.elsewhere else ""
-    _say(f"{prog.done} scored, {prog.failed} failed, {prog.skipped} already in the store, {prog.duplicates} duplicates{elsewhere}; {prog.audio_s / 3600:.2f} h of audio -> {db}")
+    elsewhere = i18n.cli_text(lang, N_(", {n} taken by another batch on the same store"), n=prog.elsewhere) if prog.elsewhere else ""
+    _say(i18n.cli_text(lang, N_("{done} scored, {failed} failed, {skipped} already in the store, {duplicates} duplicates{elsewhere}; {hours:.2f} h of audio -> {db}"), done=prog.done,
+                       failed=prog.failed, skipped=prog.skipped, duplicates=prog.duplicates, elsewhere=elsewhere, hours=prog.audio_s / 3600, db=db))
     if prog.failed:
-        typer.echo("failed calls keep their reason in the store (voicecoach export --status error); retry them with --retry-failed")
+        typer.echo(i18n.cli_text(lang, N_("failed calls keep their reason in the store (voicecoach export --status error); retry them with --retry-failed")))
 
 
 def _batch_progress(total: int):
@@ -315,13 +319,15 @@ def export_cmd(
     agent: Optional[str] = typer.Option(None, "--agent", help="One agent only."),
     verdict: Optional[str] = typer.Option(None, "--verdict", help="Calls with this verdict on any dimension (too_fast, drawled...)."),
     status: Optional[str] = typer.Option(None, "--status", help="done or error."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Headers and verdicts in zh, zh-Hant or en (default: the machine-readable column keys and verdict words)."),
 ) -> None:
     """Export the stored results to CSV or XLSX, one row per call."""
     from voicecoach.qa.export import export
     from voicecoach.qa.store import Store
 
-    n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status)
-    _say(f"{n} rows -> {out}")
+    _check_lang(lang)
+    n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status, **_given(lang=lang))
+    _say(i18n.cli_text(lang, N_("{n} rows -> {out}"), n=n, out=out))
 
 
 @app.command("summary")
@@ -340,11 +346,11 @@ def summary_cmd(
     from voicecoach.qa.summary import write_summary
 
     if by not in ("agent", "date", "all"):
-        raise VoiceCoachError(f"--by must be agent, date or all, got '{by}'")
+        raise VoiceCoachError.of(N_("--by must be agent, date or all, got '{by}'"), by=by)
     _check_lang(lang)
     path = write_summary(Store(db, must_exist=True), out, by=by, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"),
                          **_given(lang=lang))
-    typer.echo(f"summary: {path}")
+    typer.echo(i18n.cli_text(lang, N_("summary: {path}"), path=path))
 
 
 def _date(value: Optional[str], option: str):
@@ -355,7 +361,7 @@ def _date(value: Optional[str], option: str):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise VoiceCoachError(f"{option} '{value}' is not a date; use YYYY-MM-DD") from None
+        raise VoiceCoachError.of(N_("{option} '{value}' is not a date; use YYYY-MM-DD"), option=option, value=value) from None
 
 
 @app.command()

@@ -18,6 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
+from voicecoach import i18n
+from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
 from voicecoach.analysis import Analysis, analyze
 from voicecoach.judge.assess import assess
@@ -55,7 +57,7 @@ def compare(
         With several takes, sentences are paired with the take closest in content, and the
         whole-recording benchmark figures are the median over the takes.
     lang : str
-        "zh" or "en".
+        Report language (:func:`voicecoach.i18n.normalize`: "zh", "zh-Hant", "en").
     targets : Targets or path-like, optional
         Targets (including the ``[compare]`` thresholds).
     script : path-like, optional
@@ -71,6 +73,7 @@ def compare(
         When one input is bad: the message names which one.
     """
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
+    lang = i18n.normalize(lang)
     kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
@@ -193,7 +196,7 @@ def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Differen
 # ---------------------------------------------------------------------------------- advice
 
 CHANGE_TIPS = {  # the changes of no one dimension; each dimension describes its own (Dimension.changes)
-    "say_missing": {"zh": "补上你漏掉的句子：按稿件把每一句都说完整。", "en": "Say the sentences you left out: follow the script through every sentence."},
+    "say_missing": N_("Say the sentences you left out: follow the script through every sentence."),
 }
 
 
@@ -204,7 +207,7 @@ def _change_of(contrasts) -> dict[tuple[str, str], str]:
 
 def _change_tip(key: str, lang: str) -> str:
     text = CHANGE_TIPS.get(key) or dimensions.change_text(key)
-    return text[lang] if text else key
+    return i18n.text(lang, text) if text else key
 
 
 def _settled(matched: Sequence[DimensionResult]) -> frozenset[str]:
@@ -223,7 +226,6 @@ def _dimension_of_change() -> dict[str, str]:
 def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4, *, settled: frozenset[str] = frozenset()) -> tuple[Change, ...]:
     """The changes that close the largest perceptible gaps to the benchmark, ranked; none on a
     dimension in ``settled`` (already on target)."""
-    lang = lang if lang in ("zh", "en") else "zh"
     owner = _dimension_of_change()
     weights: dict[str, float] = {}
     where: dict[str, list[tuple[float, int]]] = {}
