@@ -361,7 +361,7 @@ def run_folds(ends: list[Ends], grid=RELATIVE_GRID, shipped_rule: DrawlRule | No
 
 def shipped_rule() -> DrawlRule:
     """The rule voicecoach ships: the ``[drawl]`` targets."""
-    from voicecoach.targets import load_targets
+    from voicecoach.judge.targets import load_targets
 
     t = load_targets()
     return DrawlRule(relative_ratio=t.value("drawl.relative_ratio"), final_ratio=t.value("drawl.final_ratio"), max_usual_ratio=t.value("drawl.max_usual_ratio"),

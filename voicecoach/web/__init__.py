@@ -2,8 +2,8 @@
 on scripts, trainers publish scripts with benchmark takes, QA browses the result store.
 
 A thin shell over the library: :func:`voicecoach.analysis.analyze`,
-:func:`voicecoach.report.write_report`, :mod:`voicecoach.compare`, :mod:`voicecoach.batch` and
-:class:`voicecoach.store.Store`. Its own tables (``web_*``) live in the store's database.
+:func:`voicecoach.report.write_report`, :mod:`voicecoach.trainer.compare`, :mod:`voicecoach.qa.batch` and
+:class:`voicecoach.qa.store.Store`. Its own tables (``web_*``) live in the store's database.
 
     tables.py    the web tables (users, sessions, login failures, scripts, takes, jobs)
     accounts.py  users, Argon2id hashes, sessions, sign-in rate limit
