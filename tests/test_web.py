@@ -797,6 +797,7 @@ def test_serve_creates_the_first_admin_then_starts(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------------------ PostgreSQL
 
+from test_qa import postgres  # noqa: E402,F401 - the throw-away PostgreSQL server fixture
 
 
 @pytest.mark.postgres
