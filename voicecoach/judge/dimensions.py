@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Union
 
-from voicecoach.judge.judges import MeasureSet
+from voicecoach.errors import UsageError
+from voicecoach.measures.measure_set import MeasureSet
 from voicecoach.judge.scoring import DimensionResult, Rubric
 from voicecoach.judge.targets import Targets, register_defaults, unregister_defaults
 
@@ -241,27 +242,27 @@ def register(dimension: Dimension) -> Dimension:
     """
     d = dimension
     if d.name in _REGISTRY:
-        raise ValueError(f"dimension {d.name!r} is already registered")
+        raise UsageError(f"dimension {d.name!r} is already registered")
     if not d.name.isidentifier() or d.name != d.name.lower():
-        raise ValueError(f"dimension name {d.name!r} must be a lower-case identifier")
+        raise UsageError(f"dimension name {d.name!r} must be a lower-case identifier")
     taken = {f.key for other in _REGISTRY.values() for f in other.figures}
     clash = [f.key for f in d.figures if f.key in taken]
     if clash:
-        raise ValueError(f"dimension {d.name!r}: figure key(s) {', '.join(clash)} already belong to another dimension")
+        raise UsageError(f"dimension {d.name!r}: figure key(s) {', '.join(clash)} already belong to another dimension")
     keys = [d.headline] + [c.key for c in d.criteria] + [f.target for f in d.figures if f.target]
     outside = [k for k in keys if not k.startswith(d.name + ".")]
     if outside:
-        raise ValueError(f"dimension {d.name!r}: target key(s) {', '.join(outside)} must start with '{d.name}.'")
+        raise UsageError(f"dimension {d.name!r}: target key(s) {', '.join(outside)} must start with '{d.name}.'")
     texts = [d.label, d.rule, *d.tips.values(), *d.verdicts.values(), *d.moments.values(), *(c.label for c in d.criteria),
              *d.changes.values(), *(c.label for c in d.contrasts),
              *((d.sentence_contrast.column, d.sentence_contrast.threshold_label) if d.sentence_contrast else ())]
     if any(not t if isinstance(t, str) else any(not t.get(lang) for lang in LANGS) for t in texts):
-        raise ValueError(f"dimension {d.name!r}: every label, tip and name needs {' and '.join(LANGS)} (or one English source string, translated by the catalogues)")
+        raise UsageError(f"dimension {d.name!r}: every label, tip and name needs {' and '.join(LANGS)} (or one English source string, translated by the catalogues)")
     own = {f.key for f in d.figures}
     if any(c.key not in own for c in d.contrasts) or any(k not in d.changes for c in (*d.contrasts, d.sentence_contrast) if c for k in c.changes.values()):
-        raise ValueError(f"dimension {d.name!r}: a contrast names a figure it does not keep or a change it does not describe")
+        raise UsageError(f"dimension {d.name!r}: a contrast names a figure it does not keep or a change it does not describe")
     if "within" not in d.tips:
-        raise ValueError(f"dimension {d.name!r} needs a tip for the verdict 'within'")
+        raise UsageError(f"dimension {d.name!r} needs a tip for the verdict 'within'")
     if d.targets or d.weight is not None:
         register_defaults(d.name, d.targets, d.weight)
     _REGISTRY[d.name] = d
