@@ -53,6 +53,12 @@ class GapFillSettings:
     alone_window_s : float
         Round two's pieces are at most this long, s: a window that made the decoder stop early
         twice is given to it in shorter pieces.
+    round_two_pack_s, round_two_join_s : float
+        Round two packs its pieces, in time order, into windows of at most this length with
+        this much silence between them, s: two pieces a call. A call costs the decoder a whole
+        30 s window whatever it holds; on the 5- and 10-minute long-form recordings two pieces
+        a call took 9 -> 6 and 13 -> 10 calls, for a count 0.4 points lower and coverage
+        100 % -> 100 % and 99.3 % -> 98.9 %.
     dedupe_s : float
         A new syllable whose centre lies within this of an already recognised one is the same
         syllable heard again in the pad, s.
@@ -64,6 +70,8 @@ class GapFillSettings:
     pad_s: float = 0.4
     max_share_ratio: float = 1.0
     alone_window_s: float = 6.0
+    round_two_pack_s: float = 13.0
+    round_two_join_s: float = 1.0
     dedupe_s: float = 0.1
 
 
@@ -80,9 +88,9 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, recogniz
     """Decode the uncovered speech again and merge what is heard into ``transcript``.
 
     Round one packs every uncovered piece into as few windows as possible. Round two decodes
-    alone, in pieces of at most ``alone_window_s``, what round one left uncovered and had not
-    already decoded alone (packing can itself make Whisper stop early), in at most twice as
-    many calls as round one made. Both rounds share one budget of audio time
+    again, in pieces of at most ``alone_window_s`` packed two to a window, what round one left
+    uncovered and had not already decoded alone (a long packed window can itself make Whisper
+    stop early), at most twice as many pieces as round one made calls. Both rounds share one budget of audio time
     (``max_share_ratio`` of the speech).
 
     Parameters
@@ -124,11 +132,14 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, recogniz
     done_alone = {(q.start_sample, q.end_sample) for q in alone}
     still = [p for p in _pieces(chars, audio, activity, s, window_s=s.alone_window_s)
              if (p.start_sample, p.end_sample) not in done_alone and any(p.start_sample < b and a < p.end_sample for a, b in tried)]
-    for p in sorted(still, key=lambda p: -p.duration_s(sr))[: 2 * n_windows]:
-        if p.duration_s(sr) > budget_s:
+    chosen = sorted(sorted(still, key=lambda p: -p.duration_s(sr))[: 2 * n_windows], key=lambda p: p.start_sample)
+    two = dataclasses.replace(s, pack_s=s.round_two_pack_s, join_s=s.round_two_join_s)
+    for window in _pack(chosen, sr, two):
+        window = _within(window, budget_s, sr, two)
+        if not window:
             continue
-        budget_s -= p.duration_s(sr)
-        heard, lost = _decode([p], audio, recognizer, s)
+        budget_s -= sum(p.duration_s(sr) for p in window) + two.join_s * (len(window) - 1)
+        heard, lost = _decode(window, audio, recognizer, two)
         chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
     return dataclasses.replace(transcript, chars=chars, dropped=tuple(dropped), n_gap_windows=transcript.n_gap_windows + n_windows)
 
