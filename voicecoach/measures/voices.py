@@ -6,18 +6,19 @@
    (:mod:`voicecoach.measures.embed`). Signal statistics (mean and spread of 12 mel-cepstra
    on the telephone band and the median F0, benchmarks/separation_signal.py) were measured as the
    alternative and lost: on the mono mixes of benchmarks/results/separation.md the d-vectors
-   gave a diarization error rate of 0.5-6 %, the signal statistics 2-50 %.
+   gave a diarization error rate of 0.5-6 %, the signal statistics 20-50 % on real voices.
 3. **Clusters**: k-means with k = 6 (seeded farthest-first from the first window:
    deterministic). Voice 0 is the first window's cluster (the agent answers the call),
    joined one by one by the most similar other cluster while it is as similar as one voice (one
    voice falls into several clusters: words, loudness); the clusters left are voice 1 (the
    customer, and anyone else on the line). Each speech frame takes the majority label of the
    windows covering it.
-4. **Confidence**: clusters join voice 0 while the cosine similarity of the mean embeddings
-   is at least ``max_similarity`` (0.70, chosen leave-one-source-out on single-speaker clips
-   and two-speaker joins of the real clips, benchmarks/separation.py). When no cluster is left,
-   or voice 1 holds under ``min_share`` of the speech, the recording holds one voice (or two
-   that cannot be told apart): not ``confident``.
+4. **Confidence**: two voices are called when the nearest cluster left is at least
+   ``min_separation`` (d' 4) from voice 0, the two voices' mean d-vectors are less similar
+   than ``max_similarity`` (cosine 0.87, chosen leave-one-source-out), voice 1 holds at least ``min_share`` of the speech
+   and at least ``min_windows`` windows (about 10 s of speech) were embedded: on shorter
+   recordings parts of one voice part as far as two people (benchmarks/separation_detector.py).
+   Otherwise the recording holds one voice, or two that cannot be told apart: not ``confident``.
 
 Overlapping speech goes to one voice: a mono mix cannot give both sides where both speak at
 once with this method, so overtalk is under-counted on a mono call.
@@ -46,6 +47,9 @@ class VoiceSettings:
     min_separation : float
         Clusters closer than this d' are one voice; two voices are called when the nearest
         cluster left is at least this far from the first voice, standard deviations.
+    max_similarity : float
+        Two voices whose mean d-vectors are this similar (cosine) or more are not called two:
+        parts of one voice reach 0.91-0.98 on the single-speaker clips, two people 0.50-0.88.
     min_windows : int
         Fewer embedded windows than this (about 0.5 s of speech each) are too few to call two
         voices.
@@ -63,6 +67,7 @@ class VoiceSettings:
     hop_s: float = 0.5
     min_window_speech_ratio: float = 0.5
     min_separation: float = 4.0
+    max_similarity: float = 0.87
     min_windows: int = 20
     min_share: float = 0.05
     min_speech_s: float = 4.0
@@ -239,7 +244,8 @@ def split_voices(embeddings: np.ndarray, starts: np.ndarray, speech: np.ndarray,
     similarity = _cosine(emb[win == 0].mean(axis=0), emb[win == 1].mean(axis=0)) if (win == 1).any() else 1.0
     labels[speech] = _windows_to_frames(win, starts, n, settings, frame_s)[speech]
     share = float(min((labels == 0).sum(), (labels == 1).sum()) / speech.sum())
-    confident = bool(sep >= settings.min_separation and share >= settings.min_share and len(emb) >= settings.min_windows)
+    confident = bool(sep >= settings.min_separation and similarity < settings.max_similarity and share >= settings.min_share
+                     and len(emb) >= settings.min_windows)
     return VoiceSplit(times, labels, float(sep), share, confident, len(embeddings), method, similarity)
 
 
