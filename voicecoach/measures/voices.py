@@ -152,8 +152,7 @@ class TwoVoices:
                 "similarity": f(self.similarity), "separation": f(self.separation), "second_voice_s": round(self.second_voice_s, 2), "method": self.method}
 
 
-def two_voices_likely(audio: Audio, activity: Activity, *, narrow: Audio | None = None, f0_hz: np.ndarray | None = None,
-                      encoder="auto", settings: VoiceSettings = VoiceSettings()) -> TwoVoices:
+def two_voices_likely(audio: Audio, activity: Activity, *, encoder=None, settings: VoiceSettings = VoiceSettings()) -> TwoVoices:
     """Does a recording meant to hold one speaker hold two? (the customer on the agent's channel)
 
     Parameters
