@@ -1,7 +1,9 @@
 # voicecoach: two commands on a fresh machine (README "Quick start").
 #   make demo   set up, then analyse a bundled sample -> out/good_take.report/report.html
 #   make test   set up (with test extras and system packages), then run the tests
+#   make serve  set up, then start the web app (voicecoach serve) with a first admin account
 #   make lock   refresh requirements/constraints.txt (the pinned versions both install); see DEVELOPERS.md
+#   make messages   extract the texts, update the catalogues, generate zh_Hant, compile the .mo files (README "Languages")
 #
 # Order matters on a new machine: system packages (the CJK font above all) go in before .venv
 # exists, so nothing builds matplotlib's font cache without the font. Serial make runs the
@@ -17,7 +19,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test setup fonts system-deps lock bench-accuracy bench-longform bench-speed clean
+.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-longform bench-speed clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -51,6 +53,10 @@ demo: setup
 	$(BIN)/voicecoach analyze samples/good_take.flac --out out
 	@echo "open out/good_take.report/report.html"
 
+# The web app on this machine's result store, with a first admin account (asks its password).
+serve: setup
+	$(BIN)/voicecoach serve --admin $(or $(ADMIN),admin)
+
 test: system-deps $(TSTAMP)
 	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"
 	@$(BIN)/voicecoach setup
@@ -77,6 +83,13 @@ lock:
 	    cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 	@echo "==> $(LOCK): $$(grep -c '==' $(LOCK)) pins; changes:"
 	@git diff --stat -- $(LOCK) 2>/dev/null || true
+
+# Message catalogues (README "Languages"): extract every marked text (babel.cfg) into
+# voicecoach/locale/voicecoach.pot, update the translated catalogues (zh_Hans), generate zh_Hant
+# from zh_Hans (OpenCC s2twp + locale/zh_Hant/overrides.toml), compile every .po to the .mo that
+# is committed beside it. Then translate what it reports untranslated, run it again, commit.
+messages: $(TSTAMP)
+	$(BIN)/python scripts/messages.py
 
 bench-accuracy: $(TSTAMP)
 	$(BIN)/python benchmarks/accuracy.py

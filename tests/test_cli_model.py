@@ -129,6 +129,6 @@ def test_cli_targets_check(tmp_path):
 
 def test_cli_bad_option_values(tmp_path):
     res = runner.invoke(app, ["analyze", str(SAMPLES / "good_take.flac"), "--lang", "fr"])
-    assert res.exit_code != 0 and "--lang must be zh or en" in res.output
+    assert res.exit_code != 0 and "--lang must be zh, zh-Hant or en" in res.output
     res = runner.invoke(app, ["analyze", str(SAMPLES / "good_take.flac"), "--channel", "right"])
     assert res.exit_code == 2 and "channel 'right' does not exist" in res.output

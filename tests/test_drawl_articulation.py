@@ -169,3 +169,31 @@ def test_unclear_stretch_in_clean_loud_speech_has_no_signal_cause():
     audio, act, chars, *_ = _measure(sp, probs=probs)
     a = measure_articulation(chars, audio=audio, activity=act, articulation_rate_cps=4.5, low_probability=0.5)
     assert len(a.stretches) == 1 and a.stretches[0].causes == ()
+
+
+def test_signal_nucleus_of_the_benchmark_sees_a_split_vowel_whole():
+    # benchmarks/drawl_signal.py (the signal measure the drawl benchmark tried): the steady voiced
+    # stretch ending a 0.56 s final is found from the signal, also when the recogniser's timing
+    # splits that vowel in two (its start put in the middle of it).
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from drawl_signal import final_nucleus
+
+    sp = utterance([5, 4], final_factor=[1.4, 2.8], pause_s=0.6)
+    audio = Audio(sp.samples.astype(np.float32), SR)
+    pitch = track_pitch(audio)
+    k, start, end = sp.finals[1]
+    split = (start + end) / 2  # the recogniser's start of the final, inside the vowel
+    whole = final_nucleus(sp.samples, pitch, sample_rate_hz=SR, search_from_s=sp.chars[k - 1][1], end_s=end + 0.02, change_db=12.0)
+    assert whole is not None
+    assert whole.start_s == pytest.approx(start, abs=0.04) and whole.end_s == pytest.approx(end, abs=0.04)
+    # searched only from the split, it is cut there: the search start is what lets it be seen whole
+    cut = final_nucleus(sp.samples, pitch, sample_rate_hz=SR, search_from_s=split, end_s=end + 0.02, change_db=12.0)
+    assert cut.start_s == pytest.approx(split, abs=0.01)
+    # voicing alone bridges the 30 ms dip before the final and runs into the syllable before it:
+    # the spectral cut is what separates them
+    merged = final_nucleus(sp.samples, pitch, sample_rate_hz=SR, search_from_s=sp.chars[k - 1][1], end_s=end + 0.02, change_db=float("inf"))
+    assert merged.start_s < sp.chars[k - 1][2] - 0.1

@@ -116,6 +116,26 @@ def test_a_chinese_report_draws_its_charts_in_chinese_with_a_cjk_font(zh_result)
     assert "语速" in svg and name in svg
 
 
+def test_a_traditional_chinese_report_draws_its_charts_in_traditional_chinese(zh_result):
+    """zh-Hant (zh-TW, zh-HK): the same charts, every word in Traditional characters."""
+    import opencc
+
+    from voicecoach.report.charts import summary_figure, timeline_figure
+
+    require_cjk_font()
+    s2t = opencc.OpenCC("s2t")
+    assert fonts.chart_lang("zh-Hant") == fonts.chart_lang("zh-TW") == fonts.chart_lang("zh-HK") == "zh-Hant"
+    timeline = timeline_figure(zh_result, start_s=0.0, end_s=zh_result.duration_s, lang="zh-Hant")
+    titles = [ax.get_title(loc="left") for ax in timeline.axes[:3]]
+    assert "語速" in titles[0] and all(HAN.search(t) for t in titles), titles
+    assert any("時間" in ax.get_xlabel() for ax in timeline.axes), "the time axis is labelled in Traditional Chinese"
+    summary = summary_figure(zh_result, lang="zh-Hant")
+    assert "各項表現與目標" in summary._suptitle.get_text()
+    for fig in (timeline, summary):
+        texts = assert_chinese_drawn_with_cjk_font(fig)
+        assert texts and all(s2t.convert(t) == t for t in texts), [t for t in texts if s2t.convert(t) != t]
+
+
 def test_the_written_report_charts_are_chinese(zh_result, tmp_path):
     from voicecoach.report.charts import write_charts
 
@@ -143,7 +163,7 @@ def _qa_rows():
     return rows
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", ["zh", "zh-Hant", "en"])
 def test_qa_summary_draws_chinese_agent_names_with_a_cjk_font(lang):
     from voicecoach.qa.summary import distribution_figure, grid_figure, summarise, trend_figure
     from voicecoach.judge.targets import load_targets

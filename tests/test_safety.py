@@ -302,7 +302,7 @@ def test_targets_check_rejects_bad_overall_sections(tmp_path, body, message):
 
 def test_batch_progress_is_printed_as_lines_when_not_a_terminal(capsys):
     from voicecoach.qa.batch import Progress
-    from voicecoach.cli import _batch_progress
+    from voicecoach.cli.qa import _batch_progress
 
     show, stop = _batch_progress(40)  # pytest's stderr is not a terminal
     p = Progress(total=40)

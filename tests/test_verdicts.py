@@ -17,7 +17,7 @@ import pytest
 import verdict_rules
 from synth import SR, FakeRecognizer, utterance
 from voicecoach.judge import dimensions
-from voicecoach.judge.advice import UNCERTAIN_NOTES, check_label, verdict_names
+from voicecoach.judge.advice import check_label, uncertain_note, verdict_names
 from voicecoach.analysis import analyze
 from voicecoach.judge.assess import MeasureSet, assess, uncertain_dimensions
 from voicecoach.recognize.coverage import Coverage, UnrecognisedSpan
@@ -225,10 +225,11 @@ def test_every_check_and_verdict_has_words_in_both_languages():
         for lang in ("zh", "en"):
             assert check_label(key, lang) != key, (key, lang)
     names = {w for pair in words.values() for w in pair} | {"not_measured", "dead_air"}
-    for lang in ("zh", "en"):
+    for lang in ("zh", "zh-Hant", "en"):
         assert names <= set(verdict_names(lang)) and all(verdict_names(lang).values()), lang
     for k in UNCERTAIN_REASONS:
-        assert UNCERTAIN_NOTES[k]["zh"] and UNCERTAIN_NOTES[k]["en"], k
+        notes = {lang: uncertain_note(k, {"value": 0.5, "min": 0.8, "n": 3, "nuclei": 9}, lang) for lang in ("zh", "zh-Hant", "en")}
+        assert len(set(notes.values())) == 3, (k, notes)  # a translation in each language
     assert set(uncertain_dimensions()) == set(UNCERTAIN_REASONS)
     assert all(r in UNCERTAIN_REASONS for d in dimensions.registered() for r in d.doubted_by)
 

@@ -16,6 +16,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from voicecoach import i18n
+from voicecoach.i18n import N_
 from voicecoach.judge.assess import assess, quality_checks
 from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_array, load_audio, resample
 from voicecoach.recognize.coverage import Coverage, measure_coverage
@@ -160,7 +162,10 @@ def analyze(
     model : str
         Used when no recogniser is given: ``"base"``, a folder or a hub name.
     lang : str
-        Report language, ``"zh"`` or ``"en"``.
+        Report language: ``"zh"`` (Simplified Chinese), ``"zh-Hant"`` (Traditional, Taiwan
+        phrases; the transcript shown converted with OpenCC) or ``"en"``; other codes as
+        :func:`voicecoach.i18n.normalize` maps them (zh-TW, zh-HK -> zh-Hant; unknown -> zh).
+        report.json records it (``settings.lang``).
     use_cache : bool
         Cache transcripts on disk (a given recogniser is put behind the cache too).
     max_duration_s : float
@@ -181,6 +186,7 @@ def analyze(
     """
     timings: dict[str, float] = {}
     step = _Stopwatch(timings, progress)
+    lang = i18n.normalize(lang)
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
     with step("decode"):
         loaded = _load(source, sample_rate_hz, channel, max_duration_s)
@@ -190,13 +196,13 @@ def analyze(
     with step("level"):
         level = active_level(audio.samples, sample_rate_hz=audio.sample_rate_hz)
     if level.is_silent or loaded.source.peak_dbfs < -70:
-        raise SilentAudioError(f"{name} is silent (peak {loaded.source.peak_dbfs:.0f} dBFS, no active speech); check the microphone was on, or choose another channel")
+        raise SilentAudioError.of(N_("{name} is silent (peak {peak_dbfs:.0f} dBFS, no active speech); check the microphone was on, or choose another channel"), name=name, peak_dbfs=loaded.source.peak_dbfs)
     with step("activity"):
         narrow = Audio(resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=NARROW_RATE_HZ), NARROW_RATE_HZ)  # shared with pitch
         activity = compute_activity(audio, active_level_dbov=level.active_level_dbov, narrow=narrow)
     speech_s = float(activity.is_speech.sum() * activity.frame_s)
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
-        raise AudioTooShortError(f"{name} holds {speech_s:.1f} s of speech in {audio.duration_s:.1f} s; at least {MIN_SPEECH_S:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample")
+        raise AudioTooShortError.of(N_("{name} holds {speech_s:.1f} s of speech in {duration_s:.1f} s; at least {min_s:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample"), name=name, speech_s=speech_s, duration_s=audio.duration_s, min_s=MIN_SPEECH_S)
     with step("recognition"):
         if recognizer is None:
             recognizer = build_recognizer(model, use_cache=use_cache)
@@ -213,7 +219,7 @@ def analyze(
     if len(chars) == 0 and not has_script:
         vad_s = _vad_speech_s(audio)
         if vad_s < MIN_SPEECH_S:
-            raise NoSpeechError(f"no speech was found in {name} ({speech_s:.1f} s of sound, {vad_s:.1f} s of it speech-like); it may be tones, music or noise: check the file and the channel")
+            raise NoSpeechError.of(N_("no speech was found in {name} ({speech_s:.1f} s of sound, {vad_s:.1f} s of it speech-like); it may be tones, music or noise: check the file and the channel"), name=name, speech_s=speech_s, vad_s=vad_s)
         notices.append(Notice("unrecognised", f"the recogniser could not transcribe this recording ({vad_s:.1f} s of speech); pace is counted from syllable nuclei in the signal, and drawl and articulation are not measured. If it is Mandarin, it is very hard to understand; give --script if it was read", {"speech_s": round(vad_s, 1)}))
     alignment = None
     if has_script:
@@ -226,7 +232,7 @@ def analyze(
                 notices.append(Notice("recognition_failed", f"the recogniser matched {alignment.match_ratio:.0%} of the script and covered {coverage.covered_ratio:.0%} of the speech; the script's syllables were laid evenly over the speech, so timings inside sentences are rough", {"ratio": round(alignment.match_ratio, 3), "covered": round(coverage.covered_ratio, 3)}))
             chars = alignment.chars or chars
         if not chars:
-            raise NoSpeechError(f"none of the script was heard in {name}; check that the recording and the script belong together")
+            raise NoSpeechError.of(N_("none of the script was heard in {name}; check that the recording and the script belong together"), name=name)
     with step("pitch"):
         pitch_track = track_pitch(audio, narrow=narrow)
     measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)

@@ -12,10 +12,17 @@ clipped recording".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from voicecoach import i18n
 
 
 class VoiceCoachError(Exception):
     """Base class of every error voicecoach raises on purpose.
+
+    The message is English (``str(error)``, what logs, stores and tests see). An error raised
+    with :meth:`of` also keeps its message's English source string and the values that fill it,
+    so the CLI can show it in the report language (:meth:`text`).
 
     Attributes
     ----------
@@ -27,9 +34,27 @@ class VoiceCoachError(Exception):
     code = "error"
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, template: str | None = None, params: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.template = template
+        self.params = dict(params or {})
+
+    @classmethod
+    def of(cls, template: str, **params: Any) -> "VoiceCoachError":
+        """The error whose message is ``template`` (an English source string marked with
+        ``N_``; ``str.format`` fields) filled from ``params``."""
+        return cls(template.format(**params), template=template, params=params)
+
+    def text(self, lang: str | None) -> str:
+        """The message in ``lang`` (English: the message itself; a message without a
+        template, or one the catalogue lacks, stays English)."""
+        if self.template is None or i18n.normalize(lang) == "en":
+            return self.message
+        try:
+            return i18n.gettext(lang, self.template).format(**self.params)
+        except (KeyError, ValueError, IndexError):
+            return self.message
 
     def __str__(self) -> str:
         return self.message

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
+from voicecoach.i18n import N_
 from voicecoach.audio.blocks import DecodeState, Header, duration_text
 from voicecoach.audio.mix import channel_selector, consume
 from voicecoach.audio.types import BLOCK_S, LoadedAudio
@@ -72,19 +73,22 @@ def load_audio(
     header, blocks, state = _open_blocks(p, name)
     try:
         if header.n_frames == 0:
-            raise EmptyAudioError(f"{name} holds no audio samples (0 frames); record or export it again")
+            raise EmptyAudioError.of(N_("{name} holds no audio samples (0 frames); record or export it again"), name=name)
         if header.n_frames is not None and header.n_frames / header.sample_rate_hz > max_duration_s:
-            raise AudioTooLongError(
-                f"{name} is {duration_text(header.n_frames / header.sample_rate_hz)} long; at most "
-                f"{duration_text(max_duration_s)} is analysed at once: split the recording, or raise --max-duration"
+            raise AudioTooLongError.of(
+                N_("{name} is {duration} long; at most {limit} is analysed at once: split the recording, or raise --max-duration"),
+                name=name, duration=duration_text(header.n_frames / header.sample_rate_hz), limit=duration_text(max_duration_s),
             )
         selector = channel_selector(channel, header.n_channels, name)
         loaded = consume(blocks, header, selector, str(p), channel, max_duration_s, state)
     finally:
         state.close()
     if loaded.source.duration_s < MIN_DURATION_S:
-        cut = " (the file is cut short)" if any(n.code == "truncated" for n in loaded.notices) else ""
-        raise AudioTooShortError(f"{name} is too short ({loaded.source.duration_s:.2f} s{cut}); at least {MIN_DURATION_S:.0f} s of speech is needed: record a longer sample")
+        if any(n.code == "truncated" for n in loaded.notices):
+            short = N_("{name} is too short ({duration_s:.2f} s (the file is cut short)); at least {min_s:.0f} s of speech is needed: record a longer sample")
+        else:
+            short = N_("{name} is too short ({duration_s:.2f} s); at least {min_s:.0f} s of speech is needed: record a longer sample")
+        raise AudioTooShortError.of(short, name=name, duration_s=loaded.source.duration_s, min_s=MIN_DURATION_S)
     return loaded
 
 
@@ -107,9 +111,9 @@ def audio_from_array(samples: np.ndarray, *, sample_rate_hz: int, channel: str =
     if x.ndim == 1:
         x = x[:, None]
     if x.size == 0:
-        raise EmptyAudioError("the audio array is empty; pass at least a few seconds of speech")
+        raise EmptyAudioError.of(N_("the audio array is empty; pass at least a few seconds of speech"))
     if not np.all(np.isfinite(x)):
-        raise CorruptAudioError("the audio array holds NaN or infinite samples; check how it was produced")
+        raise CorruptAudioError.of(N_("the audio array holds NaN or infinite samples; check how it was produced"))
     header = Header("array", "float32", int(sample_rate_hz), x.shape[1], x.shape[0])
     selector = channel_selector(channel, x.shape[1], "the array")
     step = int(BLOCK_S * sample_rate_hz)
@@ -187,7 +191,7 @@ def _sf_blocks(p: Path, name: str, header: Header, state: DecodeState) -> Iterat
         log.debug("%s: damaged at frame %d (%s)", name, n_read, e)
     state.stopped_early = True
     if n_read == 0:
-        raise CorruptAudioError(f"{name} is damaged right after its header and holds no readable audio; copy or export it again")
+        raise CorruptAudioError.of(N_("{name} is damaged right after its header and holds no readable audio; copy or export it again"), name=name)
 
 
 def _av_open(p: Path, name: str, head: bytes, state: DecodeState) -> tuple[Header, Iterator[np.ndarray]]:
@@ -210,8 +214,8 @@ def _av_open(p: Path, name: str, head: bytes, state: DecodeState) -> tuple[Heade
             if not kinds:
                 raise _undecodable(name, head)
             if kinds == ["video"] and ("image" in container.format.name or "pipe" in container.format.name):
-                raise UnsupportedAudioError(f"{name} is not audio (it reads as a picture); give a recording (WAV, FLAC, MP3, M4A, OGG)")
-            raise UnsupportedAudioError(f"{name} has no audio stream (it holds {', '.join(kinds)} only); give a recording with sound")
+                raise UnsupportedAudioError.of(N_("{name} is not audio (it reads as a picture); give a recording (WAV, FLAC, MP3, M4A, OGG)"), name=name)
+            raise UnsupportedAudioError.of(N_("{name} has no audio stream (it holds {kinds} only); give a recording with sound"), name=name, kinds=', '.join(kinds))
         stream = streams[0]
         ctx = stream.codec_context
         rate = int(getattr(ctx, "sample_rate", 0) or stream.rate or 0)
@@ -248,7 +252,7 @@ def _av_blocks(name: str, container, stream, n_ch: int, state: DecodeState) -> I
     except (av.error.FFmpegError, ValueError) as e:
         if n_decoded == 0:
             log.debug("FFmpeg cannot decode %s (%s)", name, e)
-            raise CorruptAudioError(f"{name} cannot be decoded: its audio is damaged from the start; copy or export it again") from None
+            raise CorruptAudioError.of(N_("{name} cannot be decoded: its audio is damaged from the start; copy or export it again"), name=name) from None
         log.warning("%s: decoding stopped early (%s); analysing the %d samples before the damage", name, e, n_decoded)
         state.stopped_early = True
     finally:
@@ -257,9 +261,9 @@ def _av_blocks(name: str, container, stream, n_ch: int, state: DecodeState) -> I
 
 def _undecodable(name: str, head: bytes) -> Exception:
     if looks_like_text(head):
-        return UnsupportedAudioError(f"{name} is a text file, not audio; give a recording (WAV, FLAC, MP3, M4A, OGG)")
+        return UnsupportedAudioError.of(N_("{name} is a text file, not audio; give a recording (WAV, FLAC, MP3, M4A, OGG)"), name=name)
     if head[4:8] == b"ftyp":
-        return CorruptAudioError(f"{name} is an incomplete MP4/M4A file (its index is missing: it was cut off while saving or copying); copy or export it again")
-    return CorruptAudioError(f"{name} cannot be decoded as audio (not a format voicecoach reads, or damaged); check that it is a recording, or convert it to WAV")
+        return CorruptAudioError.of(N_("{name} is an incomplete MP4/M4A file (its index is missing: it was cut off while saving or copying); copy or export it again"), name=name)
+    return CorruptAudioError.of(N_("{name} cannot be decoded as audio (not a format voicecoach reads, or damaged); check that it is a recording, or convert it to WAV"), name=name)
 
 

@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicecoach.i18n import N_
 from voicecoach.errors import (
     AudioNotFoundError,
     CorruptAudioError,
@@ -38,39 +39,39 @@ def check_path(p: Path, name: str) -> None:
         st = os.stat(p)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise NotAFileError(f"{name} is a symbolic link that leads back to itself (a loop); give the recording file itself") from None
+            raise NotAFileError.of(N_("{name} is a symbolic link that leads back to itself (a loop); give the recording file itself"), name=name) from None
         if os.path.islink(p):
-            raise AudioNotFoundError(f"{name} is a link to a file that does not exist; give the recording file itself") from None
+            raise AudioNotFoundError.of(N_("{name} is a link to a file that does not exist; give the recording file itself"), name=name) from None
         if e.errno in (errno.ENOENT, errno.ENOTDIR):
             if not p.parent.exists():
-                raise AudioNotFoundError(f"the folder holding {name} does not exist; check the path") from None
-            raise AudioNotFoundError(f"{name} does not exist; check the path and file name") from None
-        raise AudioNotFoundError(f"{name} cannot be opened ({e.strerror}); check the path and its permissions") from None
+                raise AudioNotFoundError.of(N_("the folder holding {name} does not exist; check the path"), name=name) from None
+            raise AudioNotFoundError.of(N_("{name} does not exist; check the path and file name"), name=name) from None
+        raise AudioNotFoundError.of(N_("{name} cannot be opened ({reason}); check the path and its permissions"), name=name, reason=e.strerror) from None
     mode = st.st_mode
     if stat.S_ISDIR(mode):
-        raise NotAFileError(f"{name} is a folder, not a recording; give one audio file (or use 'voicecoach batch' for folders)")
+        raise NotAFileError.of(N_("{name} is a folder, not a recording; give one audio file (or use 'voicecoach batch' for folders)"), name=name)
     if stat.S_ISFIFO(mode):
-        raise NotAFileError(f"{name} is a pipe (FIFO), not a file; save the audio to a file first and give that")
+        raise NotAFileError.of(N_("{name} is a pipe (FIFO), not a file; save the audio to a file first and give that"), name=name)
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise NotAFileError(f"{name} is a device, not a recording file; give an audio file")
+        raise NotAFileError.of(N_("{name} is a device, not a recording file; give an audio file"), name=name)
     if not stat.S_ISREG(mode):
-        raise NotAFileError(f"{name} is not a regular file (a socket or similar); give an audio file")
+        raise NotAFileError.of(N_("{name} is not a regular file (a socket or similar); give an audio file"), name=name)
     if st.st_size == 0:
-        raise EmptyAudioError(f"{name} is empty (0 bytes); the recording was not saved: record or export it again")
+        raise EmptyAudioError.of(N_("{name} is empty (0 bytes); the recording was not saved: record or export it again"), name=name)
     if not os.access(p, os.R_OK):
-        raise AudioNotFoundError(f"{name} cannot be read (permission denied); check the file's permissions")
+        raise AudioNotFoundError.of(N_("{name} cannot be read (permission denied); check the file's permissions"), name=name)
 
 
 def check_shape(rate: int, n_ch: int, name: str) -> None:
     """Refuse a sample rate or channel count that no recording has (a damaged header)."""
     if rate <= 0 or rate > MAX_RATE_HZ:
-        raise CorruptAudioError(f"{name}'s header gives a sample rate of {rate} Hz, which cannot be right; the file is damaged: export it again")
+        raise CorruptAudioError.of(N_("{name}'s header gives a sample rate of {rate} Hz, which cannot be right; the file is damaged: export it again"), name=name, rate=rate)
     if rate < MIN_RATE_HZ:
-        raise UnsupportedAudioError(f"{name} has a sample rate of {rate} Hz, too low for speech (telephone audio is 8000 Hz); export it at 8000 Hz or more")
+        raise UnsupportedAudioError.of(N_("{name} has a sample rate of {rate} Hz, too low for speech (telephone audio is 8000 Hz); export it at 8000 Hz or more"), name=name, rate=rate)
     if n_ch <= 0:
-        raise CorruptAudioError(f"{name}'s header gives {n_ch} channels; the file is damaged: export it again")
+        raise CorruptAudioError.of(N_("{name}'s header gives {n_ch} channels; the file is damaged: export it again"), name=name, n_ch=n_ch)
     if n_ch > MAX_CHANNELS:
-        raise UnsupportedAudioError(f"{name} has {n_ch} channels, more than the {MAX_CHANNELS} voicecoach reads; export the agent's channel on its own")
+        raise UnsupportedAudioError.of(N_("{name} has {n_ch} channels, more than the {max_channels} voicecoach reads; export the agent's channel on its own"), name=name, n_ch=n_ch, max_channels=MAX_CHANNELS)
 
 
 def looks_like_text(head: bytes) -> bool:
@@ -131,20 +132,20 @@ def check_wav(p: Path, name: str, head: bytes) -> WavFacts | None:
     tag, n_ch, rate, _byte_rate, align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == 0xFFFE:
         if len(fmt) < 40 or fmt[26:40] != _GUID_TAIL:
-            raise UnsupportedAudioError(f"{name} is a WAVE_FORMAT_EXTENSIBLE file with an unknown sub-format; convert it to plain PCM WAV")
+            raise UnsupportedAudioError.of(N_("{name} is a WAVE_FORMAT_EXTENSIBLE file with an unknown sub-format; convert it to plain PCM WAV"), name=name)
         tag = struct.unpack("<H", fmt[24:26])[0]
     if tag not in _WAV_TAGS or tag == 0xFFFE:
-        raise UnsupportedAudioError(f"{name} uses WAV format tag 0x{tag:04X}, an encoding voicecoach cannot decode; convert it to PCM WAV")
+        raise UnsupportedAudioError.of(N_("{name} uses WAV format tag 0x{tag:04X}, an encoding voicecoach cannot decode; convert it to PCM WAV"), name=name, tag=tag)
     check_shape(rate, n_ch, name)
     if align == 0:
-        raise CorruptAudioError(f"{name}'s header gives a block size of 0 bytes; the header is damaged: export the file again")
+        raise CorruptAudioError.of(N_("{name}'s header gives a block size of 0 bytes; the header is damaged: export the file again"), name=name)
     if tag in _WAV_BITS:
         kind = _WAV_TAGS[tag]
         if bits not in _WAV_BITS[tag]:
             allowed = ", ".join(map(str, _WAV_BITS[tag]))
-            raise CorruptAudioError(f"{name}'s header gives {bits} bits per sample, which {kind} WAV does not use ({allowed}); the header is damaged: export the file again")
+            raise CorruptAudioError.of(N_("{name}'s header gives {bits} bits per sample, which {kind} WAV does not use ({allowed}); the header is damaged: export the file again"), name=name, bits=bits, kind=kind, allowed=allowed)
         if align != n_ch * bits // 8:
-            raise CorruptAudioError(f"{name}'s header gives a block size of {align} bytes, which does not fit {n_ch} channel(s) of {bits}-bit samples; the header is damaged: export it again")
+            raise CorruptAudioError.of(N_("{name}'s header gives a block size of {align} bytes, which does not fit {n_ch} channel(s) of {bits}-bit samples; the header is damaged: export it again"), name=name, align=align, n_ch=n_ch, bits=bits)
     held = size - data_at
     if data_size == 0 and held >= align:
         note = Notice("bad_header", f"the file's header says it holds no audio, but {held} bytes follow it; all of them were analysed", {"bytes": held})

@@ -9,6 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
+from voicecoach.i18n import N_
 from voicecoach.audio.blocks import DecodeState, Header, duration_text
 from voicecoach.audio.types import ANALYSIS_RATE_HZ, CLIP_LEVEL, FRAME_S, Audio, LoadedAudio, SourceInfo
 from voicecoach.errors import AudioTooLongError, ChannelError, CorruptAudioError, EmptyAudioError, Notice, display_name
@@ -31,9 +32,9 @@ def channel_selector(channel: str, n_channels: int, name: str) -> int | None:
     elif c.isdigit():
         index = int(c) - 1
     else:
-        raise ChannelError(f"unknown channel '{channel}'; use mix, left, right or a channel number from 1 to {n_channels}")
+        raise ChannelError.of(N_("unknown channel '{channel}'; use mix, left, right or a channel number from 1 to {n_channels}"), channel=channel, n_channels=n_channels)
     if not 0 <= index < n_channels:
-        raise ChannelError(f"{name} has {n_channels} channel(s), so channel '{channel}' does not exist; use mix or 1..{n_channels}")
+        raise ChannelError.of(N_("{name} has {n_channels} channel(s), so channel '{channel}' does not exist; use mix or 1..{n_channels}"), name=name, n_channels=n_channels, channel=channel)
     return index
 
 
@@ -136,7 +137,7 @@ def consume(blocks: Iterator[np.ndarray], header: Header, selector: int | None, 
             )
     samples = acc.finish()
     if acc.n_in == 0 or len(samples) == 0:
-        raise EmptyAudioError(f"{name} holds no audio samples; record or export it again")
+        raise EmptyAudioError.of(N_("{name} holds no audio samples; record or export it again"), name=name)
     notices: list[Notice] = list(state.notices)
     rate = header.sample_rate_hz
     promised = max(header.n_frames or 0, state.promised_frames or 0)
@@ -147,7 +148,7 @@ def consume(blocks: Iterator[np.ndarray], header: Header, selector: int | None, 
     elif state.stopped_early:
         notices.append(Notice("truncated", f"the file is truncated (it ends in the middle of its audio, as a cut copy does); the analysis covers the {held_s:.1f} s that are there", {"promised_s": None, "held_s": round(held_s, 1)}))
     if acc.channel_energy > 0 and 10 * np.log10(acc.channel_energy / acc.n_in + 1e-30) > -80 and acc.mix_energy < acc.channel_energy * 10 ** (-_CANCEL_DB / 10):
-        raise ChannelError(f"the {header.n_channels} channels of {name} cancel each other out when mixed (one is phase-inverted); analyse one with --channel left (or 1)")
+        raise ChannelError.of(N_("the {n_channels} channels of {name} cancel each other out when mixed (one is phase-inverted); analyse one with --channel left (or 1)"), n_channels=header.n_channels, name=name)
     if 0 < acc.peak < 10 ** (_QUIET_PEAK_DBFS / 20):
         peak_db = 20 * np.log10(acc.peak)
         notices.append(Notice("very_quiet", f"the recording is very quiet (peak {peak_db:.0f} dBFS); it was measured as it is, but check the microphone gain", {"peak_dbfs": round(float(peak_db), 1)}))

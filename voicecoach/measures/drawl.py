@@ -36,7 +36,10 @@ speaker's level minus ``tail_db`` and the silence threshold) and stays there for
 fricative initials put dips inside syllables; moving it back to where a steady voiced stretch
 begins, when the recogniser put it inside the vowel (as it does when it hears a dragged vowel
 as two syllables), caught one more x3-stretched final of 57 and also lengthened natural
-finals with voiced initials, so it was left out.
+finals with voiced initials, so it was left out. Measuring the final's steady voiced stretch
+from the signal instead of the syllable (benchmarks/drawl_signal.py), or using it only to move a
+split syllable's start back, did not raise the held-out figures of the same folds (at best
+equal; benchmarks/results/drawl_folds.md, "Signal measures tried instead").
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach import i18n
 from voicecoach.judge import dimensions
-from voicecoach.judge.advice import dimension_name, verdict_names
+from voicecoach.judge.advice import check_label, dimension_name, verdict_names
 from voicecoach.qa.store import Store
 from voicecoach.judge.targets import Targets, load_targets
 
@@ -118,12 +119,12 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
             lo = t.min if t.min is not None else ax.get_ylim()[0]
             hi = t.max if t.max is not None else ax.get_ylim()[1]
             ax.axhspan(lo, hi, color=GOOD, alpha=0.15, lw=0)
-            ax.set_title(f"{dimension_name(d, lang)} · {col}", fontsize=9)
+            ax.set_title(f"{dimension_name(d, lang)} · {check_label(dim.headline, lang)}", fontsize=9)  # the figure's name, not its column key
             ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right", fontsize=7)
             ax.tick_params(axis="y", labelsize=7)
             for sp in ("top", "right"):
                 ax.spines[sp].set_visible(False)
-        fig.suptitle("每个维度的分布与目标范围（绿色）" if lang == "zh" else "Each dimension over the calls; green = target band", fontsize=11)
+        fig.suptitle(i18n.pgettext(lang, "chart", "Each dimension over the calls; green = target band"), fontsize=11)
         return fig
 
 
@@ -148,7 +149,7 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
         ax.set_xticks(range(len(names)), [dimension_name(d, lang) for d in names], fontsize=8)
         ax.set_yticks(range(len(groups)), [g.name for g in groups], fontsize=8)
         ax.xaxis.tick_top()
-        ax.set_title("平均得分" if lang == "zh" else "Mean score", fontsize=10, pad=22)
+        ax.set_title(i18n.pgettext(lang, "chart", "Mean score"), fontsize=10, pad=22)
         im.set_gid("score-grid")
         return fig
 
@@ -185,7 +186,7 @@ def trend_figure(rows: list[dict], *, lang: str):
 
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
-        ax.set_title("总分随时间" if lang == "zh" else "Overall score over time", loc="left", fontsize=10)
+        ax.set_title(i18n.pgettext(lang, "chart", "Overall score over time"), loc="left", fontsize=10)
         if by_agent:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
         ax.tick_params(axis="x", labelsize=7, rotation=30)
@@ -199,10 +200,8 @@ def trend_figure(rows: list[dict], *, lang: str):
 
 def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent", lang: str = "zh", targets: str | None = None, **filters) -> Path:
     """Write summary.html and its charts; returns the HTML path."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     from voicecoach.report.charts import PNG
-    from voicecoach.report.html import TEMPLATES, png_data_uri
+    from voicecoach.report.html import environment, png_data_uri
 
     out = Path(out_dir)
     (out / "charts").mkdir(parents=True, exist_ok=True)
@@ -216,10 +215,10 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
         p = out / "charts" / f"{name}.png"
         fig.savefig(p, pil_kwargs=PNG)
         charts[name] = png_data_uri(p)
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    env = environment(lang)
     failed = [r for r in rows if r["status"] != "done"]
     html = env.get_template("summary.html.j2").render(
-        lang=lang, by=by, groups=groups, dims=dimensions.names(), dim_names={d: dimension_name(d, lang) for d in dimensions.names()},
+        by=by, groups=groups, dims=dimensions.names(), dim_names={d: dimension_name(d, lang) for d in dimensions.names()},
         verdicts=verdict_names(lang), listen=worth_a_listen(rows), failed=failed,
         n_done=sum(r["status"] == "done" for r in rows), n_failed=len(failed), charts=charts, filters=filters,
         audio=_hm(sum((r["duration_s"] or 0) for r in rows if r["status"] == "done")),

@@ -1,7 +1,8 @@
 """Charts for one analysis: a timeline per minute and a one-glance summary of all dimensions.
 
 Every chart is drawn on its own :class:`matplotlib.figure.Figure` (no pyplot state). Labels
-are Chinese when a CJK font is installed and the report is Chinese, English otherwise.
+are in the report's language (Simplified or Traditional Chinese) when a CJK font is installed,
+English otherwise (:func:`voicecoach.report.fonts.chart_lang`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no backend switch
 
+from voicecoach import i18n
+from voicecoach.i18n import NP_
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.report.figures import check_label, edge_digits, format_value, shown_overall, unit_label, verdict_class
@@ -26,32 +29,36 @@ MAX_POINTS = 2400  # per plotted track: about one per pixel column
 PNG = {"compress_level": 1}  # zlib level 1: a third of the encoding time, 1.3 x the bytes
 
 T = {
-    "pace": {"zh": "语速（每句，字/秒）", "en": "Pace per sentence (syllables/s)"},
-    "volume": {"zh": "音量（dBov）", "en": "Volume (dBov)"},
-    "pitch": {"zh": "语调（音高，Hz）", "en": "Pitch (Hz)"},
-    "time": {"zh": "时间（分:秒）", "en": "time (min:s)"},
-    "target": {"zh": "目标范围", "en": "target band"},
-    "your_range": {"zh": "你的常用音域", "en": "your usual range"},
-    "pause": {"zh": "停顿", "en": "pause"},
-    "long_pause": {"zh": "长停顿", "en": "long pause"},
-    "dead_air": {"zh": "冷场", "en": "dead air"},
-    "listening": {"zh": "对方在说", "en": "other side talking"},
-    "drawl": {"zh": "拖音", "en": "drawl"},
-    "monotone": {"zh": "单调", "en": "monotone"},
-    "ok": {"zh": "合适", "en": "on target"},
-    "fast": {"zh": "太快", "en": "too fast"},
-    "slow": {"zh": "太慢", "en": "too slow"},
-    "edge": {"zh": "偏快/偏慢", "en": "a bit fast/slow"},
-    "your_level": {"zh": "你的音量", "en": "your level"},
-    "summary": {"zh": "各项表现与目标", "en": "Each dimension against its target"},
-    "score": {"zh": "分", "en": ""},
-    "overall": {"zh": "总分", "en": "Overall"},
-    "s": {"zh": "秒", "en": " s"},
+    "pace": NP_("chart", "Pace per sentence (syllables/s)"),
+    "volume": NP_("chart", "Volume (dBov)"),
+    "pitch": NP_("chart", "Pitch (Hz)"),
+    "time": NP_("chart", "time (min:s)"),
+    "target": NP_("chart", "target band"),
+    "your_range": NP_("chart", "your usual range"),
+    "pause": NP_("chart", "pause"),
+    "long_pause": NP_("chart", "long pause"),
+    "dead_air": NP_("chart", "dead air"),
+    "listening": NP_("chart", "other side talking"),
+    "drawl": NP_("chart", "drawl"),
+    "monotone": NP_("chart", "monotone"),
+    "ok": NP_("chart", "on target"),
+    "fast": NP_("chart", "too fast"),
+    "slow": NP_("chart", "too slow"),
+    "edge": NP_("chart", "a bit fast/slow"),
+    "your_level": NP_("chart", "your level"),
+    "summary": NP_("chart", "Each dimension against its target"),
+    "overall": NP_("chart", "Overall"),
 }
+"""Chart words: key -> English source string in context "chart"."""
 
 
 def _t(key: str, lang: str) -> str:
-    return T[key][lang]
+    return i18n.pgettext(lang, "chart", T[key])
+
+
+def _points(score: str, lang: str) -> str:
+    """A score as a chart writes it: "85" in English, "85分" in Chinese."""
+    return i18n.pgettext(lang, "score", "{score}").format(score=score)
 
 
 def mmss(t: float, _pos=None) -> str:
@@ -158,7 +165,7 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         color = BAD if kind == "dead_air" else WARN if kind else GREY
         ax.axvspan(p.start_s, p.end_s, color=color, alpha=0.35 if kind else 0.15, lw=0)
         if kind:
-            ax.text((p.start_s + p.end_s) / 2, -8, f"{_t(kind, lang)}\n{p.duration_s:.1f}{_t('s', lang)}", ha="center", va="top", fontsize=8, color=color, fontweight="bold")
+            ax.text((p.start_s + p.end_s) / 2, -8, _t(kind, lang) + "\n" + i18n.pgettext(lang, "chart", "{seconds:.1f} s").format(seconds=p.duration_s), ha="center", va="top", fontsize=8, color=color, fontweight="bold")
     ax.set_ylim(-70, 0)
     ax.set_ylabel("dBov", fontsize=8)
     ax.set_title(_t("volume", lang), loc="left", fontsize=10)
@@ -225,7 +232,7 @@ def summary_figure(a, *, lang: str) -> Figure:
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
         total = shown_overall(a)
-        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {total}{_t('score', lang)}" if total != "–" else _t("summary", lang), fontsize=12)
+        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {_points(total, lang)}" if total != "–" else _t("summary", lang), fontsize=12)
         return fig
 
 
@@ -255,7 +262,7 @@ def _bullet(ax, d, lang: str) -> None:
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
     ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=11, labelpad=10)
-    score = "–" if d.score is None else f"{d.score:.0f}{_t('score', lang)}"
+    score = "–" if d.score is None else _points(f"{d.score:.0f}", lang)
     ax.text(1.01, 0.5, f"{score}  {verdict}", transform=ax.transAxes, va="center", fontsize=10, color=color, fontweight="bold")
     ax.tick_params(axis="x", labelsize=7)
     if unit == "ratio":
@@ -275,11 +282,12 @@ def _axis_label(d, lang: str) -> str:
     unit = "" if c.unit in ("ratio", "count") else unit_label(c.unit, lang)
     text = check_label(c.key, lang)
     if unit:  # "语速（含停顿，字/秒）", "speaking rate (pauses included, syllables/s)"
-        close = "）" if lang == "zh" else ")"
-        sep = "，" if lang == "zh" else ", "
-        text = text[:-1] + sep + unit + close if text.endswith(close) else text + ("（" if lang == "zh" else " (") + unit + close
+        p = i18n.sep(lang)
+        close = p["close"]
+        sep = "，" if i18n.is_chinese(lang) else ", "
+        text = text[:-1] + sep + unit + close if text.endswith(close) else text + p["open"] + unit + close
     if d.verdict == "uncertain":
-        text += "：不确定的原因" if lang == "zh" else ": why it is uncertain"
+        text = i18n.pgettext(lang, "chart", "{figure}: why it is uncertain").format(figure=text)
     return text
 
 

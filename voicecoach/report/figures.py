@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from voicecoach import i18n
+from voicecoach.i18n import NP_
 from voicecoach.judge import advice
 
 UNITS = {
-    "syllables/s": {"zh": "字/秒", "en": "syllables/s"},
-    "1/min": {"zh": "次/分钟", "en": "per min"},
-    "st": {"zh": "半音", "en": "semitones"},
-    "s": {"zh": "秒", "en": "s"},
-    "dB": {"zh": "dB", "en": "dB"},
-    "dBov": {"zh": "dBov", "en": "dBov"},
-    "probability": {"zh": "置信度", "en": "confidence"},
-    "count": {"zh": "次", "en": ""},
+    "syllables/s": NP_("unit", "syllables/s"),
+    "1/min": NP_("unit", "per min"),
+    "st": NP_("unit", "semitones"),
+    "s": NP_("unit", "s"),
+    "dB": NP_("unit", "dB"),
+    "dBov": NP_("unit", "dBov"),
+    "probability": NP_("unit", "confidence"),
 }
-TARGET_WORD = {"zh": "目标", "en": "target"}
-NEEDS_WORD = {"zh": "需要", "en": "needs"}  # a quality.* band is a condition, not a goal
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in ("zh", "en") else "zh"
+"""The one table of unit labels: unit (as a Figure or Target writes it) -> its label, an English
+source string in context "unit" (the catalogues translate it: 字/秒, 次/分钟)."""
+TARGET_WORD = NP_("band", "target")
+NEEDS_WORD = NP_("band", "needs")  # a quality.* band is a condition, not a goal
 
 
 def percent(x: float) -> str:
@@ -75,7 +74,9 @@ def edge_digits(v: float, lo: float | None, hi: float | None, digits: int, scale
 
 def unit_label(unit: str, lang: str) -> str:
     """A unit as the reader sees it ("字/秒", "per min"); unknown units as they are."""
-    return UNITS.get(unit, {}).get(_lang(lang), unit)
+    if unit == "count":
+        return i18n.pgettext(lang, "unit", "times") if i18n.is_chinese(lang) else ""
+    return i18n.pgettext(lang, "unit", UNITS[unit]) if unit in UNITS else unit
 
 
 def format_value(v: float | None, unit: str, lang: str, *, lo: float | None = None, hi: float | None = None) -> str:
@@ -83,14 +84,13 @@ def format_value(v: float | None, unit: str, lang: str, *, lo: float | None = No
     (``lo``, ``hi``), a value outside it gets the digits that show it is outside."""
     if v is None or not np.isfinite(v):
         return "–"
-    zh = _lang(lang) == "zh"
     if unit == "ratio":
         d = 0 if v == 0 or abs(v) >= 0.01 else 1 if abs(v) >= 0.001 else 2
         return f"{v:.{edge_digits(v, lo, hi, d, 100.0)}%}"
     if unit == "count":
-        return f"{v:.0f}" + (" 次" if zh else "")
+        return f"{v:.0f} {unit_label(unit, lang)}".strip()
     if unit == "x typical syllable":
-        return ("正常字长的 " if zh else "") + f"{v:.1f}" + (" 倍" if zh else "× a typical syllable")
+        return i18n.gettext(lang, "{ratio:.1f}× a typical syllable").format(ratio=v)
     u = unit_label(unit, lang)
     d = edge_digits(v, lo, hi, 2 if abs(v) < 10 else 1)
     return f"{v:.{d}f} {u}".strip()
@@ -113,13 +113,13 @@ def format_band(lo: float | None, hi: float | None, unit: str, lang: str) -> str
 
 def check_label(key: str, lang: str) -> str:
     """What a figure is ("信噪比（语音高出背景）"), by its target key."""
-    return advice.check_label(key, _lang(lang))
+    return advice.check_label(key, lang)
 
 
 def band_text(c, lang: str) -> str:
     """The band of a check with its word, without the unit its value already shows:
     "目标 5% – 35%", "target ≥ 20", "needs ≥ 90%"."""
-    word = (NEEDS_WORD if c.key.startswith("quality.") else TARGET_WORD)[_lang(lang)]
+    word = i18n.pgettext(lang, "band", NEEDS_WORD if c.key.startswith("quality.") else TARGET_WORD)
     band = format_band(c.min, c.max, c.unit if c.unit == "ratio" else "", lang)
     return f"{word} {band}" if band else ""
 
@@ -130,4 +130,5 @@ def check_text(c, lang: str) -> str:
     value = f"{check_label(c.key, lang)} {format_value(c.value, c.unit, lang, lo=c.min, hi=c.max)}"
     if not band:
         return value
-    return f"{value}（{band}）" if _lang(lang) == "zh" else f"{value} ({band})"
+    p = i18n.sep(lang)
+    return f"{value}{p['open']}{band}{p['close']}"

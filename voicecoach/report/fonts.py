@@ -138,8 +138,12 @@ def cjk_font_file() -> str | None:
 
 
 def chart_lang(lang: str) -> str:
-    """The language charts can be drawn in: Chinese only when a CJK font exists."""
-    return "zh" if lang == "zh" and cjk_font() else "en"
+    """The language charts can be drawn in: the page's, Chinese (Simplified or Traditional)
+    only when a CJK font exists, else English."""
+    from voicecoach import i18n
+
+    code = i18n.normalize(lang)
+    return code if code == "en" or cjk_font() else "en"
 
 
 def rc(lang: str) -> dict:
@@ -150,7 +154,7 @@ def rc(lang: str) -> dict:
     QA summary, a Chinese file name), so those never come out as boxes.
     """
     font = cjk_font()
-    if lang == "zh" and font:
+    if lang in ("zh", "zh-Hant") and font:
         families = [font, "DejaVu Sans"]
     else:
         families = ["DejaVu Sans"] + ([font] if font else [])

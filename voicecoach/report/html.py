@@ -14,45 +14,39 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from voicecoach import i18n
 from voicecoach.judge.advice import dimension_name, moment_label, notice_text, verdict_name
 from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, verdict_class
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
 
-UI = {
-    "title": {"zh": "语音表达报告", "en": "Speech delivery report"},
-    "overall": {"zh": "总分", "en": "Overall score"},
-    "work_on": {"zh": "最需要改进的", "en": "What to work on first"},
-    "all_good": {"zh": "各项都达标，继续保持！", "en": "Everything is on target. Keep it up!"},
-    "dimensions": {"zh": "各项详情", "en": "Each dimension"},
-    "target": {"zh": "目标", "en": "target"},
-    "moments": {"zh": "需要注意的地方（点击收听）", "en": "Moments to listen to (click to play)"},
-    "timeline": {"zh": "时间线", "en": "Timeline"},
-    "transcript": {"zh": "逐句文字（点击收听）", "en": "Sentence by sentence (click to play)"},
-    "notices": {"zh": "录音质量提示", "en": "About this recording"},
-    "details": {"zh": "技术信息", "en": "Technical details"},
-    "rule": {"zh": "依据", "en": "Guide rule"},
-    "not_measured": {"zh": "未能测量", "en": "Not measured"},
-    "duration": {"zh": "时长", "en": "Duration"},
-    "syllables": {"zh": "字数", "en": "Syllables"},
-    "sentence": {"zh": "句", "en": "Sentence"},
-    "rate": {"zh": "语速", "en": "rate"},
-    "script": {"zh": "与稿件对照", "en": "Against the script"},
-    "script_match": {"zh": "稿件中被准确识别的字", "en": "script syllables recognised exactly"},
-    "heard": {"zh": "识别结果", "en": "recognised"},
-    "no_moments": {"zh": "没有超出目标的地方。", "en": "Nothing fell outside the target."},
-    "audio_linked": {"zh": "录音较长，未嵌入页面；点击时间会播放原文件（需与报告放在一起）。", "en": "The recording is long and not embedded; clicking a time plays the original file (keep it beside the report)."},
-    "legend": {"zh": "图例：红色 = 需要注意；绿色 = 目标范围；灰色 = 不确定或未测量。每行画的是决定该项结论的数值。", "en": "Red marks what to work on; green shades are target bands; grey is uncertain or not measured. Each row shows the figure its verdict rests on."},
-    "other_figures": {"zh": "其他指标", "en": "Other figures"},
-    "unscored_figures": {"zh": "测得的数值（不评分）", "en": "Measured, not scored"},
-    "uncertain_left_out": {"zh": "以下各项的结果不确定，没有评分，也不计入总分和建议：", "en": "These results are uncertain, so they are not scored and not counted in the overall score or the advice:"},
-}
+
+def environment(lang: str) -> Environment:
+    """The Jinja2 environment of a page in ``lang``: the i18n extension with the language's
+    catalogue installed (``_``, ``gettext``, ``ngettext``, ``pgettext`` in templates), and
+    ``html_lang``, ``punct`` (running-text punctuation) and the ``transcript`` filter (the
+    recognised text as the language shows it: Traditional on zh-Hant pages)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.globals.update(lang=i18n.normalize(lang), html_lang=i18n.html_lang(lang), punct=i18n.sep(lang))
+    env.filters["transcript"] = lambda s: i18n.transcript(lang, s or "")
+    env.filters["t"] = fmt_time
+    return env
 
 
-def ui(lang: str) -> dict[str, str]:
-    lang = lang if lang in ("zh", "en") else "zh"
-    return {k: v[lang] for k, v in UI.items()}
+def transcript_chars(texts: list[str], lang: str) -> list[str]:
+    """Characters of one sentence as ``lang`` shows them, still one per recognised character:
+    the sentence converted whole (OpenCC's phrases need context), character by character
+    where a phrase changed the length."""
+    whole = i18n.transcript(lang, "".join(texts))
+    if whole == "".join(texts):
+        return texts
+    out, at = [], 0
+    for t in texts:
+        out.append(whole[at:at + len(t)])
+        at += len(t)
+    return out if at == len(whole) and all(len(o) == len(t) for o, t in zip(out, texts)) else [i18n.transcript(lang, t) for t in texts]
 
 
 def encode_opus(samples: np.ndarray, sample_rate_hz: int, *, bitrate_bps: int = 16000) -> bytes:
@@ -113,8 +107,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     audio_href : str, optional
         Link to the original recording, used instead of embedding when it is long.
     """
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["t"] = fmt_time
+    env = environment(lang)
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
     worst = sorted((d for d in a.dimensions if d.scored and d.verdict != "within"), key=lambda d: d.score)[:3]
@@ -124,12 +117,14 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     sentences = []
     for s in a.sentences:
         span = a.segmentation.sentences[s.index]
-        chars = [{"text": a.chars[i].text + a.chars[i].punct_after, "drawl": i in flagged_chars, "unclear": i in unclear_chars} for i in range(span.first_char, span.last_char + 1)]
+        idx = range(span.first_char, span.last_char + 1)
+        texts = transcript_chars([a.chars[i].text + a.chars[i].punct_after for i in idx], lang)
+        chars = [{"text": t, "drawl": i in flagged_chars, "unclear": i in unclear_chars} for i, t in zip(idx, texts)]
         sentences.append({"d": s, "chars": chars})
     dims = [_dimension(d, lang) for d in a.dimensions]
     template = env.get_template("report.html.j2")
     return template.render(
-        a=a, lang=lang, ui=ui(lang), dims=dims, worst=[{"d": d, "name": dimension_name(d.name, lang)} for d in worst], uncertain=uncertain,
+        a=a, dims=dims, heard=i18n.transcript(lang, a.transcript.text), worst=[{"d": d, "name": dimension_name(d.name, lang)} for d in worst], uncertain=uncertain,
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
@@ -167,7 +162,7 @@ def _details(a) -> list[tuple[str, str]]:
         ("decoding", ", ".join(f"{k}={v}" for k, v in t.settings.to_dict().items())),
         ("targets", " + ".join(a.targets.files)),
         ("source", f"{a.loaded.source.format} {a.loaded.source.codec}, {a.loaded.source.sample_rate_hz} Hz, {a.loaded.source.n_channels} ch, channel {a.loaded.source.channel}"),
-        ("recognised text", t.text),
+        ("recognised text", t.text),  # as recognised (simplified), whatever the page's language
         ("timings (s)", ", ".join(f"{k} {v:.2f}" for k, v in a.timings_s.items())),
         ("created", a.created_utc),
     ]

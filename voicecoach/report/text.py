@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from voicecoach import i18n
 from voicecoach.judge.advice import dimension_name, notice_text, verdict_name
 from voicecoach.report.figures import check_text, shown_overall, shown_score
 
@@ -30,11 +31,13 @@ def dimension_line(d, *, lang: str) -> str:
 
 def summary_lines(a, *, lang: str) -> list[str]:
     """A few lines: overall score, then one line per dimension with the figure behind its verdict."""
-    zh = lang == "zh"
     total = shown_overall(a)
-    head = ("总分" if zh else "Overall") + (f" {total}/100" if total != "–" else " –")
-    lines = [f"{head}   ({a.duration_s:.1f} s, {a.pace.n_syllables} {'字' if zh else 'syllables'})"]
+    head = i18n.gettext(lang, "Overall") + (f" {total}/100" if total != "–" else " –")
+    n = a.pace.n_syllables
+    count = i18n.ngettext(lang, "{n} syllable", "{n} syllables", n).format(n=n)
+    lines = [f"{head}   ({a.duration_s:.1f} s, {count})"]
     lines += [dimension_line(d, lang=lang) for d in a.dimensions]
+    note = i18n.gettext(lang, "note:")
     for n in a.notices:
-        lines.append(("  注意: " if zh else "  note: ") + notice_text(n, lang))
+        lines.append(f"  {note} " + notice_text(n, lang))
     return lines

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from voicecoach import i18n
+from voicecoach.i18n import NP_
 from voicecoach.report.charts import BAD, GREY, PNG, decimate_max, mmss, timeline_chunks
 from voicecoach.report.fonts import chart_lang, chart_style
 
@@ -16,21 +18,21 @@ import matplotlib.ticker  # noqa: E402
 
 BENCH, TRAINEE = "#1f5fa8", "#e07b00"
 T = {
-    "bench": {"zh": "培训师（标杆）", "en": "benchmark"},
-    "trainee": {"zh": "学员", "en": "trainee"},
-    "pitch": {"zh": "语调：相对各自常用音高的半音", "en": "Pitch: semitones from each speaker's own median"},
-    "level": {"zh": "音量：相对各自有效电平（dB）", "en": "Loudness: dB from each speaker's active level"},
-    "time": {"zh": "标杆录音的时间（分:秒）；学员已按内容对齐", "en": "time in the benchmark (min:s); the trainee is aligned to it by content"},
-    "pace": {"zh": "每句语速（字/秒）", "en": "Pace per sentence (syllables/s)"},
-    "missing": {"zh": "漏说", "en": "missing"},
-    "drawl": {"zh": "拖音", "en": "drawl"},
-    "sentence": {"zh": "句", "en": "sentence"},
-    "audible": {"zh": "听得出的差别", "en": "audible difference"},
+    "bench": NP_("chart", "benchmark"),
+    "trainee": NP_("chart", "trainee"),
+    "pitch": NP_("chart", "Pitch: semitones from each speaker's own median"),
+    "level": NP_("chart", "Loudness: dB from each speaker's active level"),
+    "time": NP_("chart", "time in the benchmark (min:s); the trainee is aligned to it by content"),
+    "pace": NP_("chart", "Pace per sentence (syllables/s)"),
+    "missing": NP_("chart", "missing"),
+    "drawl": NP_("chart", "drawl"),
+    "sentence": NP_("chart", "sentence"),
+    "audible": NP_("chart", "audible difference"),
 }
 
 
 def _t(k: str, lang: str) -> str:
-    return T[k][lang]
+    return i18n.pgettext(lang, "chart", T[k])
 
 
 def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:

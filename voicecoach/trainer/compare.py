@@ -18,6 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
+from voicecoach import i18n
+from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
 from voicecoach.analysis import Analysis, analyze
 from voicecoach.judge.assess import assess
@@ -26,7 +28,7 @@ from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.judge.scoring import DimensionResult
 from voicecoach.judge.targets import Targets, load_targets
 from voicecoach.trainer.align import alignment, time_map
-from voicecoach.trainer.types import Change, Comparison, Difference, SentencePair
+from voicecoach.trainer.types import Change, Comparison, Difference, OffTarget, SentencePair
 
 # What is compared, and how, is declared with each dimension (voicecoach.judge.dimensions:
 # ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
@@ -55,7 +57,7 @@ def compare(
         With several takes, sentences are paired with the take closest in content, and the
         whole-recording benchmark figures are the median over the takes.
     lang : str
-        "zh" or "en".
+        Report language (:func:`voicecoach.i18n.normalize`: "zh", "zh-Hant", "en").
     targets : Targets or path-like, optional
         Targets (including the ``[compare]`` thresholds).
     script : path-like, optional
@@ -71,6 +73,7 @@ def compare(
         When one input is bad: the message names which one.
     """
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
+    lang = i18n.normalize(lang)
     kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
@@ -96,10 +99,10 @@ def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], take
     same = similarity >= tgt.value("compare.content_similarity")
     pairs = _pairs(a, b, mapping, tgt) if same else ()
     whole = _overall(a, takes, tgt)
-    changes = _changes(pairs, whole, lang)
-    matched = _match_benchmark(a, takes, tgt, lang)
+    matched, off_target = _match_benchmark(a, takes, tgt, lang)
+    changes = _changes(pairs, whole, lang, settled=_settled(matched))
     return Comparison(a, b, same, similarity, pairs, whole, changes, matched, time_map(a, b, mapping) if same else np.zeros((0, 2)),
-                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang)
+                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target)
 
 
 def _pairs(a: Analysis, b: Analysis, mapping: np.ndarray, tgt: Targets) -> tuple[SentencePair, ...]:
@@ -193,7 +196,7 @@ def _overall(a: Analysis, takes: list[Analysis], tgt: Targets) -> tuple[Differen
 # ---------------------------------------------------------------------------------- advice
 
 CHANGE_TIPS = {  # the changes of no one dimension; each dimension describes its own (Dimension.changes)
-    "say_missing": {"zh": "补上你漏掉的句子：按稿件把每一句都说完整。", "en": "Say the sentences you left out: follow the script through every sentence."},
+    "say_missing": N_("Say the sentences you left out: follow the script through every sentence."),
 }
 
 
@@ -204,11 +207,26 @@ def _change_of(contrasts) -> dict[tuple[str, str], str]:
 
 def _change_tip(key: str, lang: str) -> str:
     text = CHANGE_TIPS.get(key) or dimensions.change_text(key)
-    return text[lang] if text else key
+    return i18n.text(lang, text) if text else key
 
 
-def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4) -> tuple[Change, ...]:
-    lang = lang if lang in ("zh", "en") else "zh"
+def _settled(matched: Sequence[DimensionResult]) -> frozenset[str]:
+    """Dimensions the match-your-trainer table calls on target (or cannot judge): no change is
+    advised on them, so "what to change" never contradicts the table."""
+    return frozenset(d.name for d in matched if d.verdict in ("within", "not_measured", "uncertain"))
+
+
+def _dimension_of_change() -> dict[str, str]:
+    """Change key -> the dimension whose contrasts call for it."""
+    return {change: d.name for d in dimensions.registered()
+            for c in d.contrasts + ((d.sentence_contrast,) if d.sentence_contrast is not None else ())
+            for change in c.changes.values()}
+
+
+def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4, *, settled: frozenset[str] = frozenset()) -> tuple[Change, ...]:
+    """The changes that close the largest perceptible gaps to the benchmark, ranked; none on a
+    dimension in ``settled`` (already on target)."""
+    owner = _dimension_of_change()
     weights: dict[str, float] = {}
     where: dict[str, list[tuple[float, int]]] = {}
     total = sum(p.benchmark.n_syllables for p in pairs if p.benchmark) or 1
@@ -235,6 +253,7 @@ def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: s
             key = by_figure.get((d.figure, d.direction))
             if key and d.perceptible:
                 weights[key] = weights.get(key, 0.0) + 1.0 + d.excess
+    weights = {k: w for k, w in weights.items() if owner.get(k) not in settled}
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])[:limit]
     return tuple(
         Change(k, w, _change_tip(k, lang), tuple(i for _, i in sorted(where.get(k, []), reverse=True)[:3]))
@@ -242,17 +261,30 @@ def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: s
     )
 
 
-def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str) -> tuple[DimensionResult, ...]:
-    """Judge the trainee with the benchmark's own figures as the targets."""
+def _match_benchmark(a: Analysis, takes: list[Analysis], tgt: Targets, lang: str) -> tuple[tuple[DimensionResult, ...], tuple[OffTarget, ...]]:
+    """Judge the trainee with the benchmark's own figures as the targets, inside the guide's.
+
+    Each matched band is the benchmark's value ± its tolerance, cut to the guide's band: a
+    trainee is never asked to leave the guide to sound like the benchmark. Where the
+    benchmark's own value lies outside the guide's band, the guide's band stays the target
+    and the benchmark is reported as off target on that figure.
+    """
     items = dict(tgt.items)
     tol = tgt.value("compare.benchmark_tolerance_ratio")
+    off: list[OffTarget] = []
     for dim, c in ((d, c) for d in dimensions.registered() for c in d.contrasts if c.match):
         key = next(f.target for f in dim.figures if f.key == c.key)
         v = _median_over(takes, _figure_of(c.key))
         if not (key and np.isfinite(v)):
             continue
+        guide = items[key]
+        if (guide.min is not None and v < guide.min) or (guide.max is not None and v > guide.max):
+            off.append(OffTarget(dim.name, key, float(v), guide.min, guide.max))
+            continue
         width = tol * v if c.match == "ratio" else tgt.value(c.threshold)
-        band = {"min": max(0.0, v - width)} if c.match == "floor" else {"min": v - width, "max": v + width}
-        items[key] = dataclasses.replace(items[key], **band, origin="benchmark", source="the benchmark recording's own figure")
+        lo, hi = (max(0.0, v - width), None) if c.match == "floor" else (v - width, v + width)
+        band = {"min": lo if guide.min is None else max(lo, guide.min),
+                "max": hi if guide.max is None else guide.max if hi is None else min(hi, guide.max)}
+        items[key] = dataclasses.replace(guide, **band, origin="benchmark", source="the benchmark recording's own figure, inside the guide's band")
     bench = Targets(MappingProxyType(items), tgt.weights, tgt.files + ("<benchmark>",))
-    return assess(a.measures, bench, lang=lang)  # the trainee's doubts hold here too
+    return assess(a.measures, bench, lang=lang), tuple(off)  # the trainee's doubts hold here too

@@ -112,6 +112,33 @@ class Change:
         return {"key": self.key, "weight": round(self.weight, 3), "tip": self.tip, "sentences": list(self.sentences)}
 
 
+@dataclass(frozen=True)
+class OffTarget:
+    """A figure on which the benchmark itself lies outside the guide's band (so the guide's band,
+    not the benchmark, is the trainee's target there).
+
+    Attributes
+    ----------
+    dimension : str
+    key : str
+        Target key of the figure.
+    benchmark_value : float
+        The benchmark's value (median over its takes), in the target's unit.
+    guide_min, guide_max : float or None
+        The guide's band.
+    """
+
+    dimension: str
+    key: str
+    benchmark_value: float
+    guide_min: float | None
+    guide_max: float | None
+
+    def to_dict(self) -> dict:
+        return {"dimension": self.dimension, "key": self.key, "benchmark_value": round(self.benchmark_value, 4),
+                "guide_min": self.guide_min, "guide_max": self.guide_max}
+
+
 @dataclass(frozen=True, eq=False)
 class Comparison:
     """A trainee's take against a benchmark take.
@@ -129,12 +156,15 @@ class Comparison:
     changes : tuple of Change
         Ranked, at most four.
     matched : tuple of DimensionResult
-        The trainee judged against the benchmark's own figures ("match your trainer").
+        The trainee judged against the benchmark's own figures cut to the guide's bands
+        ("match your trainer").
     time_map : numpy.ndarray
         Shape (k, 2): (trainee time, benchmark time) anchors of the content alignment, s.
     benchmarks : tuple of str
         All benchmark takes used (the first is the one sentences were paired with).
     lang : str
+    benchmark_off_target : tuple of OffTarget
+        Figures on which the benchmark itself is outside the guide's band.
     """
 
     trainee: Analysis
@@ -148,6 +178,7 @@ class Comparison:
     time_map: np.ndarray
     benchmarks: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "zh"
+    benchmark_off_target: tuple[OffTarget, ...] = ()
 
     def to_benchmark_time(self, t_s: np.ndarray) -> np.ndarray:
         """Trainee times mapped onto the benchmark's time axis (piecewise linear)."""
@@ -167,6 +198,7 @@ class Comparison:
             "same_content": self.same_content, "content_similarity": round(self.content_similarity, 4),
             "pairs": [p.to_dict() for p in self.pairs], "overall": [d.to_dict() for d in self.overall],
             "changes": [c.to_dict() for c in self.changes], "matched": [d.to_dict() for d in self.matched],
+            "benchmark_off_target": [o.to_dict() for o in self.benchmark_off_target],
         }
 
 

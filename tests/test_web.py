@@ -1,0 +1,821 @@
+"""The web app (voicecoach serve), end to end: a real uvicorn server on a real SQLite store, a
+real process pool, HTTP through urllib and a real browser (Debian's Chromium via Playwright).
+
+Access-control tests try what must fail and then check that nothing was written: no take, no
+job, no user, no file under the uploads folder.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+needs_browser = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("VOICECOACH_REQUIRE_BROWSER"), reason="Debian chromium not installed (scripts/system-deps.sh installs it)")
+PASSWORD = "correct horse 1"
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> str:
+    """The one place these tests choose the stand-in recogniser (built once per worker by name).
+
+    The burst counter of the hostile corpus: one syllable per burst of sound, so any speech-like
+    file gets a transcript and silence or tones get none, as with Whisper."""
+    return "hostile.fake:BurstRecognizer"
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """A running app: its base URL, its state (engine, store, config)."""
+
+    def __init__(self, config, *, start_queue: bool = True) -> None:
+        import uvicorn
+
+        from voicecoach.web import create_app
+
+        self.config = config
+        self.app = create_app(config, start_queue=start_queue)
+        self.state = self.app.state
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        t0 = time.monotonic()
+        while not self.server.started:
+            assert time.monotonic() - t0 < 30, "server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def counts(self) -> dict:
+        """Rows of every web table and files under uploads (to show a refused request wrote nothing)."""
+        from voicecoach.web import tables as T
+
+        with self.state.engine.connect() as conn:
+            n = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in (T.users, T.takes, T.jobs, T.scripts)}
+        up = self.config.uploads_dir
+        n["files"] = sorted(p.name for p in up.rglob("*")) if up.exists() else []
+        n["other"] = sorted(p.name for p in Path(self.config.data_dir).iterdir() if p.name not in ("uploads", "reports"))
+        return n
+
+    def user(self, name: str, role: str, team: str | None = None):
+        from voicecoach.web import accounts
+
+        return accounts.create_user(self.state.engine, name, PASSWORD, role, team=team)
+
+
+class Client:
+    """A browser-like HTTP client: cookies, no exceptions on 4xx/5xx, CSRF token scraped from pages."""
+
+    def __init__(self, server: Server, headers: dict | None = None) -> None:
+        self.base = server.url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        self.headers = headers or {}
+        self.csrf = None
+
+    def request(self, method: str, path: str, data: bytes | None = None, headers: dict | None = None, follow: bool = True):
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={**self.headers, **(headers or {})})
+        try:
+            r = self.opener.open(req, timeout=60)
+            status, hdrs, body = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, hdrs, body = e.code, e.headers, e.read()
+        if follow and status in (301, 302, 303, 307) and hdrs.get("location"):
+            return self.request("GET", urllib.parse.urlsplit(hdrs["location"])._replace(scheme="", netloc="").geturl())
+        text = body.decode("utf-8", "replace")
+        m = re.search(r'name="csrf" value="([^"]+)"', text)
+        if m:
+            self.csrf = m.group(1)
+        return Response(status, hdrs, body, text)
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, fields: dict, *, csrf: bool = True, **kw):
+        if csrf:
+            fields = {"csrf": self.csrf, **fields}
+        return self.request("POST", path, urllib.parse.urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}, **kw)
+
+    def upload(self, path: str, files: list[tuple[str, str, bytes]], fields: dict | None = None, *, csrf: bool = True, accept_json: bool = True):
+        fields = dict(fields or {})
+        if csrf:
+            fields = {"csrf": self.csrf, **fields}
+        bnd = uuid.uuid4().hex
+        out = io.BytesIO()
+        for k, v in fields.items():
+            out.write(f'--{bnd}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+        for field, name, content in files:
+            out.write(f'--{bnd}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode())
+            out.write(content + b"\r\n")
+        out.write(f"--{bnd}--\r\n".encode())
+        h = {"Content-Type": f"multipart/form-data; boundary={bnd}"}
+        if accept_json:
+            h["Accept"] = "application/json"
+        return self.request("POST", path, out.getvalue(), h)
+
+    def login(self, name: str, password: str = PASSWORD):
+        self.get("/login")
+        return self.post("/login", {"username": name, "password": password, "next": "/"})
+
+    def wait_done(self, take: int, timeout_s: float = 120) -> dict:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout_s:
+            s = json.loads(self.get(f"/takes/{take}/status").text)
+            if s["status"] in ("done", "failed"):
+                return s
+            time.sleep(0.3)
+        raise AssertionError(f"take {take} not finished after {timeout_s} s")
+
+
+class Response:
+    def __init__(self, status, headers, body, text) -> None:
+        self.status, self.headers, self.body, self.text = status, headers, body, text
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+def _wav(seconds: float = 6.0, *, silent: bool = False, rate: int = 16000) -> bytes:
+    """Syllable-like bursts (a fresh random phase each call, so each file has its own hash)."""
+    import soundfile as sf
+
+    rng = np.random.default_rng()
+    t = np.arange(int(seconds * rate)) / rate
+    f0 = 180 + 20 * np.sin(2 * np.pi * 0.5 * t + rng.uniform(0, 6))
+    voice = sum(np.sin(2 * np.pi * k * np.cumsum(f0) / rate) / k for k in range(1, 6))
+    env = (np.sin(2 * np.pi * 4 * t) > -0.2).astype(float) * (np.sin(2 * np.pi * 0.25 * t) > -0.8)
+    x = 0.2 * voice * env + 0.001 * rng.standard_normal(len(t))
+    if silent:
+        x = np.zeros_like(t)
+    buf = io.BytesIO()
+    sf.write(buf, x.astype(np.float32), rate, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, recognizer):
+    from voicecoach.web import WebConfig
+
+    d = tmp_path_factory.mktemp("web")
+    config = WebConfig(db=str(d / "store.sqlite"), data_dir=d / "data", workers=1, recognizer=recognizer,
+                       max_upload_bytes=3 * 2**20, max_duration_s=120.0, login_attempts=5)
+    s = Server(config)
+    s.user("admin", "admin")
+    s.user("ann", "agent", "north")
+    s.user("bob", "agent", "north")
+    s.user("cai", "agent", "south")
+    s.user("tina", "trainer", "north")
+    s.user("quinn", "qa")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def ann_take(server):
+    """One analysed take of ann's."""
+    c = Client(server)
+    c.login("ann")
+    c.get("/takes")
+    r = c.upload("/takes", [("file", "good take.flac", (SAMPLES / "good_take.flac").read_bytes())])
+    assert r.status == 201, r.text
+    take = r.json()["take"]
+    assert c.wait_done(take)["status"] == "done"
+    return take
+
+
+# ------------------------------------------------------------------------------ signing in
+
+
+def test_sign_in_sets_a_httponly_samesite_session_cookie_and_signs_out(server):
+    c = Client(server)
+    r = c.get("/takes")
+    assert "/login" in r.text or r.status == 200 and 'action="/login"' in r.text
+    c.get("/login")
+    r = c.post("/login", {"username": "ann", "password": PASSWORD, "next": "/"}, follow=False)
+    assert r.status == 303
+    cookie = [v for k, v in r.headers.items() if k.lower() == "set-cookie" and v.startswith("vc_session=")][0]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert "我的练习" in c.get("/takes").text
+    c.post("/logout", {})
+    assert 'action="/login"' in c.get("/takes").text
+
+
+def test_secure_cookie_behind_tls():
+    from types import SimpleNamespace
+
+    from starlette.responses import Response as R
+
+    from voicecoach.web import WebConfig, security
+
+    req = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(config=WebConfig(secure_cookies=True))), url=SimpleNamespace(scheme="http"))
+    resp = R()
+    security.set_cookie(resp, req, security.SESSION_COOKIE, "x")
+    assert "Secure" in resp.headers["set-cookie"] and "HttpOnly" in resp.headers["set-cookie"]
+
+
+def test_passwords_are_stored_as_argon2id(server):
+    from voicecoach.web import tables as T
+
+    with server.state.engine.connect() as conn:
+        h = conn.execute(sa.select(T.users.c.password_hash).where(T.users.c.username == "ann")).scalar()
+    assert h.startswith("$argon2id$") and PASSWORD not in h
+
+
+def test_wrong_password_gives_one_sentence_and_sign_in_is_rate_limited(server):
+    server.user("rita", "agent", "north")
+    c = Client(server)
+    c.get("/login")
+    r = c.post("/login", {"username": "rita", "password": "wrong password"})
+    assert r.status == 401 and "用户名或密码不正确" in r.text and "Traceback" not in r.text
+    for _ in range(4):
+        c.post("/login", {"username": "rita", "password": "wrong again"})
+    r = c.post("/login", {"username": "rita", "password": PASSWORD})  # right, but too late
+    assert r.status == 429 and "15" in r.text
+    assert "vc_session" not in {ck.name for ck in c.jar}
+
+
+def test_sign_in_form_without_its_csrf_token_is_refused(server):
+    c = Client(server)
+    c.get("/login")
+    r = c.post("/login", {"username": "ann", "password": PASSWORD}, csrf=False)
+    assert r.status == 403 and "vc_session" not in {ck.name for ck in c.jar}
+
+
+def test_english_on_request(server):
+    c = Client(server)
+    c.login("ann")
+    assert "My takes" in c.get("/takes?lang=en").text
+    assert "My takes" in c.get("/takes").text  # remembered
+
+
+# ------------------------------------------------------------------------- upload -> report
+
+
+def test_upload_is_analysed_and_its_report_is_served_in_a_sandbox(server, ann_take):
+    c = Client(server)
+    c.login("ann")
+    page = c.get(f"/takes/{ann_take}")
+    assert page.status == 200 and "打开报告" in page.text
+    r = c.get(f"/takes/{ann_take}/report")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert "http://" not in r.text and "https://" not in r.text
+    a = c.get(f"/takes/{ann_take}/audio")
+    assert a.status == 200 and a.body == (SAMPLES / "good_take.flac").read_bytes()
+    for k in ("x-content-type-options", "referrer-policy"):
+        assert k in {h.lower() for h in page.headers.keys()}
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_done_job_is_always_in_the_store(server, ann_take):
+    from voicecoach.web import tables as T
+
+    with server.state.engine.connect() as conn:
+        rows = conn.execute(sa.select(T.takes.c.result_key).join(T.jobs, T.jobs.c.take_id == T.takes.c.id).where(T.jobs.c.status == "done")).all()
+    keys = [k for (k,) in rows]
+    assert keys and all(keys)
+    assert set(server.state.store.status_of(keys).values()) == {"done"}
+
+
+def test_history_shows_takes_and_a_trend_per_dimension(server, ann_take):
+    c = Client(server)
+    c.login("ann")
+    r = c.upload("/takes", [("file", "second.wav", _wav(8))])
+    assert c.wait_done(r.json()["take"])["status"] == "done"
+    page = c.get("/takes").text
+    assert page.count('href="/takes/') >= 2
+    assert 'data-dimension="overall"' in page and "<polyline" in page
+
+
+def test_a_bad_recording_fails_with_one_sentence_and_costs_no_other(server):
+    c = Client(server)
+    c.login("bob")
+    bad = c.upload("/takes", [("file", "silence.wav", _wav(5, silent=True))]).json()["take"]
+    good = c.upload("/takes", [("file", "ok.wav", _wav(6))]).json()["take"]
+    s = c.wait_done(bad)
+    assert s["status"] == "failed" and "silent" in s["error"] and "Traceback" not in s["error"]
+    assert s["error"].count(";") >= 1 and "\n" not in s["error"]
+    assert c.wait_done(good)["status"] == "done"
+
+
+def test_uploads_at_once_are_queued_and_never_more_run_than_there_are_workers(server):
+    """Memory is bounded by the worker count: the rest wait as rows of web_jobs."""
+    from voicecoach.web import tables as T
+
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes")
+    n = 10
+    ids: list = [None] * n
+
+    def send(i):
+        cl = Client(server)
+        cl.login("bob")
+        cl.get("/takes")
+        ids[i] = cl.upload("/takes", [("file", f"burst{i}.wav", _wav(3))]).json()["take"]
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(n)]
+    [t.start() for t in threads]
+    most_running, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < 300:
+        with server.state.engine.connect() as conn:
+            counts = dict(conn.execute(sa.select(T.jobs.c.status, sa.func.count()).group_by(T.jobs.c.status)).all())
+        most_running = max(most_running, counts.get("running", 0))
+        if all(i is not None for i in ids) and not counts.get("queued") and not counts.get("running"):
+            break
+        time.sleep(0.05)
+    [t.join() for t in threads]
+    assert most_running <= server.config.workers
+    assert [c.wait_done(i)["status"] for i in ids] == ["done"] * n
+
+
+# ------------------------------------------------------------------ access control (must fail)
+
+
+def test_another_agents_take_report_and_audio_are_not_reachable(server, ann_take):
+    c = Client(server)
+    c.login("bob")
+    before = server.counts()
+    for p in ("", "/status", "/report", "/audio", "/comparison"):
+        r = c.get(f"/takes/{ann_take}{p}")
+        assert r.status == 404, p
+        assert b"RIFF" not in r.body[:4] and b"fLaC" not in r.body[:4]
+    # an agent of another team, and QA (practice takes are not calls), fare no better
+    for who in ("cai", "quinn"):
+        o = Client(server)
+        o.login(who)
+        assert o.get(f"/takes/{ann_take}/audio").status == 404
+    assert server.counts() == before
+    # ann's trainer (same team) may
+    t = Client(server)
+    t.login("tina")
+    assert t.get(f"/takes/{ann_take}/report").status == 200
+
+
+def test_signed_out_requests_get_nothing(server, ann_take):
+    c = Client(server)
+    for p in (f"/takes/{ann_take}/report", f"/takes/{ann_take}/audio", "/calls", "/calls/export.csv", "/admin/users"):
+        r = c.get(p, follow=False)
+        assert r.status in (303, 401) and b"fLaC" not in r.body
+
+
+def test_traversal_file_names_never_reach_the_file_system(server):
+    c = Client(server)
+    c.login("bob")
+    before = server.counts()
+    r = c.upload("/takes", [("file", "../../../../tmp/evil\x00.wav", _wav(5))])
+    assert r.status == 201
+    take = r.json()["take"]
+    after = server.counts()
+    new = sorted(set(after["files"]) - set(before["files"]))
+    assert len(new) == 1 and re.fullmatch(r"[0-9a-f]{64}\.wav", new[0])
+    assert not Path("/tmp/evil.wav").exists()
+    from voicecoach.web import tables as T
+
+    with server.state.engine.connect() as conn:
+        assert conn.execute(sa.select(T.takes.c.label).where(T.takes.c.id == take)).scalar() == "evil.wav"
+    for p in ("/takes/..%2f..%2fetc%2fpasswd", "/takes/1/../../etc/passwd", "/static/..%2f..%2f..%2fweb%2ftables.py", "/calls/..%2fstore.sqlite/audio"):
+        r = c.get(p)
+        assert r.status == 404 and b"root:" not in r.body and b"sqlalchemy" not in r.body
+
+
+def test_an_oversized_upload_is_refused_and_nothing_is_kept(server):
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes")
+    before = server.counts()
+    big = _wav(5) + b"\0" * (3 * 2**20)
+    r = c.upload("/takes", [("file", "big.wav", big)])
+    assert r.status == 413 and "MB" in r.json()["error"]
+    # a body announced over the whole-request limit is refused before it is read
+    r = c.request("POST", "/takes", b"x" * 1000, {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(10**10)})
+    assert r.status == 413
+    after = server.counts()
+    assert after == before, "an oversized upload left something behind"
+
+
+def test_a_non_audio_file_is_refused_by_its_content_not_its_name(server):
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes")
+    before = server.counts()
+    for name, content in (("notes.wav", b"hello, this is text\n" * 50), ("page.mp3", b"<html><script>alert(1)</script></html>"),
+                          ("fake.flac", b"fLaC" + b"\0" * 200)):
+        r = c.upload("/takes", [("file", name, content)])
+        assert r.status == 400, name
+        msg = r.json()["error"]
+        assert name in msg and ";" in msg and "Traceback" not in msg
+    assert server.counts() == before
+
+
+def test_a_form_without_its_csrf_token_is_refused(server):
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes")
+    before = server.counts()
+    assert c.upload("/takes", [("file", "ok.wav", _wav(5))], csrf=False).status == 403
+    assert c.upload("/takes", [("file", "ok.wav", _wav(5))], fields={"csrf": "forged"}, csrf=False).status == 403
+    a = Client(server)
+    a.login("admin")
+    a.get("/admin/users")
+    assert a.post("/admin/users", {"username": "mallory", "password": PASSWORD, "role": "admin"}, csrf=False).status == 403
+    assert a.post("/logout", {}, csrf=False).status == 403
+    assert server.counts() == before
+
+
+def test_a_trainee_cannot_reach_the_admin_pages(server):
+    c = Client(server)
+    c.login("ann")
+    c.get("/takes")
+    before = server.counts()
+    assert c.get("/admin/users").status == 403
+    r = c.post("/admin/users", {"username": "mallory", "password": PASSWORD, "role": "admin"})
+    assert r.status == 403 and "权限" in r.text
+    assert c.post("/admin/users/1/password", {"password": "hijacked pw"}).status == 403
+    for p in ("/calls", "/calls/export.csv", "/queue", "/summary", "/trainer"):
+        assert c.get(p).status == 403, p
+    assert c.post("/batches/folder", {"folder": "/"}).status == 403
+    assert server.counts() == before
+    assert Client(server).login("admin").status == 200  # the admin password still works
+
+
+def test_admin_adds_a_user_and_bad_input_gets_one_sentence(server):
+    a = Client(server)
+    a.login("admin")
+    a.get("/admin/users")
+    r = a.post("/admin/users", {"username": "x y", "password": PASSWORD, "role": "agent"})
+    assert r.status == 400 and "user name" in r.text
+    r = a.post("/admin/users", {"username": "dan", "password": PASSWORD, "role": "agent", "team": "south"})
+    assert r.status == 200 and "dan" in r.text
+    assert Client(server).login("dan").status == 200
+
+
+# ------------------------------------------------------------------------------------- QA
+
+
+def test_qa_browses_filters_listens_and_exports(server, ann_take):
+    q = Client(server)
+    q.login("quinn")
+    page = q.get("/calls?agent=ann")
+    assert page.status == 200 and "web-take-" in page.text
+    rid = int(re.search(r'href="/calls/(\d+)"', page.text).group(1))
+    assert "web-take-" not in q.get("/calls?agent=nobody").text
+    assert not re.search(r'href="/calls/\d', q.get("/calls?team=south").text)
+    call = q.get(f"/calls/{rid}")
+    assert call.status == 200 and f"/calls/{rid}/audio" in call.text
+    assert q.get(f"/calls/{rid}/audio").status == 200
+    assert q.get(f"/calls/{rid}/report").status == 200
+    csv = q.get("/calls/export.csv?agent=ann")
+    assert csv.status == 200 and "attachment" in csv.headers["content-disposition"]
+    assert "ann" in csv.body.decode("utf-8-sig").splitlines()[1]
+    assert q.get("/calls/export.xlsx").body[:2] == b"PK"
+    assert q.get("/queue").status == 200 and q.get("/summary").status == 200 and "ann" in q.get("/summary").text
+    # a trainer of another team sees none of ann's calls
+    server.user("tom", "trainer", "south")
+    t = Client(server)
+    t.login("tom")
+    assert t.get(f"/calls/{rid}").status == 404 and "web-take-" not in t.get("/calls").text
+
+
+def test_qa_sees_calls_scored_by_the_command_line_batch(server, tmp_path):
+    """A row written as `voicecoach batch` writes it (library result_row + Store.put) is browsable,
+    with its audio served from the path the batch stored."""
+    import hashlib
+
+    from hostile.fake import BurstRecognizer
+
+    from voicecoach.web.library import Job, analyze, result_row
+
+    wav = tmp_path / "cli_call.wav"
+    wav.write_bytes(_wav(6))
+    report = analyze(str(wav), recognizer=BurstRecognizer()).to_dict()
+    fh = hashlib.sha256(wav.read_bytes()).hexdigest()
+    row, sentences = result_row(Job(path=str(wav), call_id="cli-001", agent_id="zoe", call_date="2026-11-30"), f"{fh}:{'c' * 64}", fh, "c" * 64,
+                                {"status": "done", "report": report, "elapsed_s": 1.0, "worker": "cli"})
+    server.state.store.put(row, sentences)
+    q = Client(server)
+    q.login("quinn")
+    page = q.get("/calls?agent=zoe&since=2026-11-30&until=2026-11-30")
+    assert "cli-001" in page.text
+    rid = int(re.search(r'href="/calls/(\d+)">cli-001', page.text).group(1))
+    assert "cli-001" in q.get(f"/calls/{rid}").text
+    assert q.get(f"/calls/{rid}/audio").body == wav.read_bytes()
+    assert q.get(f"/calls/{rid}/report").status == 404  # a batch writes no page; the call page shows its figures
+    assert "zoe" in q.get("/summary").text
+    queue = q.get("/queue")
+    assert queue.status == 200 and ("cli-001" not in queue.text or 'class="why"' in queue.text)  # in the queue only with its reasons
+
+
+def test_qa_upload_of_many_files_refuses_only_the_bad_one(server):
+    q = Client(server)
+    q.login("quinn")
+    q.get("/calls")
+    r = q.upload("/batches", [("files", "a.wav", _wav(5)), ("files", "b.txt", b"not audio at all" * 20), ("files", "c.wav", _wav(6))],
+                 fields={"agent": "cai"}, accept_json=False)
+    assert r.status == 200 and re.search(r'id="batch-count">2 ', r.text) and "b.txt" in r.text
+    from voicecoach.web import tables as T
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 120:
+        with server.state.engine.connect() as conn:
+            st = [s for (s,) in conn.execute(sa.select(T.jobs.c.status).join(T.takes, T.takes.c.id == T.jobs.c.take_id).where(T.takes.c.kind == "call"))]
+        if st and all(s in ("done", "failed") for s in st):
+            break
+        time.sleep(0.3)
+    assert st == ["done", "done"]
+    calls = [r for r in server.state.store.rows() if r["call_id"] and r["call_id"].startswith("web-call-")]
+    assert len(calls) == 2 and {r["agent_id"] for r in calls} == {"cai"}  # the agent QA named, not QA
+
+
+def test_qa_folder_batch_only_inside_the_configured_roots(server):
+    q = Client(server)
+    q.login("quinn")
+    q.get("/calls")
+    r = q.post("/batches/folder", {"folder": "/etc"})
+    assert r.status == 400 and "folder" in r.text and not server.state.batches
+
+
+# ----------------------------------------------------------------------- scripts and trainers
+
+
+def test_trainer_publishes_a_script_and_the_agent_gets_the_comparison(server):
+    t = Client(server)
+    t.login("tina")
+    t.get("/trainer")
+    r = t.upload("/scripts", [("file", "benchmark.flac", (SAMPLES / "good_take.flac").read_bytes())],
+                 fields={"title": "问候", "text": "您好，很高兴为您服务。请问有什么可以帮您？"}, accept_json=False)
+    assert r.status == 200 and "问候" in r.text
+    sid = int(re.search(r'name="script_id" value="(\d+)"', r.text).group(1))
+    c = Client(server)
+    c.login("ann")
+    page = c.get(f"/scripts/{sid}")
+    assert "很高兴为您服务" in page.text
+    take = c.upload("/takes", [("file", "mine.flac", (SAMPLES / "too_fast.flac").read_bytes())], fields={"script_id": sid}).json()["take"]
+    s = c.wait_done(take, timeout_s=180)
+    assert s["status"] == "done" and s["comparison"] == f"/takes/{take}/comparison", s
+    assert c.get(s["comparison"]).status == 200
+    assert t.get(s["comparison"]).status == 200  # the trainer opens the trainee's comparison
+    o = Client(server)
+    o.login("cai")  # another team: neither the script nor the take
+    assert o.get(f"/scripts/{sid}").status == 404 and o.get(s["comparison"]).status == 404
+
+
+# ----------------------------------------------------------------------------- the queue
+
+
+def test_jobs_of_a_dead_server_resume_and_nothing_is_lost(tmp_path, recognizer):
+    """A take queued, and one left 'running' by a server that died, both finish after a restart."""
+    from voicecoach.web import WebConfig
+    from voicecoach.web import tables as T
+    from voicecoach.web.uploads import StoredUpload
+
+    config = WebConfig(db=str(tmp_path / "s.sqlite"), data_dir=tmp_path / "d", workers=1, recognizer=recognizer)
+    first = Server(config, start_queue=False)  # a server whose queue never ran: it "died"
+    u = first.user("ann", "agent")
+    from voicecoach.web.agent import add_take
+
+    ids = []
+    for i in range(2):
+        data = _wav(5)
+        import hashlib
+
+        h = hashlib.sha256(data).hexdigest()
+        config.uploads_dir.mkdir(parents=True, exist_ok=True)
+        (config.uploads_dir / f"{h}.wav").write_bytes(data)
+        ids.append(add_take(first.state.engine, u.id, StoredUpload(h, "wav", len(data), 5.0, f"t{i}.wav"), kind="take"))
+    with first.state.engine.begin() as conn:
+        conn.execute(T.jobs.update().where(T.jobs.c.take_id == ids[0]).values(status="running", stage="recognition"))
+    first.stop()
+    second = Server(config)
+    try:
+        c = Client(second)
+        c.login("ann")
+        assert [c.wait_done(i)["status"] for i in ids] == ["done", "done"]
+    finally:
+        second.stop()
+
+
+def test_trusted_header_mode(tmp_path, recognizer):
+    from voicecoach.web import WebConfig
+
+    config = WebConfig(db=str(tmp_path / "s.sqlite"), data_dir=tmp_path / "d", recognizer=recognizer, trusted_header="X-Remote-User")
+    s = Server(config, start_queue=False)
+    try:
+        s.user("ann", "agent")
+        c = Client(s, headers={"X-Remote-User": "ann"})
+        assert "我的练习" in c.get("/takes").text
+        assert c.get("/admin/users").status == 403
+        # a form still needs its token (derived per user from the app's secret)
+        assert c.post("/logout", {}, csrf=False).status == 403
+        assert 'action="/login"' in Client(s, headers={"X-Remote-User": "nobody"}).get("/takes").text
+        assert 'action="/login"' in Client(s).get("/takes").text
+    finally:
+        s.stop()
+
+
+# ------------------------------------------------------------------------------ the browser
+
+
+@pytest.fixture(scope="module")
+def fake_mic_wav(tmp_path_factory) -> Path:
+    """What Chromium's fake microphone plays: the bundled good take as 16-bit WAV."""
+    import soundfile as sf
+
+    x, rate = sf.read(SAMPLES / "good_take.flac", dtype="float32")
+    p = tmp_path_factory.mktemp("mic") / "mic.wav"
+    sf.write(p, x[: rate * 8], rate, subtype="PCM_16")
+    return p
+
+
+@pytest.fixture(scope="module")
+def browser(fake_mic_wav):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={fake_mic_wav}"])
+        yield b
+        b.close()
+
+
+def _no_horizontal_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{page.url} scrolls sideways at {page.viewport_size['width']} px"
+
+
+def _sign_in(page, base: str, name: str) -> None:
+    page.goto(base + "/login")
+    _no_horizontal_scroll(page)
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("width", [390, 1440])
+def test_agent_in_the_browser_upload_report_history_record(server, browser, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    ctx.grant_permissions(["microphone"], origin=server.url)
+    page = ctx.new_page()
+    _sign_in(page, server.url, "ann")
+    assert page.url.endswith("/takes")
+    _no_horizontal_scroll(page)
+    page.set_input_files("#file", str(SAMPLES / "drawl.flac"))
+    page.click("#send")
+    page.wait_for_url(re.compile(r"/takes/\d+$"))
+    page.locator("#open-report").wait_for(state="visible", timeout=120_000)
+    _no_horizontal_scroll(page)
+    with ctx.expect_page() as report_page:
+        page.click("#open-report")
+    rp = report_page.value
+    rp.wait_for_load_state()
+    assert rp.locator("#overall").count() == 1
+    rp.close()
+    page.click("text=再录一次")
+    page.wait_for_url(re.compile(r"/takes$"))
+    assert page.locator("table.takes tbody tr").count() >= 1 and page.locator("figure.trend").count() >= 1
+    _no_horizontal_scroll(page)
+    # record in the browser (Chromium's fake microphone plays a WAV), then the report
+    page.click("#rec-start")
+    page.wait_for_timeout(4000)
+    page.click("#rec-stop")
+    page.wait_for_url(re.compile(r"/takes/\d+$"), timeout=30_000)
+    page.locator("#open-report").wait_for(state="visible", timeout=120_000)
+    assert "recording.webm" in page.content()
+    ctx.close()
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("width", [390, 1440])
+def test_trainer_and_qa_in_the_browser(server, browser, width, tmp_path):
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    _sign_in(page, server.url, "tina")
+    page.goto(server.url + "/trainer")
+    _no_horizontal_scroll(page)
+    page.fill("input[name=title]", f"结束语 {width}")
+    page.fill("textarea[name=text]", "感谢您的来电，祝您生活愉快，再见。")
+    page.set_input_files("#publish-form input[type=file]", str(SAMPLES / "good_take.flac"))
+    page.click("#publish-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/scripts/\d+$"))
+    script_url = page.url
+    ctx.clear_cookies()
+    _sign_in(page, server.url, "bob")
+    page.goto(script_url)
+    assert "感谢您的来电" in page.locator("#script-text").inner_text()
+    _no_horizontal_scroll(page)
+    page.set_input_files("#file", str(SAMPLES / "good_take.flac"))
+    page.click("#send")
+    page.wait_for_url(re.compile(r"/takes/\d+$"))
+    page.locator("#open-comparison").wait_for(state="visible", timeout=180_000)
+    with ctx.expect_page() as cmp_page:
+        page.click("#open-comparison")
+    cmp_page.value.wait_for_load_state()
+    assert cmp_page.value.title()
+    cmp_page.value.close()
+    ctx.clear_cookies()
+    _sign_in(page, server.url, "quinn")
+    assert page.url.endswith("/calls")
+    _no_horizontal_scroll(page)
+    page.fill("input[name=agent]", "bob")
+    page.click("#filters button[type=submit]")
+    assert page.locator("table.calls tbody tr").count() >= 1
+    page.locator("table.calls tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/calls/\d+$"))
+    _no_horizontal_scroll(page)
+    assert page.locator("#call-audio").count() == 1
+    page.go_back()
+    with page.expect_download() as dl:
+        page.click("#export-csv")
+    path = tmp_path / "calls.csv"
+    dl.value.save_as(path)
+    assert "bob" in path.read_text(encoding="utf-8-sig")
+    for p in ("/queue", "/summary"):
+        page.goto(server.url + p)
+        _no_horizontal_scroll(page)
+    ctx.close()
+
+
+# --------------------------------------------------------------------------------- the CLI
+
+
+def test_serve_creates_the_first_admin_then_starts(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+    from voicecoach.web import serve
+
+    started = {}
+    monkeypatch.setattr(serve, "run", lambda config, host, port: started.update(config=config, host=host, port=port))
+    db = str(tmp_path / "s.sqlite")
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d")])
+    assert r.exit_code != 0 and "no admin account" in r.output and "--admin" in r.output and not started
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d"), "--admin", "boss", "--port", "8123"], env={"VOICECOACH_ADMIN_PASSWORD": PASSWORD})
+    assert r.exit_code == 0, r.output
+    assert "boss" in r.output and started["port"] == 8123 and started["config"].workers >= 1
+    assert not serve.needs_admin(started["config"])
+    r = CliRunner().invoke(app, ["serve", "--db", db, "--data", str(tmp_path / "d"), "--admin", "boss"])  # exists: no prompt
+    assert r.exit_code == 0, r.output
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+from test_qa import postgres  # noqa: E402,F401 - the throw-away PostgreSQL server fixture
+
+
+@pytest.mark.postgres
+def test_the_app_on_postgresql(tmp_path, recognizer, postgres):  # noqa: F811
+    from voicecoach.web import WebConfig
+
+    s = Server(WebConfig(db=postgres, data_dir=tmp_path / "d", workers=1, recognizer=recognizer))
+    try:
+        s.user("ann", "agent", "north")
+        s.user("quinn", "qa")
+        c = Client(s)
+        c.login("ann")
+        c.get("/takes")
+        take = c.upload("/takes", [("file", "pg.wav", _wav(6))]).json()["take"]
+        assert c.wait_done(take)["status"] == "done"
+        assert c.get(f"/takes/{take}/report").status == 200
+        q = Client(s)
+        q.login("quinn")
+        assert "web-take-" in q.get("/calls?agent=ann").text
+    finally:
+        s.stop()

@@ -1,0 +1,5 @@
+"""``python -m voicecoach.cli``."""
+
+from voicecoach.cli import main
+
+main()

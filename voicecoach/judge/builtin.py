@@ -1,0 +1,256 @@
+"""The six built-in dimensions of delivery, declared in the order reports show them.
+
+Each is one :func:`~voicecoach.judge.dimensions.register` call: what the dimension says (its
+label, guide rule, tips, verdict and moment names, comparison texts) as English source strings
+marked for extraction; how they read in Chinese is the message catalogues' business
+(``voicecoach/locale``, see :mod:`voicecoach.i18n`). Their default targets live in
+``data/targets.toml`` with each target's reason and source.
+"""
+
+from __future__ import annotations
+
+from voicecoach.i18n import N_, NP_
+from voicecoach.judge import judges
+from voicecoach.judge.dimensions import Chart, Contrast, Criterion, Dimension, Figure, register
+
+register(Dimension(
+    name="pace",
+    label=NP_("dimension", "Pace"),
+    rule=N_("guide 001 §发音训练 1 (pace); 000 §2.2.3"),
+    criteria=(
+        Criterion("pace.speaking_rate_cps", "too_slow", "too_fast", NP_("figure", "speaking rate (pauses included)")),
+        Criterion("pace.articulation_rate_cps", "too_slow", "too_fast", NP_("figure", "articulation rate (pauses removed)")),
+    ),
+    tips={
+        "within": N_("Your pace is comfortable to follow. Slow down a little more for anything important or unfamiliar to the caller."),
+        "too_fast": N_("You speak too fast: callers lose track and it sounds like a sales pitch. Leave a half-beat after each sentence and slow right down for key details (order numbers, times, amounts)."),
+        "too_slow": N_("You speak slowly enough that a caller may grow impatient. Know each sentence before you start it and keep it flowing, with fewer stops inside sentences."),
+    },
+    verdicts={
+        "too_fast": NP_("verdict", "too fast"),
+        "too_slow": NP_("verdict", "too slow"),
+    },
+    headline="pace.speaking_rate_cps",
+    judge=judges.judge_pace,
+    measures=lambda a: a.pace,
+    figures=(
+        Figure("speaking_rate_cps", "speaking_rate_cps", "syllables/s", "pace.speaking_rate_cps"),
+        Figure("articulation_rate_cps", "articulation_rate_cps", "syllables/s", "pace.articulation_rate_cps"),
+        Figure("n_syllables", "n_syllables", "count"),
+    ),
+    moments={"fast_sentence": NP_("moment", "too fast"), "slow_sentence": NP_("moment", "too slow")},
+    doubted_by=("little_speech", "low_coverage", "count_disagreement"),
+    chart=Chart(timeline="pace"),
+    contrasts=(
+        Contrast("speaking_rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True, match="ratio",
+                 label=NP_("contrast", "speaking rate (syllables/s)"), changes={"faster": "slow_down", "slower": "speed_up"}),
+        Contrast("articulation_rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True, match="ratio",
+                 label=NP_("contrast", "articulation rate (syllables/s)")),
+    ),
+    sentence_contrast=Contrast("rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True,
+                               changes={"faster": "slow_down", "slower": "speed_up"},
+                               column=NP_("column", "pace /s"), threshold_label=NP_("threshold", "pace")),
+    changes={
+        "slow_down": N_("Slow down to your trainer's pace, above all in these sentences."),
+        "speed_up": N_("Tighten up: keep the sentences moving, as your trainer does."),
+    },
+))
+
+register(Dimension(
+    name="pauses",
+    label=NP_("dimension", "Pauses"),
+    rule=N_("guide 001 §发音训练 4 (pause and stress); 000 §6.1.2"),
+    criteria=(
+        Criterion("pauses.long_pauses_per_min", "within", "long_pauses", NP_("figure", "long pauses")),
+        Criterion("pauses.pause_ratio", "few_pauses", "hesitant", NP_("figure", "time in pauses")),
+        Criterion("pauses.n_dead_air", "within", "dead_air", NP_("figure", "dead air (silences ≥ 5 s)")),
+    ),
+    tips={
+        "within": N_("Your pauses are natural. A short pause just before the caller's benefit draws their attention to it."),
+        "long_pauses": N_('There are long silences. When you need to look something up, say so first ("One moment please, let me check that for you") rather than going quiet.'),
+        "dead_air": N_("There is dead air: long silence in which the caller may think the line has dropped. Give a short update every few seconds while you look things up."),
+        "few_pauses": N_("Sentences run into each other, so the caller has no time to take them in. Pause briefly after each point."),
+        "hesitant": N_("Frequent pauses make you sound unsure. Practise the script until each sentence comes out in one go."),
+    },
+    verdicts={
+        "long_pauses": NP_("verdict", "long pauses"),
+        "dead_air": NP_("verdict", "dead air"),
+        "few_pauses": NP_("verdict", "too few pauses"),
+        "hesitant": NP_("verdict", "hesitant"),
+    },
+    headline="pauses.long_pauses_per_min",
+    judge=judges.judge_pauses,
+    measures=lambda a: a.pauses,
+    figures=(
+        Figure("long_pauses_per_min", "long_pauses_per_min", "1/min", "pauses.long_pauses_per_min"),
+        Figure("pause_ratio", "pause_ratio", "0-1", "pauses.pause_ratio"),
+    ),
+    moments={"long_pause": NP_("moment", "long pause"), "dead_air": NP_("moment", "dead air")},
+    doubted_by=(),
+    chart=Chart(),  # drawn in the volume panel of the timeline
+    contrasts=(
+        Contrast("pause_ratio", "ratio", "more_pauses", "fewer_pauses", label=NP_("contrast", "share of time in pauses")),
+    ),
+    sentence_contrast=Contrast("pause_before_s", "s", "longer_pause", "shorter_pause", "compare.pause_s",
+                               changes={"shorter_pause": "pause_more", "longer_pause": "pause_less"}, cell="{:.2f}",
+                               column=NP_("column", "pause before s"), threshold_label=NP_("threshold", "pause before")),
+    changes={
+        "pause_more": N_("Pause before these sentences as your trainer does, to give the caller time."),
+        "pause_less": N_("Your pauses before these sentences are too long; join them up more."),
+    },
+))
+
+register(Dimension(
+    name="volume",
+    label=NP_("dimension", "Volume"),
+    rule=N_("guide 001 §发音训练 2 (volume); 004 §(二)"),
+    criteria=(
+        Criterion("volume.active_level_dbov", "too_quiet", "too_loud", NP_("figure", "active speech level")),
+        Criterion("volume.level_variation_db", "within", "uneven", NP_("figure", "level variation")),
+        Criterion("volume.snr_db", "noisy", "within", NP_("figure", "speech over background noise")),
+        Criterion("volume.clipped_ratio", "within", "clipped", NP_("figure", "clipped samples")),
+    ),
+    tips={
+        "within": N_("Your volume is right: easy to hear without effort."),
+        "too_quiet": N_("You are too quiet, which puts distance between you and the caller. Place the microphone one to two finger-widths from your mouth and speak towards it."),
+        "too_loud": N_("You are too loud: tiring for the caller, and it carries your breathing and typing. Speak a little softer or move the microphone to the side of your mouth."),
+        "uneven": N_("Your volume rises and falls. Keep your posture and microphone position steady and don't let sentence ends fade away."),
+        "noisy": N_("Background noise or breathing is loud relative to your voice. Check the microphone position (not under your nose), switch off noise sources and type quietly."),
+        "clipped": N_("The recording clips (distorts at the peaks). Turn the microphone gain down or move back from it a little."),
+    },
+    verdicts={
+        "too_quiet": NP_("verdict", "too quiet"),
+        "too_loud": NP_("verdict", "too loud"),
+        "uneven": NP_("verdict", "uneven"),
+        "noisy": NP_("verdict", "noisy"),
+        "clipped": NP_("verdict", "clipped"),
+    },
+    headline="volume.active_level_dbov",
+    judge=judges.judge_volume,
+    measures=lambda a: a.loudness,
+    figures=(
+        Figure("active_level_dbov", "active_level_dbov", "dBov (ITU-T P.56)", "volume.active_level_dbov"),
+        Figure("snr_db", "snr_db", "dB", "volume.snr_db"),
+        Figure("level_variation_db", "level_variation_db", "dB", "volume.level_variation_db"),
+    ),
+    moments={"quiet_phrase": NP_("moment", "quiet")},
+    doubted_by=(),
+    chart=Chart(timeline="volume"),
+    contrasts=(
+        Contrast("active_level_dbov", "dBov", "louder", "quieter", "compare.level_db", match="threshold",
+                 label=NP_("contrast", "active speech level (dBov)"), changes={"quieter": "speak_up", "louder": "speak_softer"}),
+    ),
+    sentence_contrast=Contrast("level_dbov", "dBov", "louder", "quieter", "compare.level_db", changes={"quieter": "speak_up", "louder": "speak_softer"},
+                               column=NP_("column", "level dBov"), threshold_label=NP_("threshold", "level")),
+    changes={
+        "speak_up": N_("You are quieter than your trainer here: give these sentences more voice."),
+        "speak_softer": N_("You are louder than your trainer here: bring the volume down a little."),
+    },
+))
+
+register(Dimension(
+    name="pitch",
+    label=NP_("dimension", "Pitch"),
+    rule=N_("guide 001 §发音训练 3 (pitch and intonation); 000 §2.2.4"),
+    criteria=(
+        Criterion("pitch.range_st", "flat", "within", NP_("figure", "pitch range")),
+        Criterion("pitch.monotone_ratio", "within", "monotone", NP_("figure", "speech in monotone stretches")),
+        Criterion("pitch.position_ratio", "low_in_range", "high_in_range", NP_("figure", "pitch position in your range")),
+    ),
+    tips={
+        "within": N_("Your pitch rises and falls naturally; you sound warm and engaged."),
+        "flat": N_("Your pitch is flat, which sounds cold or bored. Lift key words a little, let questions rise at the end, and smile while you talk."),
+        "monotone": N_("Some stretches have no pitch movement at all. Add rise and fall there and stress the words that matter to the caller."),
+        "low_in_range": N_("Your speaking pitch sits near the bottom of your own range, which sounds heavy. Sit up, relax, and let your natural voice settle in the middle of your range."),
+        "high_in_range": N_("Your speaking pitch sits near the top of your own range, which sounds tense. Breathe calmly and let your natural voice settle in the middle of your range."),
+    },
+    verdicts={
+        "flat": NP_("verdict", "flat"),
+        "monotone": NP_("verdict", "monotone stretches"),
+        "low_in_range": NP_("verdict", "low in range"),
+        "high_in_range": NP_("verdict", "high in range"),
+    },
+    headline="pitch.range_st",
+    judge=judges.judge_pitch,
+    measures=lambda a: a.pitch,
+    figures=(
+        Figure("median_f0_hz", "median_f0_hz", "Hz"),
+        Figure("pitch_range_st", "range_st", "semitones (10-90 %)", "pitch.range_st"),
+        Figure("monotone_ratio", "monotone_ratio", "0-1", "pitch.monotone_ratio"),
+    ),
+    moments={"monotone": NP_("moment", "monotone")},
+    doubted_by=("little_speech",),
+    chart=Chart(timeline="pitch"),
+    contrasts=(
+        Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", match="floor",
+                 label=NP_("contrast", "pitch range (st)"), changes={"flatter": "more_pitch"}),
+    ),
+    sentence_contrast=Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", changes={"flatter": "more_pitch"},
+                               column=NP_("column", "pitch range st"), threshold_label=NP_("threshold", "pitch range")),
+    changes={
+        "more_pitch": N_("Your pitch is flatter than your trainer's here: let it rise and fall more."),
+    },
+))
+
+register(Dimension(
+    name="articulation",
+    label=NP_("dimension", "Articulation"),
+    rule=N_("guide 001 §发音训练 4 (articulation); 000 §4.3.1"),
+    criteria=(
+        Criterion("articulation.low_confidence_ratio", "within", "unclear", NP_("figure", "unclear syllables")),
+    ),
+    tips={
+        "within": N_("Your words come across clearly."),
+        "unclear": N_("Some passages are hard to make out. Articulate each word, don't eat, drink or rummage while talking, and slow down where you rush."),
+    },
+    verdicts={
+        "unclear": NP_("verdict", "unclear"),
+    },
+    headline="articulation.low_confidence_ratio",
+    judge=judges.judge_articulation,
+    measures=lambda a: a.articulation,
+    figures=(Figure("low_confidence_ratio", "low_confidence_ratio", "0-1", "articulation.low_confidence_ratio"),),
+    moments={"unclear": NP_("moment", "unclear"), "omitted": NP_("moment", "omitted"), "added": NP_("moment", "added")},
+    doubted_by=("low_coverage",),
+    chart=Chart(),
+    contrasts=(
+        Contrast("low_confidence_ratio", "ratio", "less_clear", "clearer", label=NP_("contrast", "share of unclear syllables")),
+    ),
+    sentence_contrast=Contrast("mean_confidence", "probability", "clearer", "less_clear", "compare.confidence", changes={"less_clear": "articulate"},
+                               cell="{:.0%}", column=NP_("column", "clarity"), threshold_label=NP_("threshold", "clarity")),
+    changes={
+        "articulate": N_("These sentences are less clear than your trainer's: slow a little and articulate each word."),
+    },
+))
+
+register(Dimension(
+    name="drawl",
+    label=NP_("dimension", "Trailing drawl"),
+    rule=N_("guide 001 §发音训练 4 (no trailing drawl)"),
+    criteria=(
+        Criterion("drawl.flagged_ratio", "within", "drawled", NP_("figure", "drawled phrase endings")),
+    ),
+    tips={
+        "within": N_("Your sentence endings are crisp, with no drawl."),
+        "drawled": N_("You drag out the last syllable of sentences, which makes the caller think more is coming. Finish the last word cleanly and stop."),
+    },
+    verdicts={
+        "drawled": NP_("verdict", "drawled"),
+    },
+    headline="drawl.flagged_ratio",
+    judge=judges.judge_drawl,
+    measures=lambda a: a.drawl,
+    figures=(Figure("drawl_flagged_ratio", "flagged_ratio", "0-1", "drawl.flagged_ratio"),),
+    moments={"drawl": NP_("moment", "drawl")},
+    doubted_by=("low_coverage",),
+    chart=Chart(),  # drawn in the pitch panel of the timeline
+    contrasts=(
+        Contrast("drawl_flagged_ratio", "ratio", "more_drawl", "less_drawl", label=NP_("contrast", "share of drawled endings")),
+    ),
+    sentence_contrast=Contrast("final_ratio", "ratio", "longer_ending", "shorter_ending", "compare.final_ratio", audible_from="drawl.final_ratio",
+                               changes={"longer_ending": "shorter_endings"}, cell="{:.1f}×",
+                               column=NP_("column", "ending"), threshold_label=NP_("threshold", "ending (times a typical syllable)")),
+    changes={
+        "shorter_endings": N_("Your sentence endings drag longer than your trainer's: stop cleanly on the last word."),
+    },
+))

@@ -1,0 +1,90 @@
+"""The listening queue: the calls a QA lead must hear first, each with the reasons it is there.
+
+A call enters the queue for what the lead has to act on, not for its score alone:
+
+* ``failed``: the file could not be scored (the error is the reason's detail); someone has to
+  look at it, or nobody ever will;
+* ``dead_air``: the pauses verdict is dead air (both sides silent past the target);
+* ``uncertain``: a dimension the analysis itself could not judge (low coverage, counts that
+  disagree, too little speech): a person must listen before anyone trusts it;
+* ``low_score``: an overall score under :data:`LOW_SCORE`;
+* ``out_of_band``: dimensions outside their target band.
+
+Calls are ranked by :func:`priority`: each reason weighs what it costs a contact centre to
+miss it (a failed file and dead air above an uncertain figure, above a low score, above a
+dimension out of band), and a lower score comes first among equals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicecoach.judge import dimensions
+
+LOW_SCORE = 60.0
+"""An overall score below this puts a call in the queue on its own."""
+
+WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
+"""What each reason adds to a call's priority (out_of_band: per dimension)."""
+
+ON_TARGET = ("within", "not_measured", "uncertain", None)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a call is in the queue.
+
+    Attributes
+    ----------
+    code : str
+        ``failed``, ``dead_air``, ``uncertain``, ``low_score`` or ``out_of_band``.
+    dimensions : tuple of str
+        The dimensions it concerns (empty for ``failed`` and ``low_score``).
+    detail : str
+        The error message of a failed call; else empty.
+    """
+
+    code: str
+    dimensions: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A call in the listening queue, with its reasons and priority (higher: listen first)."""
+
+    row: dict
+    reasons: tuple[Reason, ...]
+    priority: float
+
+
+def reasons(row: dict) -> tuple[Reason, ...]:
+    """Why ``row`` (a flat row of :meth:`voicecoach.qa.store.Store.rows`) belongs in the queue."""
+    if row.get("status") != "done":
+        return (Reason("failed", detail=row.get("error_message") or row.get("error_code") or ""),) if row.get("status") == "error" else ()
+    names = dimensions.names()
+    out = []
+    if row.get("pauses_verdict") == "dead_air":
+        out.append(Reason("dead_air", ("pauses",)))
+    unsure = tuple(d for d in names if row.get(f"{d}_verdict") == "uncertain")
+    if unsure:
+        out.append(Reason("uncertain", unsure))
+    score = row.get("overall_score")
+    if score is not None and score < LOW_SCORE:
+        out.append(Reason("low_score"))
+    off = tuple(d for d in names if row.get(f"{d}_verdict") not in ON_TARGET and not (d == "pauses" and row.get(f"{d}_verdict") == "dead_air"))
+    if off:
+        out.append(Reason("out_of_band", off))
+    return tuple(out)
+
+
+def priority(rs: tuple[Reason, ...]) -> float:
+    return sum(WEIGHTS[r.code] * (len(r.dimensions) if r.code == "out_of_band" else 1) for r in rs)
+
+
+def listening_queue(rows: list[dict], n: int = 15) -> list[QueueEntry]:
+    """The ``n`` calls to hear first: every call with a reason, highest priority first, then
+    lowest overall score."""
+    entries = [QueueEntry(r, rs, priority(rs)) for r in rows if (rs := reasons(r))]
+    entries.sort(key=lambda e: (-e.priority, e.row.get("overall_score") if e.row.get("overall_score") is not None else -1.0))
+    return entries[:n]

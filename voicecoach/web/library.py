@@ -1,0 +1,31 @@
+"""Every name the web app takes from the rest of voicecoach, imported here and nowhere else in
+this package: when the library moves something, this file is what changes."""
+
+from __future__ import annotations
+
+from voicecoach.analysis import analyze
+from voicecoach.errors import InputError, UsageError, VoiceCoachError
+from voicecoach.judge import dimensions as _dimensions
+from voicecoach.judge.advice import dimension_name, verdict_name
+from voicecoach.judge.targets import load_targets
+from voicecoach.qa.batch import run_batch
+from voicecoach.qa.export import export
+from voicecoach.qa.inputs import Job, discover
+from voicecoach.qa.queue import listening_queue
+from voicecoach.qa.store import Store, engine_url
+from voicecoach.qa.summary import summarise, worth_a_listen
+from voicecoach.qa.work import BatchSettings, result_row
+from voicecoach.recognize import build_recognizer
+from voicecoach.report import write_report
+from voicecoach.trainer.compare import compare
+from voicecoach.trainer.html import write_compare_report
+
+
+def dimension_names() -> tuple[str, ...]:
+    """The registered dimensions, in report order (the columns of the history and call tables)."""
+    return _dimensions.names()
+
+
+__all__ = ["analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "run_batch",
+           "export", "Job", "discover", "listening_queue", "Store", "engine_url", "summarise", "worth_a_listen", "BatchSettings", "result_row",
+           "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names"]

@@ -1,0 +1,245 @@
+"""QA's pages: browse the calls in the result store (scored here or by ``voicecoach batch``),
+a listening queue, each call's figures, report and audio, the summary by agent and week,
+exports, and starting a batch (an upload of many files, or a folder on the server)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tempfile
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from voicecoach.web import security
+from voicecoach.web import tables as T
+from voicecoach.web.pages import render
+from voicecoach.web.jobqueue import report_dir
+from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, listening_queue, run_batch, summarise
+from voicecoach.web.uploads import UploadError, receive
+
+AUDIO_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
+               ".m4a": "audio/mp4", ".webm": "audio/webm"}
+PAGE = 200
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/calls", calls_page), Route("/calls/export.{fmt:str}", export_calls),
+        Route("/calls/{result_id:int}", call_page), Route("/calls/{result_id:int}/audio", call_audio),
+        Route("/calls/{result_id:int}/report", call_report),
+        Route("/queue", listen_queue), Route("/summary", summary_page),
+        Route("/batches", start_upload_batch, methods=["POST"]), Route("/batches/folder", start_folder_batch, methods=["POST"]),
+    ]
+
+
+# ------------------------------------------------------------------------------------ reading
+
+
+def _filters(request: Request) -> dict:
+    q = request.query_params
+    f = {k: (q.get(k) or "").strip()[:100] for k in ("agent", "team", "since", "until", "dimension", "verdict")}
+    for k in ("since", "until"):
+        try:
+            f[k] = dt.date.fromisoformat(f[k]) if f[k] else None
+        except ValueError:
+            f[k] = None
+    if f["dimension"] not in dimension_names():
+        f["dimension"] = ""
+    return f
+
+
+def call_rows(request: Request, f: dict | None = None) -> list[dict]:
+    """The store's rows the signed-in user may see, filtered (the one place that reads the
+    store's columns: the result store's schema is being reworked)."""
+    s = security.require(request, "qa", "trainer")
+    f = f if f is not None else _filters(request)
+    st = request.app.state
+    rows = st.store.rows(since=f.get("since"), until=f.get("until"), agent=f.get("agent") or None,
+                         verdict=(f.get("verdict") or None) if not f.get("dimension") else None)
+    if f.get("dimension") and f.get("verdict"):
+        rows = [r for r in rows if r.get(f"{f['dimension']}_verdict") == f["verdict"]]
+    team = f.get("team") or (s.user.team if s.user.role == "trainer" else None)
+    if team or s.user.role == "trainer":
+        with st.engine.connect() as conn:
+            names = {r.username for r in conn.execute(sa.select(T.users.c.username).where(T.users.c.team == team))}
+        rows = [r for r in rows if r.get("agent_id") in names]
+    return rows
+
+
+def _visible_row(request: Request, result_id: int) -> dict:
+    rows = [r for r in call_rows(request, {}) if r["id"] == result_id]
+    if not rows:
+        raise HTTPException(404)
+    return rows[0]
+
+
+async def calls_page(request: Request) -> Response:
+    s = security.require(request, "qa", "trainer")
+    f = _filters(request)
+    rows = call_rows(request, f)
+    verdicts = sorted({r.get(f"{d}_verdict") for r in rows for d in dimension_names() if r.get(f"{d}_verdict")})
+    with request.app.state.engine.connect() as conn:
+        teams = sorted({t for (t,) in conn.execute(sa.select(T.users.c.team).distinct()) if t})
+    return render(request, "calls.html", rows=list(reversed(rows))[:PAGE], n=len(rows), f=f, dims=dimension_names(), verdicts=verdicts, teams=teams,
+                  batches=request.app.state.batches, can_batch=s.user.can("qa"), query=request.url.query)
+
+
+async def call_page(request: Request) -> Response:
+    row = _visible_row(request, request.path_params["result_id"])
+    report = request.app.state.store.report(row["key"]) or {}
+    has_page = (report_dir(request.app.state.config, row["key"]) / "report.html").is_file()
+    return render(request, "call.html", row=row, dims=dimension_names(), has_page=has_page, sentences=report.get("sentences", [])[:300],
+                  has_audio=_audio_path(request, row) is not None)
+
+
+async def call_report(request: Request) -> Response:
+    row = _visible_row(request, request.path_params["result_id"])
+    p = report_dir(request.app.state.config, row["key"]) / "report.html"
+    if not p.is_file():
+        raise HTTPException(404)
+    return FileResponse(p, media_type="text/html; charset=utf-8")
+
+
+def _audio_path(request: Request, row: dict) -> Path | None:
+    """The recording of a stored call: a web upload by its content hash, else the path the batch
+    stored (written by QA's own command, never taken from a request)."""
+    uploads = request.app.state.config.uploads_dir
+    for p in uploads.glob(f"{row['file_sha256']}.*") if len(row.get("file_sha256") or "") == 64 and row["file_sha256"].isalnum() else []:
+        return p
+    p = Path(row.get("path") or "")
+    return p if p.is_absolute() and p.is_file() else None
+
+
+async def call_audio(request: Request) -> Response:
+    row = _visible_row(request, request.path_params["result_id"])
+    p = _audio_path(request, row)
+    if p is None:
+        raise HTTPException(404)
+    return FileResponse(p, media_type=AUDIO_TYPES.get(p.suffix.lower(), "application/octet-stream"))
+
+
+async def export_calls(request: Request) -> Response:
+    """The filtered calls as CSV or XLSX, through the library's export (formula-safe cells)."""
+    security.require(request, "qa")
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404)
+
+    f = _filters(request)
+    tmp = Path(tempfile.mkdtemp(prefix="vc-export-"))
+    out = tmp / f"calls.{fmt}"
+    export(request.app.state.store, out, fmt=fmt, since=f["since"], until=f["until"], agent=f["agent"] or None, verdict=f["verdict"] or None)
+    import shutil
+
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return FileResponse(out, media_type=media, filename=f"voicecoach-calls-{dt.date.today().isoformat()}.{fmt}",
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+
+
+async def listen_queue(request: Request) -> Response:
+    security.require(request, "qa", "trainer")
+    entries = listening_queue(call_rows(request), n=30)
+    return render(request, "queue.html", entries=entries, dims=dimension_names())
+
+
+async def summary_page(request: Request) -> Response:
+    """Mean scores by agent and ISO week (the library's summarise() per week)."""
+    security.require(request, "qa", "trainer")
+    rows = call_rows(request)
+    weeks: dict[str, list] = {}
+    for r in rows:
+        d = r.get("call_date") or (r.get("created_at").date() if r.get("created_at") else None)
+        wk = f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" if d else "—"
+        weeks.setdefault(wk, []).append(r)
+    table = [(wk, g) for wk in sorted(weeks, reverse=True) for g in summarise(weeks[wk], by="agent")]
+    return render(request, "summary.html", table=table, dims=dimension_names())
+
+
+# ------------------------------------------------------------------------------------ batches
+
+
+async def start_upload_batch(request: Request) -> Response:
+    """Many recordings at once: each one a queued job; a bad file is refused alone."""
+    from voicecoach.web.agent import add_take
+    from voicecoach.web.config import MAX_FILES_PER_POST
+
+    s = security.require(request, "qa")
+    st = request.app.state
+    form = await request.form(max_files=MAX_FILES_PER_POST, max_fields=MAX_FILES_PER_POST + 5)
+    await security.check_csrf(request, s, form)
+    batch = secrets.token_hex(8)
+    agent = str(form.get("agent") or "").strip()[:64] or None
+    n, refused = 0, []
+    for f in form.getlist("files"):
+        if isinstance(f, str):
+            continue
+        try:
+            up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
+            add_take(st.engine, s.user.id, up, kind="call", batch_id=batch, agent=agent)
+            n += 1
+        except UploadError as e:
+            refused.append(str(e))
+        finally:
+            await f.close()
+    st.queue.poke()
+    return render(request, "batch_started.html", n=n, refused=refused, batch=batch)
+
+
+async def start_folder_batch(request: Request) -> Response:
+    """``voicecoach batch`` over a server folder (inside the configured roots), in the background,
+    with the configured engine (local processes or Ray)."""
+    s = security.require(request, "qa")
+    st = request.app.state
+    form = await request.form(max_fields=5)
+    await security.check_csrf(request, s, form)
+    wanted = str(form.get("folder") or "")
+    folder = _inside_roots(wanted, st.config.batch_roots)
+    if folder is None:
+        return render(request, "message.html", status_code=400, message="that folder is not one QA may analyse here; choose a folder under the server's batch folders (voicecoach serve --batch-root)")
+    key = secrets.token_hex(6)
+    st.batches[key] = {"folder": folder.name, "state": "running", "done": 0, "failed": 0, "total": 0, "by": s.user.username}
+    threading.Thread(target=_run_folder, args=(st, key, folder), name=f"voicecoach-web-batch-{key}", daemon=True).start()
+    return RedirectResponse("/calls", status_code=303)
+
+
+def _inside_roots(wanted: str, roots) -> Path | None:
+    if not wanted or "\x00" in wanted:
+        return None
+    try:
+        p = Path(wanted).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    for root in roots:
+        r = Path(root).resolve()
+        if p.is_dir() and (p == r or r in p.parents):
+            return p
+    return None
+
+
+def _run_folder(st, key: str, folder: Path) -> None:
+
+    info = st.batches[key]
+    try:
+        jobs = discover([str(folder)])
+        info["total"] = len(jobs)
+
+        def show(p):
+            info.update(done=p.done + p.skipped + p.duplicates, failed=p.failed)
+
+        run_batch(jobs, st.store, BatchSettings(model=st.config.model, lang=st.config.lang), workers=st.config.workers,
+                  engine=st.config.engine, progress=show)
+        info["state"] = "done"
+    except VoiceCoachError as e:
+        info.update(state="failed", error=str(e))
+    except Exception as e:  # noqa: BLE001 - shown as one sentence on the calls page; the detail goes to the log
+        import logging
+
+        logging.getLogger(__name__).exception("folder batch")
+        info.update(state="failed", error=f"the batch stopped with an internal error ({type(e).__name__}); see the server log")

@@ -1,0 +1,89 @@
+"""The web app's own tables, in the result store's database but in their own SQLAlchemy
+metadata (the store's schema and its migrations stay the library's).
+
+Every table is prefixed ``web_`` so it can never collide with a store table. The app creates
+what is missing on start (``create_all``); a later change of these tables gets its own small
+migration list, as the store has.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "web_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text),  # None: signs in only through the trusted header
+    sa.Column("role", sa.String(10), nullable=False),  # agent, trainer, qa, admin
+    sa.Column("team", sa.String(64)),
+    sa.Column("display_name", sa.String(100)),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+sessions = sa.Table(
+    "web_sessions", metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),  # the cookie holds the token; the table only its hash
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("web_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
+login_failures = sa.Table(
+    "web_login_failures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("client", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+)
+
+scripts = sa.Table(
+    "web_scripts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("team", sa.String(64)),  # None: every team
+    sa.Column("trainer_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False),
+    sa.Column("benchmark_take_id", sa.Integer),  # a take of the trainer's (web_takes.id)
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+takes = sa.Table(
+    "web_takes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),  # take (practice), benchmark, call (QA upload)
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("file_ext", sa.String(8), nullable=False),  # from the sniffed type, never from the name
+    sa.Column("label", sa.String(200)),  # the uploaded name, shown only (escaped), never a path
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("script_id", sa.Integer, sa.ForeignKey("web_scripts.id")),
+    sa.Column("batch_id", sa.String(32), index=True),  # QA uploads of many files share one
+    sa.Column("agent", sa.String(64)),  # whose call a QA upload is (None: not said); a take is its uploader's
+    sa.Column("result_key", sa.String(130)),  # the store's results.key once analysed
+    sa.Column("summary", sa.Text),  # JSON: overall and per-dimension score and verdict (the history page)
+    sa.Column("compared", sa.Boolean, nullable=False, default=False),  # a comparison page with the script's benchmark exists
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+)
+
+jobs = sa.Table(
+    "web_jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("take_id", sa.Integer, sa.ForeignKey("web_takes.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(10), nullable=False, index=True),  # queued, running, done, failed
+    sa.Column("stage", sa.String(40)),
+    sa.Column("error", sa.Text),  # one sentence for the user
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("elapsed_s", sa.Float),  # wall time of the analysis in its worker (report page included), s
+    sa.Column("cpu_s", sa.Float),  # processor time it used (the worker and its report helper), s
+)
+
+ROLES = ("agent", "trainer", "qa", "admin")
