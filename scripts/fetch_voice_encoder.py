@@ -2,8 +2,8 @@
 
 Downloads the ``resemblyzer==0.1.4`` wheel from PyPI with ``pip download --no-deps`` (the
 package requires torch, so it is never installed), takes ``resemblyzer/pretrained.pt`` out of
-it, checks its SHA-256 and writes it to ``models/resemblyzer/pretrained.pt`` (or
-``$VOICECOACH_MODELS_DIR/resemblyzer/``). A setup step, like installing a package: nothing is
+it, checks its SHA-256 and writes it to ``resemblyzer/pretrained.pt`` in the models folder the
+recogniser uses (``$VOICECOACH_MODELS_DIR``, the checkout's ``models/``, or the user cache). A setup step, like installing a package: nothing is
 downloaded when voicecoach runs.
 
     python scripts/fetch_voice_encoder.py [--wheel Resemblyzer-0.1.4-py3-none-any.whl]
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wheel", help="a resemblyzer 0.1.4 wheel already downloaded")
     args = ap.parse_args()
-    dest = Path(os.environ.get("VOICECOACH_MODELS_DIR", ROOT / "models")) / "resemblyzer" / "pretrained.pt"
+    sys.path.insert(0, str(ROOT))
+    from voicecoach.recognize.models import default_models_dir
+
+    dest = default_models_dir() / "resemblyzer" / "pretrained.pt"
     with tempfile.TemporaryDirectory() as tmp:
         wheel = Path(args.wheel) if args.wheel else None
         if wheel is None:

@@ -95,10 +95,11 @@ def find_weights(path: str | os.PathLike | None = None) -> Path | None:
     """Where the voice encoder's weights are (see the module notes); None when nowhere."""
     if path is not None:
         return Path(path) if Path(path).is_file() else None
-    roots = [os.environ.get("VOICECOACH_MODELS_DIR"), Path(__file__).resolve().parents[2] / "models"]
-    for root in roots:
-        if root and (Path(root) / "resemblyzer" / "pretrained.pt").is_file():
-            return Path(root) / "resemblyzer" / "pretrained.pt"
+    from voicecoach.recognize.models import default_models_dir
+
+    in_models = default_models_dir() / "resemblyzer" / "pretrained.pt"
+    if in_models.is_file():
+        return in_models
     spec = importlib.util.find_spec("resemblyzer")  # finds the package without running it (no torch import)
     if spec is not None and spec.submodule_search_locations:
         for loc in spec.submodule_search_locations:
