@@ -29,6 +29,7 @@ from voicecoach.audio.activity import Activity, compute_activity, runs
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.measures.syllables import detect_nuclei
+from voicecoach.measures.voices import VoiceSplit
 from voicecoach.judge.targets import Targets, load_targets
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class CallAnalysis:
     ----------
     duration_s : float
     layout : str
-        ``"stereo"``, ``"two_files"`` or ``"arrays"``.
+        ``"stereo"``, ``"two_files"``, ``"arrays"`` or ``"mono"``.
     agent_index : int
         Which side (0: left/first file, 1: right/second) is the agent.
     agent_guessed : bool
@@ -114,6 +115,9 @@ class CallAnalysis:
     targets_files : tuple of str
     sources : tuple of SourceInfo
         What each side was read from, in recorded order.
+    separation : VoiceSplit, optional
+        For a mono call: how the two voices were separated. When it is not ``confident`` no
+        check is judged (every check's value is NaN): the figures would mix the two people.
     """
 
     duration_s: float
@@ -130,6 +134,7 @@ class CallAnalysis:
     timings_s: dict
     targets_files: tuple[str, ...]
     sources: tuple[SourceInfo, ...] = ()
+    separation: VoiceSplit | None = None
 
     def check(self, key: str) -> CallCheck:
         for c in self.checks:
@@ -153,6 +158,7 @@ class CallAnalysis:
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
             "targets_files": list(self.targets_files),
             "sources": [{**src.to_dict(), "path": display_name(src.path) if src.path != "<array>" else src.path} for src in self.sources],
+            "separation": self.separation.to_dict() if self.separation is not None else None,
         }
 
 
@@ -262,8 +268,12 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
     if not a_speech.any() or not c_speech.any():
         who = "the agent" if not a_speech.any() else "the customer"
         notices.append(Notice("one_side_silent", f"{who}'s side holds no speech; check that both sides were recorded", {"side": who}))
+    checks = _checks(turns, pace_result, tgt)
+    if call.separation is not None and not call.separation.confident:
+        # mixed speech: report what was measured, judge nothing (the notice comes from the loader)
+        checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source) for c in checks)
     return CallAnalysis(call.duration_s, call.layout, agent_index, guessed, turns, backchannels, pace_result,
-                        _checks(turns, pace_result, tgt), agent, customer, tuple(notices), timings, tgt.files, tuple(call.sources))
+                        checks, agent, customer, tuple(notices), timings, tgt.files, tuple(call.sources), call.separation)
 
 
 def _checks(turns: TurnTaking, pace: PaceMatch | None, tgt: Targets) -> tuple[CallCheck, ...]:

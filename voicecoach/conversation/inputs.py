@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.audio import Audio, SourceInfo, audio_from_array, load_audio
+from voicecoach.measures.voices import VoiceSplit
 from voicecoach.errors import CallMismatchError, ChannelError, Notice, UsageError, display_name
 
 MAX_LENGTH_DIFF_S = 0.1
@@ -34,10 +35,13 @@ class CallAudio:
         0 or 1: which of ``sides`` is the agent; None until guessed
         (:func:`guess_agent_index`).
     layout : str
-        ``"stereo"``, ``"two_files"`` or ``"arrays"``.
+        ``"stereo"``, ``"two_files"``, ``"arrays"`` or ``"mono"`` (one channel, separated).
     sources : tuple of SourceInfo
         What each side was read from.
     notices : tuple of Notice
+    separation : VoiceSplit, optional
+        For a mono call (:mod:`voicecoach.conversation.separate`): which frames belong to which
+        voice, and whether the two were told apart with confidence.
     """
 
     sides: tuple[Audio, Audio]
@@ -45,6 +49,7 @@ class CallAudio:
     layout: str
     sources: tuple[SourceInfo, ...]
     notices: tuple[Notice, ...] = ()
+    separation: VoiceSplit | None = None
 
     @property
     def duration_s(self) -> float:
