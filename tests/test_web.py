@@ -488,7 +488,9 @@ def test_an_oversized_upload_is_refused_and_nothing_is_kept(server):
     assert r.status == 413 and "MB" in r.json()["error"]
     # a body announced over the whole-request limit is refused before it is read
     r = c.request("POST", "/takes", b"x" * 1000, {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(10**10)})
-    assert r.status == 413
+    assert r.status == 413 and "上传" in r.json()["error"]  # in the page's language, from the cookie
+    r = c.request("POST", "/takes?lang=en", b"x" * 1000, {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(10**10)})
+    assert r.status == 413 and "larger than this server accepts" in r.json()["error"]
     after = server.counts()
     assert after == before, "an oversized upload left something behind"
 

@@ -38,6 +38,7 @@ REFUSED = {
 CSRF = N_("The form has expired or is incomplete; reload the page and send it again.")
 ERROR = N_("Something went wrong; try again, and tell an administrator if it happens again.")
 BAD_LOGIN = N_("The user name or password is wrong; type them again.")
+TOO_LARGE_BODY = N_("the upload is larger than this server accepts; upload a shorter or compressed recording")
 TOO_MANY = N_("Too many failed sign-ins; wait 15 minutes and try again, or ask an administrator.")
 
 
@@ -68,7 +69,7 @@ class _Headers:
         limit = self.max_batch_body if scope["path"] == "/batches" else self.max_body
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            resp = JSONResponse({"error": "the upload is larger than this server accepts; upload a shorter or compressed recording"}, status_code=413)
+            resp = JSONResponse({"error": i18n.gettext(lang_of(Request(scope)), TOO_LARGE_BODY)}, status_code=413)
             security.add_headers(resp)
             return await resp(scope, receive, send)
         seen = 0

@@ -8,7 +8,7 @@ or marked here with ``N_``, read from the one gettext catalogue per language (RE
 
 from __future__ import annotations
 
-from voicecoach.web.library import N_, i18n
+from voicecoach.web.library import N_, NP_, i18n
 
 LANG_PARAM = "lang"
 """``?lang=`` asks for a page language; the app remembers it in a cookie (security.LANG_COOKIE)."""
@@ -26,6 +26,9 @@ STAGES = {
 }
 OTHER_STAGE = N_("measuring")
 """The measures after pitch take a moment: shown as measuring."""
+
+ROLES = {"agent": NP_("role", "Agent"), "trainer": NP_("role", "Trainer"), "qa": NP_("role", "QA"), "admin": NP_("role", "Administrator")}
+"""Each account role's name (web.tables.ROLES); the forms send the code."""
 
 REASONS = {"failed": N_("failed"), "dead_air": N_("dead air"), "uncertain": N_("uncertain"), "low_score": N_("low score"),
            "out_of_band": N_("off target")}
@@ -50,6 +53,10 @@ def stage_label(stage: str | None, lang: str) -> str:
     if not stage:
         return ""
     return i18n.gettext(lang, STAGES.get(stage, OTHER_STAGE))
+
+
+def role_name(role: str, lang: str) -> str:
+    return i18n.pgettext(lang, "role", ROLES[role]) if role in ROLES else role
 
 
 def reason_name(code: str, lang: str) -> str:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from voicecoach.web import security
-from voicecoach.web.i18n import LANG_PARAM, LANGUAGES, choose, reason_name, status_name
+from voicecoach.web.i18n import LANG_PARAM, LANGUAGES, choose, reason_name, role_name, status_name
 from voicecoach.web.library import dimension_name, i18n, verdict_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,7 +25,7 @@ def environment(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)
     env.globals.update(lang=lang, html_lang=i18n.html_lang(lang), languages=LANGUAGES,
-                       status_name=lambda s: status_name(s, lang), reason_name=lambda c: reason_name(c, lang),
+                       status_name=lambda s: status_name(s, lang), reason_name=lambda c: reason_name(c, lang), role_name=lambda r: role_name(r, lang),
                        dim=lambda d: dimension_name(d, lang), verdict=lambda v: verdict_name(v, lang) if v else "",
                        error_text=lambda e: _error_text(e, lang))
     return env
