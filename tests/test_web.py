@@ -282,6 +282,71 @@ def test_english_on_request(server):
     assert "My takes" in c.get("/takes").text  # remembered
 
 
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+USER_DATA = (r'<span class="langs">.*?</span>',  # each language's own name (简体中文, 繁體中文, English)
+             r'<ol class="sentences">.*?</ol>', r'<blockquote class="script-text".*?</blockquote>', r'<a href="/scripts/\d+">[^<]*</a>')
+
+
+def _fixed_text(html: str) -> str:
+    """A page less what users put in it (transcripts, script titles and texts) and the language names."""
+    for pattern in USER_DATA:
+        html = re.sub(pattern, "", html, flags=re.S)
+    return html
+
+
+def _simplified_only() -> set[str]:
+    """Characters of the zh_Hans catalogue that its generated zh_Hant catalogue never uses."""
+    from voicecoach import i18n
+
+    def chars(locale):
+        text = (i18n.LOCALE_DIR / locale / "LC_MESSAGES" / "voicecoach.po").read_text(encoding="utf-8")
+        return {ch for line in text.splitlines() if line.startswith("msgstr") for ch in line if CJK.match(ch)}
+
+    return chars("zh_Hans") - chars("zh_Hant")
+
+
+def _every_page(server, ann_take, lang: str) -> dict[str, str]:
+    """Each page of each role (and the sign-in page, a refusal), asked for in ``lang`` once and then remembered."""
+    pages = {}
+    c = Client(server)
+    pages["/login"] = c.get(f"/login?lang={lang}").text
+    rows = [r for r in server.state.store.rows() if r.get("id") is not None]
+    for who, paths in (("ann", ["/takes", f"/takes/{ann_take}", "/scripts", "/takes/999999"]), ("tina", ["/trainer"]),
+                       ("quinn", ["/calls", "/queue", "/summary"] + ([f"/calls/{rows[0]['id']}"] if rows else [])),
+                       ("admin", ["/admin/users", "/takes", "/calls"])):
+        c = Client(server)
+        c.get(f"/login?lang={lang}")
+        assert c.login(who).status == 200
+        for path in paths:
+            r = c.get(path)
+            assert r.status in (200, 404), (who, path, r.status)
+            pages[f"{who} {path}"] = r.text
+    return pages
+
+
+def test_every_page_in_traditional_chinese_and_in_english(server, ann_take):
+    simplified = _simplified_only()
+    assert {"录", "语", "练"} <= simplified
+    pages = _every_page(server, ann_take, "zh-Hant")
+    assert "錄音" in pages["ann /takes"] and "登入" in pages["/login"] and 'lang="zh-Hant"' in pages["/login"]
+    for name, html in pages.items():
+        left = {ch for ch in _fixed_text(html) if ch in simplified}
+        assert not left, f"{name}: simplified characters {sorted(left)} on a zh-Hant page"
+        assert CJK.search(_fixed_text(html)), name  # and it is Chinese
+    assert "?lang=zh" in pages["/login"] and "?lang=en" in pages["/login"]  # the switcher offers the other two
+    for name, html in _every_page(server, ann_take, "en").items():
+        assert not CJK.search(_fixed_text(html)), f"{name}: {CJK.findall(_fixed_text(html))[:10]} on an English page"
+        assert 'lang="en"' in html
+    # a library error (VoiceCoachError) in the reader's language; an unknown ?lang= changes nothing
+    c = Client(server)
+    c.login("bob")
+    c.get("/takes?lang=zh-TW")
+    err = c.upload("/takes", [("file", "notes.wav", b"not audio at all" * 20)]).json()["error"]
+    assert "notes.wav" in err and "錄音" in err and not {ch for ch in err if ch in simplified}
+    c.get("/takes?lang=fr")
+    assert "錄音" in c.get("/takes").text
+
+
 # ------------------------------------------------------------------------- upload -> report
 
 
@@ -423,7 +488,9 @@ def test_an_oversized_upload_is_refused_and_nothing_is_kept(server):
     assert r.status == 413 and "MB" in r.json()["error"]
     # a body announced over the whole-request limit is refused before it is read
     r = c.request("POST", "/takes", b"x" * 1000, {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(10**10)})
-    assert r.status == 413
+    assert r.status == 413 and "上传" in r.json()["error"]  # in the page's language, from the cookie
+    r = c.request("POST", "/takes?lang=en", b"x" * 1000, {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(10**10)})
+    assert r.status == 413 and "larger than this server accepts" in r.json()["error"]
     after = server.counts()
     assert after == before, "an oversized upload left something behind"
 
@@ -433,12 +500,14 @@ def test_a_non_audio_file_is_refused_by_its_content_not_its_name(server):
     c.login("bob")
     c.get("/takes")
     before = server.counts()
-    for name, content in (("notes.wav", b"hello, this is text\n" * 50), ("page.mp3", b"<html><script>alert(1)</script></html>"),
-                          ("fake.flac", b"fLaC" + b"\0" * 200)):
-        r = c.upload("/takes", [("file", name, content)])
-        assert r.status == 400, name
-        msg = r.json()["error"]
-        assert name in msg and ";" in msg and "Traceback" not in msg
+    for lang, then in (("zh", "："), ("en", "; ")):  # what is wrong, then what to do, in the page's language
+        c.get(f"/takes?lang={lang}")
+        for name, content in (("notes.wav", b"hello, this is text\n" * 50), ("page.mp3", b"<html><script>alert(1)</script></html>"),
+                              ("fake.flac", b"fLaC" + b"\0" * 200)):
+            r = c.upload("/takes", [("file", name, content)])
+            assert r.status == 400, name
+            msg = r.json()["error"]
+            assert name in msg and then in msg and "Traceback" not in msg
     assert server.counts() == before
 
 
@@ -478,6 +547,8 @@ def test_admin_adds_a_user_and_bad_input_gets_one_sentence(server):
     a.login("admin")
     a.get("/admin/users")
     r = a.post("/admin/users", {"username": "x y", "password": PASSWORD, "role": "agent"})
+    assert r.status == 400 and "用户名须为" in r.text
+    r = a.post("/admin/users?lang=en", {"username": "x y", "password": PASSWORD, "role": "agent"})
     assert r.status == 400 and "user name" in r.text
     r = a.post("/admin/users", {"username": "dan", "password": PASSWORD, "role": "agent", "team": "south"})
     assert r.status == 200 and "dan" in r.text
@@ -566,7 +637,7 @@ def test_qa_folder_batch_only_inside_the_configured_roots(server):
     q.login("quinn")
     q.get("/calls")
     r = q.post("/batches/folder", {"folder": "/etc"})
-    assert r.status == 400 and "folder" in r.text and not server.state.batches
+    assert r.status == 400 and "文件夹" in r.text and "--batch-root" in r.text and not server.state.batches
 
 
 # ----------------------------------------------------------------------- scripts and trainers

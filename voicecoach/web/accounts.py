@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from voicecoach.web.library import UsageError
+from voicecoach.web.library import N_, UsageError
 from voicecoach.web import tables as T
 
 _HASHER = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
@@ -50,14 +50,14 @@ def _user(row) -> User:
 def create_user(engine, username: str, password: str | None, role: str, *, team: str | None = None, display_name: str | None = None) -> User:
     """Add an account; raises UsageError with one sentence when a field is not acceptable."""
     if not USERNAME.match(username or ""):
-        raise UsageError("the user name must be 1-64 letters, digits or . _ @ -; choose another")
+        raise UsageError.of(N_("the user name must be 1-64 letters, digits or . _ @ -; choose another"))
     if role not in T.ROLES:
-        raise UsageError(f"the role must be one of {', '.join(T.ROLES)}; got '{role}'")
+        raise UsageError.of(N_("the role must be one of {roles}; got '{role}'"), roles=", ".join(T.ROLES), role=role)
     if password is not None and len(password) < MIN_PASSWORD:
-        raise UsageError(f"the password must have at least {MIN_PASSWORD} characters; choose a longer one")
+        raise UsageError.of(N_("the password must have at least {n} characters; choose a longer one"), n=MIN_PASSWORD)
     with engine.begin() as conn:
         if conn.execute(sa.select(T.users.c.id).where(T.users.c.username == username)).first():
-            raise UsageError(f"the user {username} exists already; choose another name")
+            raise UsageError.of(N_("the user {username} exists already; choose another name"), username=username)
         uid = conn.execute(T.users.insert().values(
             username=username, password_hash=_HASHER.hash(password) if password else None, role=role,
             team=(team or None), display_name=(display_name or None), active=True, created_at=now())).inserted_primary_key[0]
@@ -66,7 +66,7 @@ def create_user(engine, username: str, password: str | None, role: str, *, team:
 
 def set_password(engine, user_id: int, password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UsageError(f"the password must have at least {MIN_PASSWORD} characters; choose a longer one")
+        raise UsageError.of(N_("the password must have at least {n} characters; choose a longer one"), n=MIN_PASSWORD)
     with engine.begin() as conn:
         conn.execute(T.users.update().where(T.users.c.id == user_id).values(password_hash=_HASHER.hash(password)))
         conn.execute(T.sessions.delete().where(T.sessions.c.user_id == user_id))  # a new password signs out everywhere

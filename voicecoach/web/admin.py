@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from voicecoach.web.library import UsageError
 from voicecoach.web import accounts, security
-from voicecoach.web.pages import render
+from voicecoach.web.pages import error_text, render
 from voicecoach.web.tables import ROLES
 
 
@@ -31,7 +31,7 @@ async def add_user(request: Request) -> Response:
                              str(form.get("role") or ""), team=str(form.get("team") or "").strip()[:64] or None,
                              display_name=str(form.get("display_name") or "").strip()[:100] or None)
     except UsageError as e:
-        return render(request, "users.html", status_code=400, error=str(e), users=accounts.list_users(request.app.state.engine), roles=ROLES)
+        return render(request, "users.html", status_code=400, error=error_text(request, e), users=accounts.list_users(request.app.state.engine), roles=ROLES)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -42,5 +42,5 @@ async def set_password(request: Request) -> Response:
     try:
         accounts.set_password(request.app.state.engine, request.path_params["user_id"], str(form.get("password") or ""))
     except UsageError as e:
-        return render(request, "users.html", status_code=400, error=str(e), users=accounts.list_users(request.app.state.engine), roles=ROLES)
+        return render(request, "users.html", status_code=400, error=error_text(request, e), users=accounts.list_users(request.app.state.engine), roles=ROLES)
     return RedirectResponse("/admin/users", status_code=303)

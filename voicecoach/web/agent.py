@@ -18,7 +18,9 @@ from voicecoach.web.library import dimension_names
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import User, now
-from voicecoach.web.pages import render
+from voicecoach.web.i18n import stage_label
+from voicecoach.web.library import N_, i18n
+from voicecoach.web.pages import error_text, lang_of, render
 from voicecoach.web.jobqueue import compare_dir, report_dir
 from voicecoach.web.uploads import UploadError, receive
 
@@ -104,6 +106,9 @@ def _trend(takes: list[dict]) -> dict:
     return out
 
 
+NOTHING_SENT = N_("no recording was sent; choose or record one, then send it")
+
+
 async def upload(request: Request) -> Response:
     """One recording (a file chosen, dropped or recorded in the browser) -> a queued take."""
     s = security.require(request)
@@ -116,11 +121,11 @@ async def upload(request: Request) -> Response:
     f = form.get("file")
     wants_json = "application/json" in request.headers.get("accept", "")
     if f is None or isinstance(f, str):
-        return _refuse(request, "no recording was sent; choose or record one, then send it", wants_json)
+        return _refuse(request, i18n.gettext(lang_of(request), NOTHING_SENT), wants_json)
     try:
         up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
     except UploadError as e:
-        return _refuse(request, str(e), wants_json, status=413 if "larger than" in str(e) else 400)
+        return _refuse(request, error_text(request, e), wants_json, status=413 if "larger than" in str(e) else 400)
     finally:
         await f.close()
     take_id = add_take(st.engine, s.user.id, up, kind="take", script_id=script_id)
@@ -158,9 +163,6 @@ async def take_page(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     summary = json.loads(take.summary) if take.summary else None
-    from voicecoach.web.pages import lang_of
-    from voicecoach.web.i18n import stage_label
-
     return render(request, "take.html", take=take, job=job, summary=summary, dims=dimension_names(), stage=stage_label(job.stage if job else None, lang_of(request)))
 
 
@@ -169,9 +171,6 @@ async def take_status(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     status = job.status if job else "failed"
-    from voicecoach.web.pages import lang_of
-    from voicecoach.web.i18n import stage_label
-
     body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job.error if job else None,
             "analysis_s": round(job.elapsed_s, 2) if job and job.elapsed_s is not None else None,
             "cpu_s": round(job.cpu_s, 2) if job and job.cpu_s is not None else None}
@@ -258,7 +257,7 @@ async def publish_script(request: Request) -> Response:
         try:
             up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
         except UploadError as e:
-            return _refuse(request, str(e), False)
+            return _refuse(request, error_text(request, e), False)
         finally:
             await f.close()
     with st.engine.begin() as conn:

@@ -22,25 +22,39 @@ from starlette.staticfiles import StaticFiles
 
 from voicecoach.web import security, tables
 from voicecoach.web.config import MAX_FILES_PER_POST, WebConfig
-from voicecoach.web.i18n import ui
-from voicecoach.web.library import Store
+from voicecoach.web.library import N_, Store, i18n
 from voicecoach.web.pages import lang_of, problem, render
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
+REFUSED = {
+    401: N_("Please sign in first."),
+    403: N_("You may not see this page; ask an administrator if you need it."),
+    404: N_("This page or item does not exist; open it again from a list."),
+    413: N_("The upload is too large; upload a shorter or compressed recording."),
+}
+"""The sentence of each refusal (HTTPException status) a page shows."""
+CSRF = N_("The form has expired or is incomplete; reload the page and send it again.")
+ERROR = N_("Something went wrong; try again, and tell an administrator if it happens again.")
+BAD_LOGIN = N_("The user name or password is wrong; type them again.")
+TOO_LARGE_BODY = N_("the upload is larger than this server accepts; upload a shorter or compressed recording")
+TOO_MANY = N_("Too many failed sign-ins; wait 15 minutes and try again, or ask an administrator.")
+
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
-    t = ui(lang_of(request))
-    sentence = {401: t["not_signed_in"], 403: t["csrf"] if exc.detail == "csrf" else t["forbidden"], 404: t["not_found"], 413: t["too_large"]}.get(exc.status_code)
-    if sentence is None:
-        sentence = exc.detail if isinstance(exc.detail, str) and exc.status_code == 400 else t["error"]
-    return problem(request, exc.status_code, sentence)
+    lang = lang_of(request)
+    message = CSRF if exc.status_code == 403 and exc.detail == "csrf" else REFUSED.get(exc.status_code)
+    if message is None:
+        if isinstance(exc.detail, str) and exc.status_code == 400:
+            return problem(request, 400, exc.detail)
+        message = ERROR
+    return problem(request, exc.status_code, i18n.gettext(lang, message))
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s", request.url.path)  # the log has the detail; the page never does
-    return problem(request, 500, ui(lang_of(request))["error"])
+    return problem(request, 500, i18n.gettext(lang_of(request), ERROR))
 
 
 class _Headers:
@@ -55,7 +69,7 @@ class _Headers:
         limit = self.max_batch_body if scope["path"] == "/batches" else self.max_body
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            resp = JSONResponse({"error": "the upload is larger than this server accepts; upload a shorter or compressed recording"}, status_code=413)
+            resp = JSONResponse({"error": i18n.gettext(lang_of(Request(scope)), TOO_LARGE_BODY)}, status_code=413)
             security.add_headers(resp)
             return await resp(scope, receive, send)
         seen = 0
@@ -161,12 +175,12 @@ async def login(request: Request) -> Response:
     st = request.app.state
     username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
     client = security.client_of(request)
-    t = ui(lang_of(request))
+    lang = lang_of(request)
     if accounts.too_many_failures(st.engine, username, client, limit=st.config.login_attempts, window_s=st.config.login_window_s):
-        return render(request, "login.html", status_code=429, error=t["too_many"], next=_safe_next(form.get("next")))
+        return render(request, "login.html", status_code=429, error=i18n.gettext(lang, TOO_MANY), next=_safe_next(form.get("next")))
     user = accounts.check_password(st.engine, username, password, client)
     if user is None:
-        return render(request, "login.html", status_code=401, error=t["bad_login"], next=_safe_next(form.get("next")))
+        return render(request, "login.html", status_code=401, error=i18n.gettext(lang, BAD_LOGIN), next=_safe_next(form.get("next")))
     token, _ = accounts.start_session(st.engine, user, hours=st.config.session_hours)
     resp = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     security.set_cookie(resp, request, security.SESSION_COOKIE, token, max_age=int(st.config.session_hours * 3600))

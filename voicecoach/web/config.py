@@ -42,7 +42,8 @@ class WebConfig:
         None: the bundled Whisper model ``model``.
     model : str
     lang : str
-        Default page language, ``zh`` or ``en``.
+        Default page language (and the reports' language), any code ``voicecoach.i18n.normalize``
+        reads: ``zh``, ``zh-Hant`` or ``en``.
     engine : str
         ``local`` or ``ray``, for QA batches over a server folder.
     batch_roots : tuple of Path

@@ -3,8 +3,10 @@ this package: when the library moves something, this file is what changes."""
 
 from __future__ import annotations
 
+from voicecoach import i18n
 from voicecoach.analysis import analyze
 from voicecoach.errors import InputError, UsageError, VoiceCoachError
+from voicecoach.i18n import N_, NP_
 from voicecoach.judge import dimensions as _dimensions
 from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.judge.targets import load_targets
@@ -26,6 +28,6 @@ def dimension_names() -> tuple[str, ...]:
     return _dimensions.names()
 
 
-__all__ = ["analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "run_batch",
+__all__ = ["i18n", "N_", "NP_", "analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "run_batch",
            "export", "Job", "discover", "listening_queue", "Store", "engine_url", "summarise", "worth_a_listen", "BatchSettings", "result_row",
            "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names"]

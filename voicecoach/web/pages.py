@@ -3,6 +3,7 @@ one sentence for a refused request."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -10,14 +11,39 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from voicecoach.web import security
-from voicecoach.web.i18n import pick_lang, ui
-from voicecoach.web.library import dimension_name, verdict_name
+from voicecoach.web.i18n import LANG_PARAM, LANGUAGES, choose, reason_name, role_name, status_name
+from voicecoach.web.library import dimension_name, i18n, verdict_name
 
-_ENV = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=select_autoescape(["html"]))
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@functools.lru_cache(maxsize=None)
+def environment(lang: str) -> Environment:
+    """The Jinja2 environment of the pages in ``lang`` (a code from voicecoach.i18n.normalize):
+    the i18n extension with that language's catalogue, as the report pages use; one per
+    language, so requests in different languages never share installed translations."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.globals.update(lang=lang, html_lang=i18n.html_lang(lang), languages=LANGUAGES,
+                       status_name=lambda s: status_name(s, lang), reason_name=lambda c: reason_name(c, lang), role_name=lambda r: role_name(r, lang),
+                       dim=lambda d: dimension_name(d, lang), verdict=lambda v: verdict_name(v, lang) if v else "",
+                       error_text=lambda e: _error_text(e, lang))
+    return env
 
 
 def lang_of(request: Request) -> str:
-    return pick_lang(request.query_params.get("lang") or request.cookies.get(security.LANG_COOKIE), request.app.state.config.lang)
+    """The request's page language: "zh", "zh-Hant" or "en" (voicecoach.web.i18n.choose)."""
+    return choose(request.query_params.get(LANG_PARAM), request.cookies.get(security.LANG_COOKIE), request.app.state.config.lang)
+
+
+def error_text(request: Request, error: Exception) -> str:
+    """A library error's sentence in the request's language (VoiceCoachError.text)."""
+    return _error_text(error, lang_of(request))
+
+
+def _error_text(error, lang: str) -> str:
+    text = getattr(error, "text", None)
+    return text(lang) if callable(text) else str(error)
 
 
 def render(request: Request, template: str, status_code: int = 200, **ctx) -> HTMLResponse:
@@ -27,14 +53,13 @@ def render(request: Request, template: str, status_code: int = 200, **ctx) -> HT
     pre = None
     if s is None:
         pre = request.cookies.get(security.PRE_COOKIE) or security.new_pre_token()
-    html = _ENV.get_template(template).render(
-        request=request, t=ui(lang), lang=lang, session=s, user=s.user if s else None,
-        csrf=s.csrf if s else pre, dim=lambda d: dimension_name(d, lang), verdict=lambda v: verdict_name(v, lang) if v else "",
-        **ctx)
+    html = environment(lang).get_template(template).render(
+        request=request, session=s, user=s.user if s else None, csrf=s.csrf if s else pre, **ctx)
     resp = HTMLResponse(html, status_code=status_code)
     if pre is not None and request.cookies.get(security.PRE_COOKIE) != pre:
         security.set_cookie(resp, request, security.PRE_COOKIE, pre)
-    if request.query_params.get("lang") in ("zh", "en"):
+    asked = request.query_params.get(LANG_PARAM)
+    if asked and i18n.known(asked):
         security.set_cookie(resp, request, security.LANG_COOKIE, lang, max_age=365 * 86400)
     return resp
 

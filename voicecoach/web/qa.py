@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 from voicecoach.web import security
 from voicecoach.web import tables as T
-from voicecoach.web.pages import render
+from voicecoach.web.pages import error_text, lang_of, render
 from voicecoach.web.jobqueue import report_dir
-from voicecoach.web.library import BatchSettings, VoiceCoachError, dimension_names, discover, export, listening_queue, run_batch, summarise
+from voicecoach.web.library import N_, BatchSettings, VoiceCoachError, i18n, dimension_names, discover, export, listening_queue, run_batch, summarise
 from voicecoach.web.uploads import UploadError, receive
 
 AUDIO_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
@@ -185,7 +185,7 @@ async def start_upload_batch(request: Request) -> Response:
             add_take(st.engine, s.user.id, up, kind="call", batch_id=batch, agent=agent)
             n += 1
         except UploadError as e:
-            refused.append(str(e))
+            refused.append(error_text(request, e))
         finally:
             await f.close()
     st.queue.poke()
@@ -202,11 +202,14 @@ async def start_folder_batch(request: Request) -> Response:
     wanted = str(form.get("folder") or "")
     folder = _inside_roots(wanted, st.config.batch_roots)
     if folder is None:
-        return render(request, "message.html", status_code=400, message="that folder is not one QA may analyse here; choose a folder under the server's batch folders (voicecoach serve --batch-root)")
+        return render(request, "message.html", status_code=400, message=i18n.gettext(lang_of(request), NOT_A_BATCH_FOLDER))
     key = secrets.token_hex(6)
     st.batches[key] = {"folder": folder.name, "state": "running", "done": 0, "failed": 0, "total": 0, "by": s.user.username}
     threading.Thread(target=_run_folder, args=(st, key, folder), name=f"voicecoach-web-batch-{key}", daemon=True).start()
     return RedirectResponse("/calls", status_code=303)
+
+
+NOT_A_BATCH_FOLDER = N_("that folder is not one QA may analyse here; choose a folder under the server's batch folders (voicecoach serve --batch-root)")
 
 
 def _inside_roots(wanted: str, roots) -> Path | None:
@@ -237,9 +240,9 @@ def _run_folder(st, key: str, folder: Path) -> None:
                   engine=st.config.engine, progress=show)
         info["state"] = "done"
     except VoiceCoachError as e:
-        info.update(state="failed", error=str(e))
+        info.update(state="failed", error=e)  # shown in each reader's language (error_text)
     except Exception as e:  # noqa: BLE001 - shown as one sentence on the calls page; the detail goes to the log
         import logging
 
         logging.getLogger(__name__).exception("folder batch")
-        info.update(state="failed", error=f"the batch stopped with an internal error ({type(e).__name__}); see the server log")
+        info.update(state="failed", error=VoiceCoachError.of(N_("the batch stopped with an internal error ({kind}); see the server log"), kind=type(e).__name__))

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.web.library import InputError
+from voicecoach.web.library import N_, InputError
 
 CHUNK = 1 << 20
 
@@ -86,21 +86,21 @@ async def receive(upload, folder: Path, *, max_bytes: int, max_duration_s: float
                     break
                 size += len(block)
                 if size > max_bytes:
-                    raise UploadError(f"{label} is larger than {max_bytes / 2**20:.0f} MB; upload a shorter recording or a compressed copy (MP3, M4A, Opus)")
+                    raise UploadError.of(N_("{label} is larger than {mb:.0f} MB; upload a shorter recording or a compressed copy (MP3, M4A, Opus)"), label=label, mb=max_bytes / 2**20)
                 if len(head) < 64:
                     head += block[:64]
                 h.update(block)
                 out.write(block)
         if size == 0:
-            raise UploadError(f"{label} is empty; choose the recording file again")
+            raise UploadError.of(N_("{label} is empty; choose the recording file again"), label=label)
         ext = sniff(head)
         if ext is None:
-            raise UploadError(f"{label} is not an audio recording this app reads (WAV, FLAC, MP3, M4A, OGG/Opus, WebM); choose an audio file")
+            raise UploadError.of(N_("{label} is not an audio recording this app reads (WAV, FLAC, MP3, M4A, OGG/Opus, WebM); choose an audio file"), label=label)
         duration = probe_duration(Path(tmp))
         if duration is None:
-            raise UploadError(f"{label} looks like {ext.upper()} but cannot be read as audio; it may be cut short or damaged: export it again")
+            raise UploadError.of(N_("{label} looks like {format} but cannot be read as audio; it may be cut short or damaged: export it again"), label=label, format=ext.upper())
         if duration > max_duration_s:
-            raise UploadError(f"{label} is {duration / 60:.1f} min long; at most {max_duration_s / 60:.0f} min can be analysed here: cut it or ask QA to run it as a batch")
+            raise UploadError.of(N_("{label} is {minutes:.1f} min long; at most {limit:.0f} min can be analysed here: cut it or ask QA to run it as a batch"), label=label, minutes=duration / 60, limit=max_duration_s / 60)
         digest = h.hexdigest()
         final = folder / f"{digest}.{ext}"
         if final.exists():

@@ -15,10 +15,10 @@
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (res) {
         if (res.ok && res.body.url) { window.location.assign(res.body.url); return; }
-        err.textContent = res.body.error || "upload failed; try again";
+        err.textContent = res.body.error || box.dataset.msgFailed;
         err.hidden = false;
       })
-      .catch(function () { err.textContent = "the upload did not reach the server; check the connection and try again"; err.hidden = false; });
+      .catch(function () { err.textContent = box.dataset.msgOffline; err.hidden = false; });
   }
 
   function capture(box) {
