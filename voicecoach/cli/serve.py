@@ -10,6 +10,7 @@ import typer
 
 from voicecoach.cli.app import DbOpt, LangOpt, ModelOpt, _say, _writing, app, guarded
 from voicecoach.errors import VoiceCoachError
+from voicecoach.i18n import N_
 
 
 @app.command("call")
@@ -76,6 +77,6 @@ def serve_cmd(
         serve.create_admin(config, admin, password)
         _say(f"admin account {admin} created")
     elif serve.needs_admin(config) and not trusted_header:
-        raise VoiceCoachError("the store has no admin account yet; start with --admin NAME to create one")
+        raise VoiceCoachError.of(N_("the store has no admin account yet; start with --admin NAME to create one"))
     _say(f"voicecoach web app on http://{host}:{port}/ (store {db}, {config.workers} analysis worker(s)); Ctrl-C stops it")
     serve.run(config, host=host, port=port)

@@ -17,6 +17,7 @@ import numpy as np
 from voicecoach.audio import Audio, SourceInfo, audio_from_array, load_audio
 from voicecoach.measures.voices import VoiceSplit
 from voicecoach.errors import CallMismatchError, ChannelError, Notice, UsageError, display_name
+from voicecoach.i18n import N_
 
 MAX_LENGTH_DIFF_S = 0.1
 """Two one-side files may differ in length by this much (encoder padding), s; the longer one is
@@ -172,7 +173,7 @@ def guess_agent_index(speech: tuple[np.ndarray, np.ndarray], *, frame_s: float, 
 
 def _pair(a: Audio, c: Audio, max_diff_s: float, names: tuple[str, str], layout: str, sources, notices, agent_index: int | None = 0) -> CallAudio:
     if a.sample_rate_hz != c.sample_rate_hz:  # pragma: no cover - the loader gives one rate
-        raise CallMismatchError(f"{names[0]} and {names[1]} differ in sample rate; give both at one rate")
+        raise CallMismatchError.of(N_("{first} and {second} differ in sample rate; give both at one rate"), first=names[0], second=names[1])
     diff_s = abs(a.duration_s - c.duration_s)
     if diff_s > max_diff_s + 1e-9:
         raise CallMismatchError(

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from voicecoach.errors import TargetsError
+from voicecoach.i18n import N_
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -130,7 +131,7 @@ def load_targets(path: str | Path | None = None) -> Targets:
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            raise TargetsError(f"targets file {p.name} does not exist; give the path of a .toml file (see voicecoach targets --show)")
+            raise TargetsError.of(N_("targets file {name} does not exist; give the path of a .toml file (see voicecoach targets --show)"), name=p.name)
         over = _parse(p)
         items = _items(over, p, items)
         if "overall" in over:
@@ -143,13 +144,13 @@ def _parse(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise TargetsError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
+        raise TargetsError.of(N_("{name} is not UTF-8 text; save it as UTF-8"), name=path.name) from None
     except OSError as e:
-        raise TargetsError(f"targets file {path.name} cannot be read ({e.strerror}); check the path and its permissions") from None
+        raise TargetsError.of(N_("targets file {name} cannot be read ({reason}); check the path and its permissions"), name=path.name, reason=e.strerror) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{path.name}: not valid TOML ({e}); fix the syntax at that line") from None
+        raise TargetsError.of(N_("{name}: not valid TOML ({reason}); fix the syntax at that line"), name=path.name, reason=str(e)) from None
 
 
 def _line_of(path: Path, key: str) -> int | None:
@@ -182,7 +183,7 @@ def _line_of(path: Path, key: str) -> int | None:
 def _fail(path: Path, key: str, message: str) -> TargetsError:
     line = _line_of(path, key)
     where = f"{path.name} line {line}" if line else path.name
-    return TargetsError(f"{where}: {key} {message}")
+    return TargetsError.of(N_("{where}: {key} {problem}"), where=where, key=key, problem=message)
 
 
 def _items(doc: dict, path: Path, base: dict[str, Target] | None) -> dict[str, Target]:

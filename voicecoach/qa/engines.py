@@ -14,6 +14,7 @@ from typing import Callable
 from voicecoach.errors import VoiceCoachError
 from voicecoach.qa.inputs import Job
 from voicecoach.qa.work import BatchSettings, _init_worker, score
+from voicecoach.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class RayEngine:
             import ray
             from ray.util import ActorPool
         except ImportError:
-            raise VoiceCoachError("--engine ray needs Ray: pip install 'voicecoach[cluster]'") from None
+            raise VoiceCoachError.of(N_("--engine ray needs Ray: pip install 'voicecoach[cluster]'")) from None
         started_here = not ray.is_initialized()
         if started_here:
             kw = {"address": self.address} if self.address not in (None, "local") else {"num_cpus": max(self.workers, 1)}

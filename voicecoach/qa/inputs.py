@@ -13,6 +13,7 @@ from typing import Sequence
 
 from voicecoach.audio import AUDIO_EXTENSIONS
 from voicecoach.errors import VoiceCoachError
+from voicecoach.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike
         else:
             files = sorted(Path(f) for f in glob.glob(str(item), recursive=True) if Path(f).is_file())
             if not files:
-                raise VoiceCoachError(f"{item} matches no file; give a folder, a file, a glob or --manifest")
+                raise VoiceCoachError.of(N_("{item} matches no file; give a folder, a file, a glob or --manifest"), item=item)
         jobs += [Job(str(f), call_id=f.stem, channel=channel) for f in files]
     return jobs
 
@@ -103,13 +104,13 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError) as e:
-        raise VoiceCoachError(f"cannot read the manifest {path.name} ({getattr(e, 'strerror', None) or type(e).__name__}); give a UTF-8 CSV with a path column") from None
+        raise VoiceCoachError.of(N_("cannot read the manifest {name} ({reason}); give a UTF-8 CSV with a path column"), name=path.name, reason=getattr(e, 'strerror', None) or type(e).__name__) from None
     if not rows:
-        raise VoiceCoachError(f"the manifest {path.name} has no rows; add one line per call with its path")
+        raise VoiceCoachError.of(N_("the manifest {name} has no rows; add one line per call with its path"), name=path.name)
     header = {h.strip().lower(): h for h in rows[0]}
     col = {k: next((header[a] for a in names if a in header), None) for k, names in MANIFEST_FIELDS.items()}
     if col["path"] is None:
-        raise VoiceCoachError(f"the manifest {path.name} has no path column (one of: {', '.join(MANIFEST_FIELDS['path'])}); add one")
+        raise VoiceCoachError.of(N_("the manifest {name} has no path column (one of: {columns}); add one"), name=path.name, columns=', '.join(MANIFEST_FIELDS['path']))
     root = base or path.parent
     known = {v for v in col.values() if v}
     jobs = []
@@ -121,7 +122,7 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
             try:
                 d = date.fromisoformat(d[:10]).isoformat()
             except ValueError:
-                raise VoiceCoachError(f"manifest {path.name} line {i}: date '{d}' is not YYYY-MM-DD") from None
+                raise VoiceCoachError.of(N_("manifest {name} line {line}: date '{date}' is not YYYY-MM-DD"), name=path.name, line=i, date=d) from None
         jobs.append(Job(
             path=str(p),
             call_id=(r.get(col["call_id"]) or "").strip() or p.stem if col["call_id"] else p.stem,

@@ -33,6 +33,7 @@ from typing import Iterable
 from voicecoach.judge import dimensions
 from voicecoach.errors import StoreError
 from voicecoach.qa.schema import _V3_DIMENSIONS, MIGRATIONS, SCHEMA_VERSION, tables
+from voicecoach.i18n import N_
 
 LEASE_S = 6 * 3600.0
 """How long a claim on a call holds before another batch may take it over (a claim by a dead
@@ -65,7 +66,7 @@ class Store:
         self.url = engine_url(db)
         self.name = Path(str(db)).name if "://" not in str(db) else _safe(self.url)
         if must_exist and "://" not in str(db) and not Path(db).expanduser().is_file():
-            raise StoreError(f"the result store {Path(db).name} does not exist; check its name, or score calls into it first with voicecoach batch")
+            raise StoreError.of(N_("the result store {name} does not exist; check its name, or score calls into it first with voicecoach batch"), name=Path(db).name)
         self._target_version = upgrade_to
         try:
             sqlite = self.url.startswith("sqlite")
@@ -79,7 +80,7 @@ class Store:
         except StoreError:
             raise
         except Exception as e:
-            raise StoreError(f"cannot open the result store {self.name} ({_reason(e)}); check the path or URL and that the database server is running") from None
+            raise StoreError.of(N_("cannot open the result store {name} ({reason}); check the path or URL and that the database server is running"), name=self.name, reason=_reason(e)) from None
         self.results, self.sentences, self.aliases, self.claims = self.t.results, self.t.sentences, self.t.aliases, self.t.claims
 
     # -- schema ---------------------------------------------------------------------------
@@ -92,7 +93,7 @@ class Store:
             if insp.has_table("schema_version"):
                 current = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
             if current > SCHEMA_VERSION:
-                raise StoreError(f"the store {self.name} has schema version {current}, newer than this voicecoach ({SCHEMA_VERSION}); upgrade voicecoach")
+                raise StoreError.of(N_("the store {name} has schema version {version}, newer than this voicecoach ({ours}); upgrade voicecoach"), name=self.name, version=current, ours=SCHEMA_VERSION)
             for v, fn in MIGRATIONS:
                 if current < v <= self._target_version:
                     fn(conn)
@@ -300,7 +301,7 @@ def _write_errors(name: str):
         hint = ("free disk space" if "full" in low or "space" in low else
                 "make the store writable or choose another --db" if "readonly" in low or "read-only" in low or "permission" in low else
                 "check the database")
-        raise StoreError(f"cannot write to the result store {name} ({why}); {hint}, then run the same command again: every finished call is kept") from None
+        raise StoreError.of(N_("cannot write to the result store {name} ({reason}); {hint}, then run the same command again: every finished call is kept"), name=name, reason=why, hint=hint) from None
 
 
 def _reason(e: Exception) -> str:

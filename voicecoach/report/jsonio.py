@@ -13,6 +13,7 @@ from voicecoach import __version__
 from voicecoach.judge import dimensions
 from voicecoach.errors import InputError, safe_text
 from voicecoach.audio.filecheck import file_sha256
+from voicecoach.i18n import N_
 
 
 REPORT_SCHEMA = "voicecoach.report"
@@ -120,12 +121,12 @@ def migrate_report(d: dict) -> dict:
         Not a voicecoach report, or one newer than this voicecoach reads.
     """
     if d.get("schema") != REPORT_SCHEMA:
-        raise InputError(f"not a voicecoach report (schema {d.get('schema')!r}); give a report.json written by voicecoach analyze")
+        raise InputError.of(N_("not a voicecoach report (schema {schema}); give a report.json written by voicecoach analyze"), schema=repr(d.get('schema')))
     version = str(d.get("schema_version", ""))
     if version == REPORT_SCHEMA_VERSION:
         return d
     if version not in ("1.0", "1.1"):
-        raise InputError(f"report schema {version} is not one this voicecoach ({REPORT_SCHEMA_VERSION}) can read; upgrade voicecoach")
+        raise InputError.of(N_("report schema {version} is not one this voicecoach ({ours}) can read; upgrade voicecoach"), version=version, ours=REPORT_SCHEMA_VERSION)
     measures = d.get("measures") or {}
     dims = [{**x, "figures": x.get("figures") or json_safe(_figures(x.get("name", ""), measures))} for x in d.get("dimensions", [])]
     return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims}

@@ -78,7 +78,7 @@ def compare(
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
     if not takes:
-        raise VoiceCoachError("the benchmark set is empty; give at least one benchmark recording")
+        raise VoiceCoachError.of(N_("the benchmark set is empty; give at least one benchmark recording"))
     analyses = [_analyse(f"benchmark {i + 1}" if len(takes) > 1 else "benchmark", b, kw) for i, b in enumerate(takes)]
     alignments = [alignment(a, b) for b in analyses]
     best = int(np.argmax([sim for _, sim in alignments]))
