@@ -163,7 +163,8 @@ def first_screen(dims: list[dict], lang: str) -> dict:
     judged."""
     good = [x for x in dims if x["d"].verdict == "within" and x["deciding"] is not None]
     change = sorted((x for x in dims if x["d"].scored and x["d"].verdict != "within" and x["deciding"] is not None), key=lambda x: x["d"].score)
-    unjudged = [x["name"] for x in dims if x["d"].verdict == "uncertain" or not x["d"].measured]
+    uncertain = [x["name"] for x in dims if x["d"].verdict == "uncertain"]
+    unmeasured = [x["name"] for x in dims if not x["d"].measured]
     n_scored = sum(1 for x in dims if x["d"].scored)
     if not n_scored:
         line = i18n.gettext(lang, "Nothing could be judged on this recording.")
@@ -172,7 +173,7 @@ def first_screen(dims: list[dict], lang: str) -> dict:
         if change:
             names = i18n.sep(lang)["comma"].join(x["name"] for x in change[:2])
             line += i18n.sep(lang)["space"] + i18n.gettext(lang, "Change first: {names}.").format(names=names)
-    return {"line": line, "good": good, "change": change[:2], "unjudged": unjudged}
+    return {"line": line, "good": good, "change": change[:2], "uncertain": uncertain, "unmeasured": unmeasured}
 
 
 def figure_view(c, lang: str) -> dict:
