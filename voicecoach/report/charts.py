@@ -7,6 +7,7 @@ English otherwise (:func:`voicecoach.report.fonts.chart_lang`).
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import matplotlib
@@ -113,6 +114,7 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
             draw(ax, a, start_s, end_s, lang)
         last = axes[-1]
         last.set_xlim(start_s, end_s)
+        last.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 6, 10], integer=True))  # whole seconds
         last.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
         last.set_xlabel(_t("time", lang))
         return fig
@@ -233,7 +235,8 @@ def _drawl_marks(ax, a, t0: float, t1: float, lang: str, lo: float) -> None:
             continue
         ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
         text = f"{_t('drawl', lang)} {e.final_ratio:.1f}×"
-        half = 0.5 * (len(text) + 1.0) * 8.0 / 72 * ax.figure.dpi * s_per_px  # a character about 1 em wide at 8 pt
+        ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in text) + 0.5  # bold 8 pt
+        half = 0.5 * ems * 8.0 / 72 * ax.figure.dpi * s_per_px
         x = min(max((e.start_s + e.end_s) / 2, t0 + half), t1 - half)  # inside the chart
         row = next((k for k, right in enumerate(rows) if x - half > right), None)
         if row is None:
