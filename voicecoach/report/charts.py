@@ -137,8 +137,9 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         else:
             color = GOOD
         ax.barh(0, sp.end_s - sp.start_s, left=sp.start_s, height=0.8, color=color, alpha=0.85, edgecolor="white", gid=f"sentence-{s.index}")
-        if sp.end_s - sp.start_s > 0.6:
-            ax.text((max(sp.start_s, t0) + min(sp.end_s, t1)) / 2, 0, f"{s.index + 1}\n{sp.rate_cps:.1f}", ha="center", va="center", fontsize=8, color="white", fontweight="bold", clip_on=True)
+        label = f"{s.index + 1}\n{sp.rate_cps:.1f}"
+        if sp.end_s - sp.start_s > _text_width_s(ax, max(label.split(), key=len), t0, t1, 8.0):  # only where it fits
+            ax.text((max(sp.start_s, t0) + min(sp.end_s, t1)) / 2, 0, label, ha="center", va="center", fontsize=8, color="white", fontweight="bold", clip_on=True)
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])
     ax.set_title(_t("pace", lang), loc="left", fontsize=10)
@@ -220,12 +221,18 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     ax.legend(handles=handles, loc="upper center", fontsize=8, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.2), handlelength=1.2, columnspacing=1.0)
 
 
+def _text_width_s(ax, text: str, t0: float, t1: float, size_pt: float) -> float:
+    """About how many seconds of the time axis a line of text at ``size_pt`` covers (CJK
+    characters 1 em, others 0.62 em, plus half an em of room)."""
+    width_px = ax.figure.get_figwidth() * ax.figure.dpi * ax.get_position().width
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in text) + 0.5
+    return ems * size_pt / 72 * ax.figure.dpi * (t1 - t0) / max(width_px, 1.0)
+
+
 def _drawl_marks(ax, a, t0: float, t1: float, lang: str, lo: float) -> None:
     """Flagged drawls as red bands, each labelled with its stretch ("drawl 3.0×") where the label
     fits: a label is placed on the lowest of three rows where it clears the labels already
     there, and left out (the band stays) when none has room. Unflagged phrase ends: grey ticks."""
-    fig_w_px = ax.figure.get_figwidth() * ax.figure.dpi * ax.get_position().width
-    s_per_px = (t1 - t0) / max(fig_w_px, 1.0)
     rows: list[float] = [-np.inf, -np.inf, -np.inf]  # right edge (s) of the last label on each row
     for e in a.drawl.ends:
         if e.end_s < t0 or e.start_s > t1:
@@ -235,8 +242,7 @@ def _drawl_marks(ax, a, t0: float, t1: float, lang: str, lo: float) -> None:
             continue
         ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
         text = f"{_t('drawl', lang)} {e.final_ratio:.1f}×"
-        ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in text) + 0.5  # bold 8 pt
-        half = 0.5 * ems * 8.0 / 72 * ax.figure.dpi * s_per_px
+        half = 0.5 * _text_width_s(ax, text, t0, t1, 8.0)
         x = min(max((e.start_s + e.end_s) / 2, t0 + half), t1 - half)  # inside the chart
         row = next((k for k, right in enumerate(rows) if x - half > right), None)
         if row is None:

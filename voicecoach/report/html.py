@@ -152,15 +152,16 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
-        first=first_screen(dims, lang), created=fmt_created(a.created_utc), unit_cps=unit_label("syllables/s", lang),
+        first=first_screen(dims, lang, examples=[(s.start_s, s.end_s) for s in a.sentences[:2]]), created=fmt_created(a.created_utc), unit_cps=unit_label("syllables/s", lang),
     )
 
 
-def first_screen(dims: list[dict], lang: str) -> dict:
+def first_screen(dims: list[dict], lang: str, *, examples: list[tuple[float, float]] = ()) -> dict:
     """What the top of the page says: a one-line result, what went well (dimensions within
     their band, each with its figure), the one or two things to change (the lowest-scored
     dimensions out of band; never an uncertain one) with their moments, and what could not be
-    judged."""
+    judged. A dimension to change that has no moments of its own (too quiet throughout) offers
+    ``examples``, the first sentences (start_s, end_s), to listen to instead."""
     good = [x for x in dims if x["d"].verdict == "within" and x["deciding"] is not None]
     change = sorted((x for x in dims if x["d"].scored and x["d"].verdict != "within" and x["deciding"] is not None), key=lambda x: x["d"].score)
     uncertain = [x["name"] for x in dims if x["d"].verdict == "uncertain"]
@@ -173,7 +174,7 @@ def first_screen(dims: list[dict], lang: str) -> dict:
         if change:
             names = i18n.sep(lang)["comma"].join(x["name"] for x in change[:2])
             line += i18n.sep(lang)["space"] + i18n.gettext(lang, "Change first: {names}.").format(names=names)
-    return {"line": line, "good": good, "change": change[:2], "uncertain": uncertain, "unmeasured": unmeasured}
+    return {"line": line, "good": good, "change": change[:2], "examples": list(examples), "uncertain": uncertain, "unmeasured": unmeasured}
 
 
 def figure_view(c, lang: str) -> dict:
