@@ -161,3 +161,24 @@ def test_every_timeline_panel_and_the_summary_have_a_legend():
     assert {"your median pitch", "your usual range"} <= set(pitch)
     assert fig.axes[-1].get_xlabel() and fig.axes[1].get_ylabel() == "dBov" and fig.axes[2].get_ylabel() == "Hz"
     assert summary_figure(a, lang="en").legends
+
+
+def test_times_read_mm_ss_of_the_recording_and_the_created_time_reads_as_a_date():
+    from voicecoach.report.charts import mmss
+    from voicecoach.report.html import fmt_created, fmt_time
+
+    assert [fmt_time(t) for t in (0.0, 6.97, 65.9, 599.99, 3725.2)] == ["00:00", "00:06", "01:05", "09:59", "1:02:05"]
+    assert [mmss(t) for t in (0.0, 10.0, 65.0, 3725.0)] == ["00:00", "00:10", "01:05", "1:02:05"]
+    assert fmt_created("2026-12-02T15:38:53+00:00") == "2026-12-02 15:38 UTC"
+    assert fmt_created("2026-12-02T23:38:53+08:00") == "2026-12-02 15:38 UTC"
+
+
+def test_a_recognition_probability_reads_as_how_sure_the_recogniser_was(pages):
+    from voicecoach.judge.scoring import Moment
+    from voicecoach.report.html import moment_value
+
+    m = Moment(1.0, 2.0, "unclear", "你的", 0.43, "probability")
+    assert moment_value(m, "en") == "the recogniser was only 43% sure of these words"
+    assert moment_value(m, "zh") == "识别器对这几个字只有 43% 的把握"
+    for _, html in pages.values():
+        assert not re.search(r"\d\.\d+ ?(置信度|置信度|confidence)", html.read_text(encoding="utf-8"))

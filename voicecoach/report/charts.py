@@ -106,8 +106,8 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
         # narrow, so that 8-10 pt text stays legible on a phone (shown about 370 px wide), at a
         # resolution that stays sharp on a desktop (shown up to 880 px)
         w = 5.2
-        fig = Figure(figsize=(w, 8.6), dpi=170)  # fixed margins: constrained layout costs 0.2 s a chart
-        fig.subplots_adjust(left=0.7 / w, right=1 - 0.2 / w, top=0.95, bottom=0.1, hspace=0.62)
+        fig = Figure(figsize=(w, 9.0), dpi=170)  # fixed margins: constrained layout costs 0.2 s a chart
+        fig.subplots_adjust(left=0.7 / w, right=1 - 0.2 / w, top=0.95, bottom=0.13, hspace=0.62)
         panels = [PANELS[d.chart.timeline] for d in dimensions.registered() if d.chart.timeline in PANELS]
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, height_ratios=[h for _, h in panels]))
         for ax, (draw, _) in zip(axes, panels):
@@ -144,7 +144,7 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     ax.set_yticks([])
     ax.set_title(_t("pace", lang), loc="left", fontsize=10)
     handles = [matplotlib.patches.Patch(color=c, label=_t(k, lang)) for c, k in ((GOOD, "ok"), (WARN, "edge"), (BAD, "fast"), (SLOW, "slow"))]
-    ax.legend(handles=handles, loc="upper center", fontsize=8, ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
 
@@ -190,7 +190,7 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
                P(color=WARN, alpha=0.5, label=_t("long_pause", lang)), P(color=BAD, alpha=0.5, label=_t("dead_air", lang))]
     if any(p.listening for p in a.pauses.pauses):
         handles.append(P(color=SLOW, alpha=0.2, label=_t("listening", lang)))
-    ax.legend(handles=handles, loc="upper center", fontsize=8, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.14), handlelength=1.2, columnspacing=1.0)
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.14), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
 
@@ -218,7 +218,7 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     handles = [L([], [], color="#1b3a6b", lw=1.6, label=_t("pitch_line", lang)), P(color=SLOW, alpha=0.15, label=_t("your_range", lang)),
                L([], [], color=SLOW, lw=0.8, ls="--", label=_t("median", lang)), P(color=BAD, alpha=0.3, label=_t("drawl", lang)),
                L([], [], color=GREY, lw=1, label=_t("phrase_end", lang)), P(color=WARN, alpha=0.25, label=_t("monotone", lang))]
-    ax.legend(handles=handles, loc="upper center", fontsize=8, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.2), handlelength=1.2, columnspacing=1.0)
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.2), handlelength=1.2, columnspacing=1.0)
 
 
 def _text_width_s(ax, text: str, t0: float, t1: float, size_pt: float) -> float:
