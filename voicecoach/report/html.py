@@ -164,7 +164,7 @@ def first_screen(dims: list[dict], lang: str, *, examples: list[tuple[float, flo
     ``examples``, the first sentences (start_s, end_s), to listen to instead."""
     good = [x for x in dims if x["d"].verdict == "within" and x["deciding"] is not None]
     change = sorted((x for x in dims if x["d"].scored and x["d"].verdict != "within" and x["deciding"] is not None), key=lambda x: x["d"].score)
-    uncertain = [x["name"] for x in dims if x["d"].verdict == "uncertain"]
+    uncertain = [x for x in dims if x["d"].verdict == "uncertain"]
     unmeasured = [x["name"] for x in dims if not x["d"].measured]
     n_scored = sum(1 for x in dims if x["d"].scored)
     if not n_scored:
