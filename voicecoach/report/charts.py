@@ -7,9 +7,11 @@ English otherwise (:func:`voicecoach.report.fonts.chart_lang`).
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import matplotlib
+import matplotlib.lines
 import matplotlib.patches
 import matplotlib.ticker
 import numpy as np
@@ -48,6 +50,14 @@ T = {
     "your_level": NP_("chart", "your level"),
     "summary": NP_("chart", "Each dimension against its target"),
     "overall": NP_("chart", "Overall"),
+    "short_pause": NP_("chart", "pause (not flagged)"),
+    "median": NP_("chart", "your median pitch"),
+    "pitch_line": NP_("chart", "your pitch"),
+    "level_line": NP_("chart", "your average level"),
+    "envelope": NP_("chart", "loudness"),
+    "phrase_end": NP_("chart", "phrase end (not drawled)"),
+    "your_figure": NP_("chart", "your figure"),
+    "uncertain": NP_("chart", "uncertain (not scored)"),
 }
 """Chart words: key -> English source string in context "chart"."""
 
@@ -62,8 +72,10 @@ def _points(score: str, lang: str) -> str:
 
 
 def mmss(t: float, _pos=None) -> str:
-    """m:ss, a matplotlib tick formatter for time axes."""
-    return f"{int(t // 60)}:{int(t % 60):02d}"
+    """mm:ss (h:mm:ss past an hour), as the page writes times: a matplotlib tick formatter."""
+    n = max(0, int(round(t)))
+    h, m, s = n // 3600, n // 60 % 60, n % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def timeline_chunks(duration_s: float, chunk_s: float = TIMELINE_CHUNK_S, max_charts: int = MAX_TIMELINES) -> list[tuple[float, float]]:
@@ -91,16 +103,18 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
     """
     lang = chart_lang(lang)
     with chart_style(lang):
-        width = 4.0 + 10.0 * min(1.0, (end_s - start_s) / TIMELINE_CHUNK_S)
-        w = max(8.0, width)
-        fig = Figure(figsize=(w, 7.2), dpi=100)  # fixed margins: constrained layout costs 0.2 s a chart
-        fig.subplots_adjust(left=0.75 / w, right=1 - 0.25 / w, top=0.93, bottom=0.08, hspace=0.35)
+        # narrow, so that 8-10 pt text stays legible on a phone (shown about 370 px wide), at a
+        # resolution that stays sharp on a desktop (shown up to 880 px)
+        w = 5.2
+        fig = Figure(figsize=(w, 9.0), dpi=170)  # fixed margins: constrained layout costs 0.2 s a chart
+        fig.subplots_adjust(left=0.7 / w, right=1 - 0.2 / w, top=0.95, bottom=0.13, hspace=0.62)
         panels = [PANELS[d.chart.timeline] for d in dimensions.registered() if d.chart.timeline in PANELS]
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, height_ratios=[h for _, h in panels]))
         for ax, (draw, _) in zip(axes, panels):
             draw(ax, a, start_s, end_s, lang)
         last = axes[-1]
         last.set_xlim(start_s, end_s)
+        last.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 6, 10], integer=True))  # whole seconds
         last.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
         last.set_xlabel(_t("time", lang))
         return fig
@@ -123,13 +137,14 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         else:
             color = GOOD
         ax.barh(0, sp.end_s - sp.start_s, left=sp.start_s, height=0.8, color=color, alpha=0.85, edgecolor="white", gid=f"sentence-{s.index}")
-        if sp.end_s - sp.start_s > 0.6:
-            ax.text((max(sp.start_s, t0) + min(sp.end_s, t1)) / 2, 0, f"{s.index + 1}\n{sp.rate_cps:.1f}", ha="center", va="center", fontsize=8, color="white", fontweight="bold", clip_on=True)
+        label = f"{s.index + 1}\n{sp.rate_cps:.1f}"
+        if sp.end_s - sp.start_s > _text_width_s(ax, max(label.split(), key=len), t0, t1, 8.0):  # only where it fits
+            ax.text((max(sp.start_s, t0) + min(sp.end_s, t1)) / 2, 0, label, ha="center", va="center", fontsize=8, color="white", fontweight="bold", clip_on=True)
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])
     ax.set_title(_t("pace", lang), loc="left", fontsize=10)
     handles = [matplotlib.patches.Patch(color=c, label=_t(k, lang)) for c, k in ((GOOD, "ok"), (WARN, "edge"), (BAD, "fast"), (SLOW, "slow"))]
-    ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(1.0, 1.35))
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
 
@@ -167,9 +182,15 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         if kind:
             ax.text((p.start_s + p.end_s) / 2, -8, _t(kind, lang) + "\n" + i18n.pgettext(lang, "chart", "{seconds:.1f} s").format(seconds=p.duration_s), ha="center", va="top", fontsize=8, color=color, fontweight="bold")
     ax.set_ylim(-70, 0)
-    ax.set_ylabel("dBov", fontsize=8)
+    ax.set_ylabel("dBov", fontsize=9)
     ax.set_title(_t("volume", lang), loc="left", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    P = matplotlib.patches.Patch
+    handles = [P(color="#7f8fa6", alpha=0.6, label=_t("envelope", lang)), P(color=GOOD, alpha=0.25, label=_t("target", lang)),
+               matplotlib.lines.Line2D([], [], color="#2f3640", lw=1, ls="--", label=_t("level_line", lang)), P(color=GREY, alpha=0.3, label=_t("short_pause", lang)),
+               P(color=WARN, alpha=0.5, label=_t("long_pause", lang)), P(color=BAD, alpha=0.5, label=_t("dead_air", lang))]
+    if any(p.listening for p in a.pauses.pauses):
+        handles.append(P(color=SLOW, alpha=0.2, label=_t("listening", lang)))
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.14), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
 
@@ -186,26 +207,48 @@ def _pitch_panel(ax, a, t0: float, t1: float, lang: str) -> None:
         if s.end_s < t0 or s.start_s > t1:
             continue
         ax.axvspan(s.start_s, s.end_s, color=WARN, alpha=0.18, lw=0)
-        ax.text(max(s.start_s, t0) + 0.1, 0.97, _t("monotone", lang), transform=ax.get_xaxis_transform(), fontsize=8, color=WARN, va="top")
+        ax.text(max(s.start_s, t0) + 0.1, 0.02, _t("monotone", lang), transform=ax.get_xaxis_transform(), fontsize=8, color=WARN, va="bottom")
     f0 = tr.f0_hz[tr.voiced]
     lo, hi = (np.percentile(f0, 1) / 1.25, np.percentile(f0, 99) * 1.3) if len(f0) else (60, 400)
-    last_label_x, level = -np.inf, 0
+    ax.set_ylim(lo, hi)
+    _drawl_marks(ax, a, t0, t1, lang, lo)
+    ax.set_ylabel("Hz", fontsize=9)
+    ax.set_title(_t("pitch", lang), loc="left", fontsize=10)
+    L, P = matplotlib.lines.Line2D, matplotlib.patches.Patch
+    handles = [L([], [], color="#1b3a6b", lw=1.6, label=_t("pitch_line", lang)), P(color=SLOW, alpha=0.15, label=_t("your_range", lang)),
+               L([], [], color=SLOW, lw=0.8, ls="--", label=_t("median", lang)), P(color=BAD, alpha=0.3, label=_t("drawl", lang)),
+               L([], [], color=GREY, lw=1, label=_t("phrase_end", lang)), P(color=WARN, alpha=0.25, label=_t("monotone", lang))]
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.2), handlelength=1.2, columnspacing=1.0)
+
+
+def _text_width_s(ax, text: str, t0: float, t1: float, size_pt: float) -> float:
+    """About how many seconds of the time axis a line of text at ``size_pt`` covers (CJK
+    characters 1 em, others 0.62 em, plus half an em of room)."""
+    width_px = ax.figure.get_figwidth() * ax.figure.dpi * ax.get_position().width
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in text) + 0.5
+    return ems * size_pt / 72 * ax.figure.dpi * (t1 - t0) / max(width_px, 1.0)
+
+
+def _drawl_marks(ax, a, t0: float, t1: float, lang: str, lo: float) -> None:
+    """Flagged drawls as red bands, each labelled with its stretch ("drawl 3.0×") where the label
+    fits: a label is placed on the lowest of three rows where it clears the labels already
+    there, and left out (the band stays) when none has room. Unflagged phrase ends: grey ticks."""
+    rows: list[float] = [-np.inf, -np.inf, -np.inf]  # right edge (s) of the last label on each row
     for e in a.drawl.ends:
         if e.end_s < t0 or e.start_s > t1:
             continue
-        if e.flagged:
-            ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
-            # stagger labels of nearby drawls over three heights so they do not overprint
-            level = (level + 1) % 3 if e.end_s - last_label_x < 0.06 * (t1 - t0) else 0
-            last_label_x = e.end_s
-            y = hi * (0.95 - 0.07 * level)
-            ax.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(e.end_s, y), ha="center", va="top", fontsize=8, color=BAD, fontweight="bold")
-        else:
+        if not e.flagged:
             ax.plot([e.end_s, e.end_s], [lo, lo * 1.08], color=GREY, lw=1)
-    ax.set_ylim(lo, hi)
-    ax.set_ylabel("Hz", fontsize=8)
-    ax.set_title(_t("pitch", lang), loc="left", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+            continue
+        ax.axvspan(e.start_s, e.end_s, color=BAD, alpha=0.25, lw=0)
+        text = f"{_t('drawl', lang)} {e.final_ratio:.1f}×"
+        half = 0.5 * _text_width_s(ax, text, t0, t1, 8.0)
+        x = min(max((e.start_s + e.end_s) / 2, t0 + half), t1 - half)  # inside the chart
+        row = next((k for k, right in enumerate(rows) if x - half > right), None)
+        if row is None:
+            continue
+        rows[row] = x + half
+        ax.text(x, 0.98 - 0.09 * row, text, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, color=BAD, fontweight="bold")
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
 
@@ -225,14 +268,20 @@ def summary_figure(a, *, lang: str) -> Figure:
     lang = chart_lang(lang)
     dims = a.dimensions
     with chart_style(lang):
-        h = 0.8 * len(dims) + 1.2
-        fig = Figure(figsize=(9.0, h), dpi=100)
-        fig.subplots_adjust(left=0.16, right=0.78, top=1 - 0.55 / h, bottom=0.4 / h, hspace=1.25)
+        # narrow (5.6 in) with the name above each row, so that it reads on a phone too
+        h = 1.05 * len(dims) + 1.3
+        fig = Figure(figsize=(5.2, h), dpi=150)
+        fig.subplots_adjust(left=0.04, right=0.96, top=1 - 0.75 / h, bottom=0.75 / h, hspace=2.1)
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
         total = shown_overall(a)
-        fig.suptitle(f"{_t('summary', lang)}   ·   {_t('overall', lang)} {_points(total, lang)}" if total != "–" else _t("summary", lang), fontsize=12)
+        fig.suptitle(f"{_t('summary', lang)}  ·  {_t('overall', lang)} {_points(total, lang)}" if total != "–" else _t("summary", lang), fontsize=11)
+        L = matplotlib.lines.Line2D
+        handles = [matplotlib.patches.Patch(color=GOOD, alpha=0.25, label=_t("target", lang)),
+                   L([], [], ls="", marker="o", ms=8, color=GOOD, label=_t("your_figure", lang)),
+                   L([], [], ls="", marker="o", ms=8, color=GREY, markerfacecolor="white", markeredgewidth=2, label=_t("uncertain", lang))]
+        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
         return fig
 
 
@@ -257,19 +306,19 @@ def _bullet(ax, d, lang: str) -> None:
     if v is not None and np.isfinite(v):
         hollow = d.verdict == "uncertain"
         ax.plot([v], [0], marker="o", ms=13, color=color, markerfacecolor="white" if hollow else color, markeredgewidth=2.5 if hollow else 1.0, gid=f"value-{d.name}")
-        ax.annotate(_fmt(v, unit, lo, hi), (v, 0), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
+        ax.annotate(_fmt(v, unit, lo, hi), (v, 0), xytext=(10, 0), textcoords="offset points", ha="left", va="center", fontsize=9)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
-    ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=11, labelpad=10)
     score = "–" if d.score is None else _points(f"{d.score:.0f}", lang)
-    ax.text(1.01, 0.5, f"{score}  {verdict}", transform=ax.transAxes, va="center", fontsize=10, color=color, fontweight="bold")
-    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(name, loc="left", fontsize=10, fontweight="bold", pad=3)
+    ax.set_title(f"{score}  {verdict}", loc="right", fontsize=10, color=color, fontweight="bold", pad=3)
+    ax.tick_params(axis="x", labelsize=8)
     if unit == "ratio":
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
     elif unit == "count":
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel(_axis_label(d, lang), fontsize=7, labelpad=1)
+    ax.set_xlabel(_axis_label(d, lang), fontsize=8, labelpad=1)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
 

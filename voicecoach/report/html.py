@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach import i18n
 from voicecoach.judge.advice import dimension_name, moment_label, notice_text, verdict_name
-from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, verdict_class
+from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, unit_label, verdict_class
 
 MAX_EMBED_S = 30 * 60.0
 TEMPLATES = Path(__file__).parent / "templates"
@@ -84,8 +84,33 @@ def png_data_uri(path: Path) -> str:
 
 
 def fmt_time(t: float) -> str:
-    """m:ss.s, for the page's clickable moments."""
-    return f"{int(t // 60)}:{t % 60:04.1f}"
+    """A time of the recording as the page writes it: mm:ss, h:mm:ss past an hour (whole
+    seconds, rounded down: the moment starts within that second)."""
+    n = max(0, int(t))
+    h, m, s = n // 3600, n // 60 % 60, n % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def fmt_created(iso: str) -> str:
+    """The creation time without ISO's T and offset: "2026-12-02 15:38 UTC" (the page's script
+    rewrites it in the reader's local time)."""
+    from datetime import datetime, timezone
+
+    try:
+        t = datetime.fromisoformat(iso).astimezone(timezone.utc)
+    except (TypeError, ValueError):
+        return iso
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def moment_value(m, lang: str) -> str:
+    """A moment's figure in plain words: a recognition probability is how sure the recogniser
+    was of those words ("识别把握仅 48%"), not a bare "0.48 confidence"."""
+    if m.value is None:
+        return ""
+    if m.unit == "probability":
+        return i18n.gettext(lang, "the recogniser was only {percent} sure of these words").format(percent=f"{m.value:.0%}")
+    return format_value(m.value, m.unit, lang)
 
 
 def page_audio(audio, audio_href: str | None) -> str:
@@ -110,8 +135,8 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
     env = environment(lang)
     embedded = a.loaded.audio.duration_s <= MAX_EMBED_S
     src = audio_src if audio_src is not None else page_audio(a.loaded.audio, audio_href)
-    worst = sorted((d for d in a.dimensions if d.scored and d.verdict != "within"), key=lambda d: d.score)[:3]
     uncertain = [dimension_name(d.name, lang) for d in a.dimensions if d.verdict == "uncertain"]
+    dims = [_dimension(d, lang) for d in a.dimensions]
     flagged_chars = {e.char_index for e in a.drawl.ends if e.flagged}
     unclear_chars = {i for s in a.articulation.stretches for i in range(s.first_char, s.last_char + 1)}
     sentences = []
@@ -121,14 +146,35 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         texts = transcript_chars([a.chars[i].text + a.chars[i].punct_after for i in idx], lang)
         chars = [{"text": t, "drawl": i in flagged_chars, "unclear": i in unclear_chars} for i, t in zip(idx, texts)]
         sentences.append({"d": s, "chars": chars})
-    dims = [_dimension(d, lang) for d in a.dimensions]
     template = env.get_template("report.html.j2")
     return template.render(
-        a=a, dims=dims, heard=i18n.transcript(lang, a.transcript.text), worst=[{"d": d, "name": dimension_name(d.name, lang)} for d in worst], uncertain=uncertain,
+        a=a, dims=dims, heard=i18n.transcript(lang, a.transcript.text), uncertain=uncertain,
         summary_png=png_data_uri(charts["summary"][0]), timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
+        first=first_screen(dims, lang, examples=[(s.start_s, s.end_s) for s in a.sentences[:2]]), created=fmt_created(a.created_utc), unit_cps=unit_label("syllables/s", lang),
     )
+
+
+def first_screen(dims: list[dict], lang: str, *, examples: list[tuple[float, float]] = ()) -> dict:
+    """What the top of the page says: a one-line result, what went well (dimensions within
+    their band, each with its figure), the one or two things to change (the lowest-scored
+    dimensions out of band; never an uncertain one) with their moments, and what could not be
+    judged. A dimension to change that has no moments of its own (too quiet throughout) offers
+    ``examples``, the first sentences (start_s, end_s), to listen to instead."""
+    good = [x for x in dims if x["d"].verdict == "within" and x["deciding"] is not None]
+    change = sorted((x for x in dims if x["d"].scored and x["d"].verdict != "within" and x["deciding"] is not None), key=lambda x: x["d"].score)
+    uncertain = [x for x in dims if x["d"].verdict == "uncertain"]
+    unmeasured = [x["name"] for x in dims if not x["d"].measured]
+    n_scored = sum(1 for x in dims if x["d"].scored)
+    if not n_scored:
+        line = i18n.gettext(lang, "Nothing could be judged on this recording.")
+    else:
+        line = i18n.ngettext(lang, "{n} of {total} dimension on target.", "{n} of {total} dimensions on target.", n_scored).format(n=len(good), total=n_scored)
+        if change:
+            names = i18n.sep(lang)["comma"].join(x["name"] for x in change[:2])
+            line += i18n.sep(lang)["space"] + i18n.gettext(lang, "Change first: {names}.").format(names=names)
+    return {"line": line, "good": good, "change": change[:2], "examples": list(examples), "uncertain": uncertain, "unmeasured": unmeasured}
 
 
 def figure_view(c, lang: str) -> dict:
@@ -147,7 +193,7 @@ def _dimension(d, lang: str) -> dict:
         "others": [figure_view(c, lang) for c in d.checks if d.deciding is None or c.key != d.deciding.key],
         "cls": verdict_class(d),
         "score": shown_score(d),
-        "moments": [{"m": m, "label": moment_label(m.kind, lang), "value": "" if m.value is None else format_value(m.value, m.unit, lang)} for m in d.moments[:40]],
+        "moments": [{"m": m, "label": moment_label(m.kind, lang), "value": moment_value(m, lang)} for m in d.moments[:40]],
         "n_more": max(0, len(d.moments) - 40),
     }
 
@@ -164,7 +210,7 @@ def _details(a) -> list[tuple[str, str]]:
         ("source", f"{a.loaded.source.format} {a.loaded.source.codec}, {a.loaded.source.sample_rate_hz} Hz, {a.loaded.source.n_channels} ch, channel {a.loaded.source.channel}"),
         ("recognised text", t.text),  # as recognised (simplified), whatever the page's language
         ("timings (s)", ", ".join(f"{k} {v:.2f}" for k, v in a.timings_s.items())),
-        ("created", a.created_utc),
+        ("created", fmt_created(a.created_utc)),
     ]
 
 
