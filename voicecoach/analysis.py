@@ -6,6 +6,7 @@ Every shell (CLI, notebook, trainer comparison, QA batch) calls :func:`analyze` 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import os
@@ -33,7 +34,9 @@ from voicecoach.measures.pace import measure_pace
 from voicecoach.measures.pauses import detect_pauses, measure_pauses
 from voicecoach.measures.pitch import PitchTrack, measure_pitch, track_pitch
 from voicecoach.measures.sentences import sentence_details
+from voicecoach.measures.embed import find_weights
 from voicecoach.measures.syllables import detect_nuclei
+from voicecoach.measures.voices import TwoVoices, two_voices_likely
 from voicecoach.recognize.models import DEFAULT_MODEL
 from voicecoach.recognize import build_recognizer
 from voicecoach.recognize.cache import CachedRecognizer
@@ -201,6 +204,8 @@ def analyze(
         narrow = Audio(resample(audio.samples, from_rate_hz=audio.sample_rate_hz, to_rate_hz=NARROW_RATE_HZ), NARROW_RATE_HZ)  # shared with pitch
         activity = compute_activity(audio, active_level_dbov=level.active_level_dbov, narrow=narrow)
     speech_s = float(activity.is_speech.sum() * activity.frame_s)
+    with step("voices"):
+        voices = _voices(audio, activity)
     if audio.duration_s < MIN_SPEECH_S or speech_s < MIN_SPEECH_S:
         raise AudioTooShortError.of(N_("{name} holds {speech_s:.1f} s of speech in {duration_s:.1f} s; at least {min_s:.0f} s of speech is needed (3 s or more for pace and pitch): record a longer sample"), name=name, speech_s=speech_s, duration_s=audio.duration_s, min_s=MIN_SPEECH_S)
     with step("recognition"):
@@ -236,6 +241,7 @@ def analyze(
     with step("pitch"):
         pitch_track = track_pitch(audio, narrow=narrow)
     measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)
+    measures = dataclasses.replace(measures, voices=voices)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)
@@ -333,6 +339,13 @@ def _speech_span(activity: Activity, chars) -> tuple[float, float]:
     return activity.speech_bounds_s(max(0.0, chars[0].start_s - 0.3), chars[-1].end_s + 0.3) or (chars[0].start_s, chars[-1].end_s)
 
 
+def _voices(audio: Audio, activity: Activity) -> TwoVoices | None:
+    """Whether the channel holds a second voice; None when the voice encoder is not installed."""
+    if find_weights() is None:
+        return None
+    return two_voices_likely(audio, activity)
+
+
 def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[Notice]:
     out = []
     doubts = quality_checks(m, tgt)  # the same checks that make a dimension "uncertain"
@@ -351,6 +364,11 @@ def _quality_notices(m: MeasureSet, loaded: LoadedAudio, tgt: Targets) -> list[N
         first = cov.unrecognised[0]
         where = f"{int(first.start_s // 60)}:{int(first.start_s % 60):02d}"
         out.append(Notice("unrecognised_speech", f"{cov.unrecognised_s:.0f} s of speech in {len(cov.unrecognised)} stretch(es) could not be transcribed (the first at {where}); pace counts their syllables from the signal, and drawl and articulation are not measured there", {"speech_s": round(cov.unrecognised_s), "n": len(cov.unrecognised), "at": where}))
+    if "second_voice" in doubts and m.voices is not None:
+        out.append(Notice("two_voices", f"two voices were heard on this channel (the second speaks {m.voices.share_of_second_voice:.0%} of the time, about {m.voices.second_voice_s:.0f} s), so no dimension is judged: analyse the agent's own channel (--channel), or the whole call with voicecoach call",
+                          {"share": round(m.voices.share_of_second_voice, 3), "second_s": round(m.voices.second_voice_s)}))
+    if m.voices is None:
+        out.append(Notice("voices_not_checked", "whether a second voice is on this channel was not checked: the voice encoder's weights are not installed (make setup, or python scripts/fetch_voice_encoder.py)", {}))
     if "little_speech" in doubts:
         out.append(Notice("short", f"only {m.pace.speaking_time_s:.1f} s of speech; figures from so little speech are rough", {"speech_s": round(m.pace.speaking_time_s, 1)}))
     return out

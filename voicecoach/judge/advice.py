@@ -31,6 +31,7 @@ CHECK_LABELS = {
 
 # why a dimension is "uncertain" (keys of scoring.UNCERTAIN_REASONS)
 UNCERTAIN_NOTES = {
+    "second_voice": N_("Two voices were heard on this channel (the second speaks {value:.0%} of the time): this figure mixes both people, so it is not scored and not counted in the overall score. Analyse the agent's own channel, or the call with voicecoach call."),
     "little_speech": N_("Only {value:.1f} s of speech (at least {min:g} s is needed): this is a rough guide only, not scored and not counted in the overall score."),
     "low_coverage": N_("The transcript covers only {value:.0%} of the speech (at least {min:.0%} is needed): what it missed is not counted here, so this is unreliable, not scored and not counted in the overall score."),
     "count_disagreement": N_("The transcript counts {n} syllables but the signal shows about {nuclei}: the count is unreliable, so pace is not scored and not counted in the overall score. For a read script, give --script for a reliable pace."),
@@ -60,6 +61,8 @@ NOTICES = {
     "narrowband": N_("telephone-band audio ({rate_hz} Hz); recognition is less accurate than on wideband audio"),
     "count_disagreement": N_("the transcript counts {n} syllables but the signal shows about {nuclei}; the recogniser may have missed or added words, so pace is less certain"),
     "short": N_("only {speech_s} s of speech; figures from so little speech are rough"),
+    "two_voices": N_("two voices were heard on this channel (the second speaks {share:.0%} of the time, about {second_s} s), so no dimension is judged: analyse the agent's own channel (--channel), or the whole call with voicecoach call"),
+    "voices_not_checked": N_("whether a second voice is on this channel was not checked: the voice encoder's weights are not installed (make setup, or python scripts/fetch_voice_encoder.py)"),
     "unrecognised_speech": N_("{speech_s} s of speech in {n} stretch(es) could not be transcribed (the first at {at}); pace counts their syllables from the signal, and drawl and articulation are not measured there"),
     "truncated": N_("the file is truncated: its header promises {promised_s} s but it holds {held_s} s; the analysis covers what is there"),
     "bad_header": N_("the file's header says it holds no audio, but {bytes} bytes follow it; all of them were analysed"),

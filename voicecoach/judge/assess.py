@@ -48,12 +48,16 @@ def assess(m: MeasureSet, targets: Targets, *, lang: str) -> tuple[DimensionResu
 def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
     """The checks of the figures' own reliability that failed, by reason (``UNCERTAIN_REASONS``).
 
+    * ``second_voice``: share of the speech in a second voice, when the detector is confident
+      there are two (``quality.second_voice_share``): every dimension then mixes two people;
     * ``little_speech``: speaking time (``quality.speech_s``);
     * ``low_coverage``: share of the detected speech the transcript covers (``quality.covered_ratio``);
     * ``count_disagreement``: syllable nuclei counted in the signal over the transcript's
       syllables (``quality.acoustic_count_ratio``), from ``MIN_SYLLABLES_FOR_COUNT_CHECK`` syllables.
     """
     figures = {"little_speech": m.pace.speaking_time_s}
+    if m.voices is not None and m.voices.confident:  # only a confident detector speaks of a second voice
+        figures["second_voice"] = m.voices.share_of_second_voice
     if m.coverage is not None:
         figures["low_coverage"] = m.coverage.covered_ratio
     if m.n_acoustic_syllables and m.pace.n_syllables >= MIN_SYLLABLES_FOR_COUNT_CHECK:
@@ -74,7 +78,7 @@ def _doubt(d: DimensionResult, doubted_by: tuple[str, ...], m: MeasureSet, doubt
     for reason in doubted_by:
         if reason not in doubts:
             continue
-        if d.name == "pace" and reason != "little_speech" and m.count_source != "transcript":
+        if d.name == "pace" and reason in ("low_coverage", "count_disagreement") and m.count_source != "transcript":
             continue  # the script or the signal supplies the count, not the recogniser
         return reason
     return ""

@@ -36,7 +36,7 @@ QUALITY_WORDS: dict[str, tuple[str, str]] = {
 DEFAULT_WORDS = ("too_low", "too_high")
 
 # why a dimension is uncertain: reason code -> the quality check that found it
-UNCERTAIN_REASONS = {"low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s"}
+UNCERTAIN_REASONS = {"second_voice": "quality.second_voice_share", "low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from voicecoach.measures.pauses import PauseMeasures
 from voicecoach.measures.pitch import PitchMeasures
 from voicecoach.measures.segmentation import Segmentation
 from voicecoach.measures.sentences import SentenceDetail
+from voicecoach.measures.voices import TwoVoices
 from voicecoach.recognize.coverage import Coverage
 from voicecoach.recognize.script import ScriptAlignment
 
@@ -37,6 +38,9 @@ class MeasureSet:
         Syllable nuclei counted from the signal alone (cross-check of ``pace.n_syllables``).
     sentences : tuple of SentenceDetail
         Per-sentence figures.
+    voices : TwoVoices or None
+        Whether the channel holds a second voice (None: not checked, the voice encoder's
+        weights are not installed).
     """
 
     chars: tuple
@@ -51,6 +55,7 @@ class MeasureSet:
     coverage: Coverage | None = None
     n_acoustic_syllables: int = 0
     sentences: tuple[SentenceDetail, ...] = ()
+    voices: TwoVoices | None = None
 
     @property
     def count_source(self) -> str:

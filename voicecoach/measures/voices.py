@@ -30,8 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio import FRAME_S, NARROW_RATE_HZ, Audio, resample
+from voicecoach.audio import FRAME_S, Audio, resample
 from voicecoach.audio.activity import Activity
+
+
+MAX_DETECTOR_WINDOWS = 120
+"""Windows the two-voices detector embeds at most (1 min of speech spread over the recording; under 1 s of work on 2 cores)."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ class TwoVoices:
                 "similarity": f(self.similarity), "separation": f(self.separation), "second_voice_s": round(self.second_voice_s, 2), "method": self.method}
 
 
-def two_voices_likely(audio: Audio, activity: Activity, *, encoder=None, settings: VoiceSettings = VoiceSettings()) -> TwoVoices:
+def two_voices_likely(audio: Audio, activity: Activity, *, encoder=None, settings: VoiceSettings = VoiceSettings(),
+                      max_windows: int | None = MAX_DETECTOR_WINDOWS) -> TwoVoices:
     """Does a recording meant to hold one speaker hold two? (the customer on the agent's channel)
 
     Parameters
@@ -163,6 +168,10 @@ def two_voices_likely(audio: Audio, activity: Activity, *, encoder=None, setting
         Its speech decision (:func:`voicecoach.audio.activity.compute_activity`).
     encoder : VoiceEncoder, optional
         Default: the shared one (:func:`voicecoach.measures.embed.shared_encoder`).
+    max_windows : int or None
+        At most this many windows are embedded, evenly spread over the recording (None: all):
+        the cost stays bounded on long calls; the shares are then those of the speech the
+        windows cover.
 
     Raises
     ------
@@ -173,8 +182,23 @@ def two_voices_likely(audio: Audio, activity: Activity, *, encoder=None, setting
     -------
     TwoVoices
     """
-    split = voice_split(audio, activity, encoder=encoder, settings=settings)
-    second = float(min(split.mask(0).sum(), split.mask(1).sum()) * activity.frame_s)
+    from voicecoach.measures.embed import shared_encoder
+
+    speech = np.asarray(activity.is_speech, bool)
+    starts = window_starts(speech, settings=settings, frame_s=activity.frame_s)
+    covered = speech
+    if max_windows is not None and len(starts) > max_windows:
+        starts = starts[np.unique(np.linspace(0, len(starts) - 1, max_windows).round().astype(int))]
+        w = int(round(settings.window_s / activity.frame_s))
+        mask = np.zeros(len(speech), bool)
+        for a in starts:
+            mask[a:a + w] = True
+        covered = speech & mask
+    encoder = encoder if encoder is not None else shared_encoder()
+    emb = encoder_embeddings(audio, speech, starts, encoder, settings=settings, frame_s=activity.frame_s)
+    split = split_voices(emb, starts, covered, method=METHOD, settings=settings, frame_s=activity.frame_s)
+    scale = speech.sum() / covered.sum() if covered.any() else 1.0
+    second = float(min(split.mask(0).sum(), split.mask(1).sum()) * activity.frame_s * scale)
     return TwoVoices(split.confident, split.share_of_second_voice, split.similarity, split.separation, second, split.method)
 
 

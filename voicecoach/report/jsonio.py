@@ -96,6 +96,7 @@ def _analysis_dict(a, t) -> dict:
             "coverage": a.coverage.to_dict() if a.coverage is not None else None,
         },
         "script": a.script.to_dict() if a.script is not None else None,
+        "voices": a.measures.voices.to_dict() if a.measures.voices is not None else None,
         "notices": [n.to_dict() for n in a.notices],
         "timings_s": {k: round(v, 4) for k, v in a.timings_s.items()},
     })
