@@ -206,8 +206,7 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
         from voicecoach.report.charts import BAD, GOOD, WARN
 
         # three colours with the page's thresholds: a pass is green, a fail red, never a pale shade of one
-        cmap = ListedColormap([BAD, WARN, GOOD])
-        cmap.set_bad("#e4e7eb")
+        cmap = ListedColormap([BAD, WARN, GOOD]).with_extremes(bad="#e4e7eb")
         im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, norm=BoundaryNorm([0, LOW_SCORE, PASS_SCORE, 100.001], 3), aspect="auto")
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
