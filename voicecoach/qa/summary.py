@@ -144,9 +144,9 @@ def _mean(vals) -> float:
 # ------------------------------------------------------------------------------------ charts
 
 
-def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
+def distribution_figure(rows: list[dict], targets: Targets, *, lang: str, columns: int = 3):
     """Each dimension's headline figure over the calls (one dot per call), target band shaded
-    (three dimensions a row)."""
+    (``columns`` dimensions a row: 3 on a desktop, 1 for a phone)."""
     from matplotlib.figure import Figure
 
     from voicecoach.report.charts import GOOD
@@ -157,13 +157,13 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str):
     done = [r for r in rows if r["status"] == "done"]
     agents = sorted({r.get("agent_id") or NO_AGENT for r in done})
     shown = [d for d in dimensions.registered() if d.headline_figure is not None]
-    n_rows = max(1, -(-len(shown) // 3))
+    n_rows = max(1, -(-len(shown) // columns))
     with chart_style(lang):
         h = 3.25 * n_rows
-        fig = Figure(figsize=(12, h), dpi=100)
+        fig = Figure(figsize=(4 * columns, h), dpi=100)
         top_in = 0.52 if n_rows <= 2 else 0.8  # room for the title (six dimensions: as before)
-        fig.subplots_adjust(left=0.06, right=0.98, top=1 - top_in / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
-        axes = fig.subplots(n_rows, 3, squeeze=False).ravel()
+        fig.subplots_adjust(left=0.06 * 3 / columns, right=0.98, top=1 - top_in / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
+        axes = fig.subplots(n_rows, columns, squeeze=False).ravel()
         for ax in axes[len(shown):]:
             ax.set_visible(False)
         rng = np.random.default_rng(0)
@@ -343,7 +343,9 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     tgt = load_targets(targets)
     groups = summarise(rows, by=by)
     charts = {}
-    for name, fig in (("distribution", distribution_figure(rows, tgt, lang=lang)), ("grid", grid_figure(groups, lang=lang)), ("trend", trend_figure(rows, lang=lang))):
+    figures = (("distribution", distribution_figure(rows, tgt, lang=lang)), ("distribution_phone", distribution_figure(rows, tgt, lang=lang, columns=1)),
+               ("grid", grid_figure(groups, lang=lang)), ("trend", trend_figure(rows, lang=lang)))
+    for name, fig in figures:
         if fig is None:
             continue
         p = out / "charts" / f"{name}.png"
