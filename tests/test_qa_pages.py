@@ -13,6 +13,7 @@ import pytest
 
 from browser import WIDTHS, browser, cjk_glyphs_drawn, needs_chromium, no_horizontal_overflow
 from qa_pages import make_store
+from voicecoach.judge.advice import dimension_name
 from voicecoach.qa.store import Store
 from voicecoach.qa.summary import grid_figure, summarise, trend_figure, weekly, write_summary
 
@@ -100,7 +101,8 @@ def test_the_summary_in_chromium_fits_a_phone_draws_every_name_plays_and_links(p
             assert shown and set(shown) == {"A02"}
             page.select_option("#f-agent", "")
             page.select_option("#f-dim", "pace")
-            assert page.eval_on_selector_all("#groups th[data-dim]:not(.hidden)", "hs => hs.map(h => h.dataset.dim)") == ["pace"]
+            shown = page.eval_on_selector_all("#groups tr:first-child th:not(.hidden)", "hs => hs.map(h => h.textContent)")
+            assert len(shown) == 5 and dimension_name("pace", lang) in shown and dimension_name("volume", lang) not in shown
             page.select_option("#f-dim", "")
             # playback of the first call in the queue that has a recording
             player = page.locator("#queue audio").first

@@ -284,7 +284,7 @@ def reason_texts(entry, lang: str) -> list[str]:
     """Why a call is in the listening queue, one short line per reason, in ``lang``."""
     from voicecoach.qa.queue import LOW_SCORE
 
-    sep, space = i18n.sep(lang)["comma"], i18n.sep(lang)["space"]
+    sep, colon = i18n.sep(lang)["comma"], i18n.sep(lang)["colon"]
     out = []
     for r in entry.reasons:
         dims = sep.join(dimension_name(d, lang) for d in r.dimensions)
@@ -299,10 +299,9 @@ def reason_texts(entry, lang: str) -> list[str]:
             out.append(i18n.gettext(lang, "figures uncertain, check by ear: {dimensions}").format(dimensions=dims))
         elif r.code == "low_score":
             out.append(i18n.gettext(lang, "overall score under {low}").format(low=f"{LOW_SCORE:.0f}"))
-        else:
+        else:  # out of band: one line per dimension, "Pace: too fast"
             verdicts = verdict_names(lang)
-            out.append(i18n.gettext(lang, "out of target: {dimensions}").format(dimensions=sep.join(
-                f"{dimension_name(d, lang)}{space}{verdicts.get(entry.row.get(f'{d}_verdict'), '')}".strip() for d in r.dimensions)))
+            out += [f"{dimension_name(d, lang)}{colon}{verdicts.get(entry.row.get(f'{d}_verdict'), entry.row.get(f'{d}_verdict'))}" for d in r.dimensions]
     return out
 
 
