@@ -115,3 +115,30 @@ def test_the_summary_in_chromium_fits_a_phone_draws_every_name_plays_and_links(p
             page.wait_for_load_state()
             assert page.title() == call
             page.close()
+
+
+@pytest.mark.model
+def test_batch_reports_are_linked_from_the_summary(tmp_path):
+    """batch --reports writes each call's own report page; summary --reports links it."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from conftest import SAMPLES
+    from voicecoach.cli import app
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copy(SAMPLES / "too_fast.flac", calls / "f.flac")
+    (calls / "bad.wav").write_bytes(b"RIFF0000WAVE")
+    db, reports = tmp_path / "q.sqlite", tmp_path / "reports"
+    runner = CliRunner()
+    res = runner.invoke(app, ["batch", str(calls), "--db", str(db), "--workers", "1", "--reports", str(reports)])
+    assert res.exit_code == 0, res.output
+    pages = list(reports.glob("*.html"))
+    assert len(pages) == 1 and "data:audio/ogg;base64," in pages[0].read_text(encoding="utf-8")
+    res = runner.invoke(app, ["summary", "--db", str(db), "-o", str(tmp_path / "s"), "--reports", str(reports), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "s" / "summary.html").read_text(encoding="utf-8")
+    hrefs = set(re.findall(r'class="report" href="([^"]+)"', html))
+    assert hrefs and all((tmp_path / "s" / unquote(h)).resolve() == pages[0].resolve() for h in hrefs)
