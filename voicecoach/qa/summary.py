@@ -353,7 +353,7 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     env = environment(lang)
     env.globals["score_class"] = score_class
     failed = [r for r in rows if r["status"] != "done"]
-    view = lambda r: {"r": r, "week": iso_week(r.get("call_date")), "team": team(r), **call_links(r, out, reports)}  # noqa: E731
+    view = lambda r: {"r": r, "week": iso_week(r.get("call_date")), "team": team(r), "file": os.path.basename(r.get("path") or ""), **call_links(r, out, reports)}  # noqa: E731
     queue = [{**view(e.row), "why": reason_texts(e, lang), "dims": sorted({d for x in e.reasons for d in x.dimensions})} for e in listening_queue(rows)]
     html = env.get_template("summary.html.j2").render(
         by=by, groups=groups, dims=dimensions.names(), dim_names={d: dimension_name(d, lang) for d in dimensions.names()},
