@@ -94,3 +94,17 @@ def test_the_trainer_page_in_chromium_fits_a_phone_and_plays_benchmark_then_trai
             assert page.evaluate("window.played")[:2] == ["b", "t"]
             page.screenshot(path=str(tmp_path / f"compare-{lang}-{width}.png"), full_page=True)
             page.close()
+
+
+def test_a_trainee_off_the_guide_on_the_trainers_side_is_never_told_to_copy_the_trainer():
+    """Trainer at about -46 dBov, trainee at about -38 (the guide starts at -32): the trainee is
+    louder than the trainer, but "speak softer" would take them further from the guide."""
+    t, b = take("en", level_dbfs=-37.0), take("en", level_dbfs=-45.0)
+    band = t.targets["volume.active_level_dbov"]
+    assert b.loudness.active_level_dbov < t.loudness.active_level_dbov - 3 and t.loudness.active_level_dbov < band.min  # the construction
+    cmp = compare(t, b, lang="en")
+    assert "volume.active_level_dbov" in {o.key for o in cmp.benchmark_off_target}
+    assert "speak_softer" not in {c.key for c in cmp.changes}
+    v = {x["name"]: x for x in dimension_verdicts(cmp, "en")}
+    assert v["volume"]["line"].startswith("louder than your trainer") and "aim for the guide" in v["volume"]["note"]
+    assert v["volume"]["guide"] == "too quiet"
