@@ -142,3 +142,28 @@ def test_batch_reports_are_linked_from_the_summary(tmp_path):
     html = (tmp_path / "s" / "summary.html").read_text(encoding="utf-8")
     hrefs = set(re.findall(r'class="report" href="([^"]+)"', html))
     assert hrefs and all((tmp_path / "s" / unquote(h)).resolve() == pages[0].resolve() for h in hrefs)
+
+
+@pytest.mark.model
+def test_summary_renders_the_missing_report_pages_of_the_queue(tmp_path):
+    """A store filled without --reports: summary --render-reports writes the queue's pages."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from conftest import SAMPLES
+    from voicecoach.cli import app
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copy(SAMPLES / "too_fast.flac", calls / "f.flac")
+    db = tmp_path / "q.sqlite"
+    runner = CliRunner()
+    assert runner.invoke(app, ["batch", str(calls), "--db", str(db), "--workers", "1"]).exit_code == 0
+    res = runner.invoke(app, ["summary", "--db", str(db), "-o", str(tmp_path / "s"), "--render-reports", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    pages = list((tmp_path / "s" / "reports").glob("*.html"))
+    assert len(pages) == 1 and "data:audio/ogg;base64," in pages[0].read_text(encoding="utf-8")
+    html = (tmp_path / "s" / "summary.html").read_text(encoding="utf-8")
+    queue = html.split('id="queue"')[1].split("</table>")[0]
+    assert re.search(r'class="report" href="reports/[^"]+\.html"', queue)

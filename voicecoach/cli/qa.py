@@ -144,6 +144,8 @@ def summary_cmd(
     until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
     reports: Optional[Path] = typer.Option(None, "--reports", help="The folder of per-call report pages written by voicecoach batch --reports (default: <out>/reports)."),
+    render_reports: bool = typer.Option(False, "--render-reports", help="Write the missing report pages of the calls in the listening queue first (analysed again from their recordings and the transcript cache)."),
+    model: Optional[str] = ModelOpt,
 ) -> None:
     """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
     from voicecoach.qa.store import Store
@@ -152,7 +154,16 @@ def summary_cmd(
     if by not in ("agent", "date", "all"):
         raise VoiceCoachError.of(N_("--by must be agent, date or all, got '{by}'"), by=by)
     _check_lang(lang)
-    path = write_summary(Store(db, must_exist=True), out, by=by, targets=str(targets) if targets else None, reports_dir=reports, since=_date(since, "--since"), until=_date(until, "--until"),
+    store = Store(db, must_exist=True)
+    if render_reports:
+        from voicecoach.qa.queue import listening_queue
+        from voicecoach.qa.work import render_missing_pages
+        from voicecoach.recognize import build_recognizer
+
+        rows = store.rows(since=_date(since, "--since"), until=_date(until, "--until"))
+        render_missing_pages([e.row for e in listening_queue(rows)], reports or out / "reports", recognizer=build_recognizer(**_given(model=model)),
+                             targets=str(targets) if targets else None, **_given(lang=lang))
+    path = write_summary(store, out, by=by, targets=str(targets) if targets else None, reports_dir=reports, since=_date(since, "--since"), until=_date(until, "--until"),
                          **_given(lang=lang))
     typer.echo(i18n.cli_text(lang, N_("summary: {path}"), path=path))
 

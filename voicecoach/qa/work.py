@@ -174,6 +174,36 @@ def _report_html(a, lang: str) -> str | None:
         return None
 
 
+def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, recognizer: Recognizer, lang: str = "zh", targets: str | None = None) -> int:
+    """Write the report page of each scored call in ``rows`` that has none in ``reports_dir``
+    (a store filled without ``batch --reports``), analysing its recording again (with the
+    transcript cache the recogniser does not run twice). Calls whose recording is gone are
+    left without a page. Returns how many pages were written."""
+    from voicecoach.analysis import analyze
+    from voicecoach.judge.targets import load_targets
+
+    folder = Path(reports_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tgt = load_targets(targets)
+    n = 0
+    for r in rows:
+        page = folder / report_page_name(r.get("call_id"), r["key"], r["path"])
+        if r.get("status") != "done" or page.exists() or not os.path.isfile(r["path"]):
+            continue
+        try:
+            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang)
+        except VoiceCoachError as e:
+            log.warning("no report page for %s: %s", display_name(r["path"]), e)
+            continue
+        html = _report_html(a, lang)
+        if html is not None:
+            tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, page)
+            n += 1
+    return n
+
+
 def report_page_name(call_id: str | None, key: str, path: str) -> str:
     """The file name of a call's report page in a batch's reports folder: the call id (or the
     recording's name) made safe for a file name, and the start of the result's key."""
