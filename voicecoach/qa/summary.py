@@ -169,14 +169,16 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str, column
         rng = np.random.default_rng(0)
         for ax, dim in zip(axes, shown):
             d, col = dim.name, dim.headline_figure.key
+            scale = 100.0 if dim.headline_figure.unit == "0-1" else 1.0  # a share in percent, as the page and the export show it
             t = targets[dim.headline]
             for i, ag in enumerate(agents):
-                v = np.array([r[col] for r in done if (r.get("agent_id") or NO_AGENT) == ag and r.get(col) is not None], float)
+                v = scale * np.array([r[col] for r in done if (r.get("agent_id") or NO_AGENT) == ag and r.get(col) is not None], float)
                 ax.scatter(i + rng.uniform(-0.15, 0.15, len(v)), v, s=14, alpha=0.7, color="#1b3a6b", gid=f"dots-{d}-{ag}")
-            lo = t.min if t.min is not None else ax.get_ylim()[0]
-            hi = t.max if t.max is not None else ax.get_ylim()[1]
+            lo = scale * t.min if t.min is not None else ax.get_ylim()[0]
+            hi = scale * t.max if t.max is not None else ax.get_ylim()[1]
             ax.axhspan(lo, hi, color=GOOD, alpha=0.15, lw=0)
-            unit = unit_label(dim.headline_figure.unit, lang)
+            base = dim.headline_figure.unit.split(" (")[0]
+            unit = "%" if scale == 100.0 else unit_label({"semitones": "st"}.get(base, base), lang)
             ax.set_title(f"{dimension_name(d, lang)} · {check_label(dim.headline, lang)}" + (f" ({unit})" if unit else ""), fontsize=9)  # the figure's name and unit, not its column key
             ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right", fontsize=7)
             ax.tick_params(axis="y", labelsize=7)
