@@ -167,5 +167,7 @@ def test_export_headers_and_verdicts_in_a_language_and_keys_without_one(tmp_path
     path = tmp_path / "x.xlsx"
     _xlsx(path, header, rows, keys=table_keys(store), lang="en")
     sheet = load_workbook(path)["columns"]
-    assert [c.value for c in sheet[1]] == ["column", "unit / meaning", "key"]
-    assert ["Pace verdict", "verdict word", "pace_verdict"] in [[c.value for c in r] for r in sheet.iter_rows()]
+    assert [c.value for c in sheet[1]] == ["column", "unit", "what it means", "key"]
+    rows = {r[0].value: [c.value for c in r] for r in sheet.iter_rows(min_row=2)}
+    assert rows["Pace verdict"][1] == "verdict" and rows["Pace verdict"][3] == "pace_verdict" and "verdict in words" in rows["Pace verdict"][2]
+    assert all(r[1] and r[2] for r in rows.values()), "every column has a unit and a plain explanation"

@@ -38,3 +38,13 @@ def test_the_queue_puts_what_must_be_heard_before_a_low_score():
 def test_among_equal_reasons_the_lower_score_comes_first():
     q = listening_queue([row("a", score=70.0, volume="too_quiet"), row("b", score=50.0, volume="too_quiet"), row("c", score=65.0, volume="too_quiet")], n=2)
     assert [e.row["call_id"] for e in q] == ["b", "c"]
+
+
+def test_two_voices_on_one_channel_is_read_from_a_stored_flag():
+    import json
+
+    assert [r.code for r in reasons({**row("two"), "two_voices": True})] == ["two_voices"]
+    assert [r.code for r in reasons({**row("two"), "extra": json.dumps({"two_voices": "1", "team": "north"})})] == ["two_voices"]
+    assert reasons({**row("one"), "extra": json.dumps({"team": "north"})}) == ()
+    q = listening_queue([row("low", score=40.0), {**row("two", score=95.0), "two_voices": 1}])
+    assert [e.row["call_id"] for e in q] == ["two", "low"]

@@ -43,6 +43,7 @@ def batch_cmd(
     lang: Optional[str] = LangOpt,
     allow_any_path: bool = typer.Option(False, "--allow-any-path", help="Let manifest entries point outside the manifest's folder and the folders given."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
+    reports: Optional[Path] = typer.Option(None, "--reports", help="Folder for each call's report page (give the same folder to voicecoach summary --reports to link them)."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
     from voicecoach.qa.batch import run_batch
@@ -61,7 +62,7 @@ def batch_cmd(
                              **_given(model=model, lang=lang, device=device))
     show, stop = _batch_progress(len(jobs))
     try:
-        prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, **_given(workers=workers))
+        prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, reports_dir=reports, **_given(workers=workers))
     except KeyboardInterrupt:
         stop()
         _err(i18n.cli_text(lang, N_("interrupted; every finished call is saved in {db}: run the same command again to resume"), db=db))
@@ -142,6 +143,9 @@ def summary_cmd(
     since: Optional[str] = typer.Option(None, "--since", help="Calls on or after this date (YYYY-MM-DD)."),
     until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
+    reports: Optional[Path] = typer.Option(None, "--reports", help="The folder of per-call report pages written by voicecoach batch --reports (default: <out>/reports)."),
+    render_reports: bool = typer.Option(False, "--render-reports", help="Write the missing report pages of the calls in the listening queue first (analysed again from their recordings and the transcript cache)."),
+    model: Optional[str] = ModelOpt,
 ) -> None:
     """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
     from voicecoach.qa.store import Store
@@ -150,7 +154,16 @@ def summary_cmd(
     if by not in ("agent", "date", "all"):
         raise VoiceCoachError.of(N_("--by must be agent, date or all, got '{by}'"), by=by)
     _check_lang(lang)
-    path = write_summary(Store(db, must_exist=True), out, by=by, targets=str(targets) if targets else None, since=_date(since, "--since"), until=_date(until, "--until"),
+    store = Store(db, must_exist=True)
+    if render_reports:
+        from voicecoach.qa.queue import listening_queue
+        from voicecoach.qa.work import render_missing_pages
+        from voicecoach.recognize import build_recognizer
+
+        rows = store.rows(since=_date(since, "--since"), until=_date(until, "--until"))
+        render_missing_pages([e.row for e in listening_queue(rows)], reports or out / "reports", recognizer=build_recognizer(**_given(model=model)),
+                             targets=str(targets) if targets else None, **_given(lang=lang))
+    path = write_summary(store, out, by=by, targets=str(targets) if targets else None, reports_dir=reports, since=_date(since, "--since"), until=_date(until, "--until"),
                          **_given(lang=lang))
     typer.echo(i18n.cli_text(lang, N_("summary: {path}"), path=path))
 

@@ -9,18 +9,20 @@ the only writer of the store and commits each call as soon as it arrives.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Sequence
 
 from voicecoach.audio.filecheck import file_sha256
 from voicecoach.qa.engines import LocalPool, RayEngine
 from voicecoach.qa.inputs import Job
 from voicecoach.qa.store import Store, owner_id
-from voicecoach.qa.work import BatchSettings, result_row
+from voicecoach.qa.work import BatchSettings, report_page_name, result_row
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def run_batch(
     address: str | None = None,
     retry_failed: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    reports_dir: str | os.PathLike | None = None,
 ) -> Progress:
     """Score every job not yet in the store, committing each as it finishes.
 
@@ -86,8 +89,14 @@ def run_batch(
         Score again the calls stored as errors.
     progress : callable, optional
         Called with the counts after every call.
+    reports_dir : path, optional
+        Write each scored call's report page here (:func:`~voicecoach.qa.work.report_page_name`),
+        for the QA summary to link to; calls already in the store keep the page they have.
     """
     prog = Progress(total=len(jobs))
+    if reports_dir is not None:
+        settings = dataclasses.replace(settings, reports=True)
+        Path(reports_dir).mkdir(parents=True, exist_ok=True)
     workers = workers or default_workers()
     fingerprints: dict[str, str] = {}
     todo: list[tuple[Job, str, str, str]] = []
@@ -117,6 +126,8 @@ def run_batch(
         key, fh, sh = by_path[job.path]
         row, sentences = result_row(job, key, fh, sh, out)
         store.put(row, sentences)
+        if reports_dir is not None and out.get("report_html"):
+            _write_page(Path(reports_dir) / report_page_name(job.call_id, key, job.path), out["report_html"])
         if out["status"] == "done":
             prog.done += 1
             prog.audio_s += row.get("duration_s") or 0.0
@@ -144,3 +155,10 @@ def run_batch(
         if keys_seen.get(key) is not job:
             store.add_alias(key, job.path, job.call_id)
     return prog
+
+
+def _write_page(path: Path, html: str) -> None:
+    """Write a call's report page under a temporary name and rename it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)

@@ -8,7 +8,9 @@ A call enters the queue for what the lead has to act on, not for its score alone
 * ``uncertain``: a dimension the analysis itself could not judge (low coverage, counts that
   disagree, too little speech): a person must listen before anyone trusts it;
 * ``low_score``: an overall score under :data:`LOW_SCORE`;
-* ``out_of_band``: dimensions outside their target band.
+* ``out_of_band``: dimensions outside their target band;
+* ``two_voices``: two voices on the agent's channel (a stored flag, ``two_voices`` in the row
+  or in its manifest extras, set by the overlap detector when it runs; absent: no reason).
 
 Calls are ranked by :func:`priority`: each reason weighs what it costs a contact centre to
 miss it (a failed file and dead air above an uncertain figure, above a low score, above a
@@ -24,7 +26,7 @@ from voicecoach.judge import dimensions
 LOW_SCORE = 60.0
 """An overall score below this puts a call in the queue on its own."""
 
-WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
+WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "two_voices": 3.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
 """What each reason adds to a call's priority (out_of_band: per dimension)."""
 
 ON_TARGET = ("within", "not_measured", "uncertain", None)
@@ -37,7 +39,7 @@ class Reason:
     Attributes
     ----------
     code : str
-        ``failed``, ``dead_air``, ``uncertain``, ``low_score`` or ``out_of_band``.
+        ``failed``, ``dead_air``, ``two_voices``, ``uncertain``, ``low_score`` or ``out_of_band``.
     dimensions : tuple of str
         The dimensions it concerns (empty for ``failed`` and ``low_score``).
     detail : str
@@ -66,6 +68,8 @@ def reasons(row: dict) -> tuple[Reason, ...]:
     out = []
     if row.get("pauses_verdict") == "dead_air":
         out.append(Reason("dead_air", ("pauses",)))
+    if _two_voices(row):
+        out.append(Reason("two_voices"))
     unsure = tuple(d for d in names if row.get(f"{d}_verdict") == "uncertain")
     if unsure:
         out.append(Reason("uncertain", unsure))
@@ -76,6 +80,20 @@ def reasons(row: dict) -> tuple[Reason, ...]:
     if off:
         out.append(Reason("out_of_band", off))
     return tuple(out)
+
+
+def _two_voices(row: dict) -> bool:
+    """The stored two-voices flag: a ``two_voices`` column, or the same key in the row's
+    ``extra`` JSON (a manifest column); true for 1/true/yes."""
+    flag = row.get("two_voices")
+    if flag is None and row.get("extra"):
+        import json
+
+        try:
+            flag = json.loads(row["extra"]).get("two_voices")
+        except (ValueError, AttributeError):
+            flag = None
+    return str(flag).strip().lower() in ("1", "true", "yes") if flag is not None else False
 
 
 def priority(rs: tuple[Reason, ...]) -> float:

@@ -35,6 +35,7 @@ class BatchSettings:
     script: str | None = None
     device: str | None = None
     time_limit_s: float | None = None  # a call that takes longer is stopped and stored as an error
+    reports: bool = False  # also render each call's report.html (returned as text; the batch writes it); not in the key
 
     def recognizer(self, **settings) -> Recognizer:
         """The recogniser these settings name (with the transcript cache), ``settings`` added."""
@@ -139,7 +140,10 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
                 _disarm()
                 armed = False
         report["source"]["path"] = path
-        return {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+        out = {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
+        if s.reports:
+            out["report_html"] = _report_html(a, s.lang)
+        return out
     except _TimeLimit:
         message = f"{display_name(path)} took more than {s.time_limit_s:g} s to score and was stopped; split the recording, or raise --time-limit"
         return {"status": "error", "code": "time_limit", "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
@@ -153,6 +157,60 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
             _disarm()
         if tmp is not None:
             os.unlink(tmp.name)
+
+
+def _report_html(a, lang: str) -> str | None:
+    """The call's self-contained report page (audio, charts inside), or None when it cannot be
+    written (the scores are kept either way)."""
+    import tempfile
+
+    from voicecoach.report import write_report
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="voicecoach-call-") as tmp:
+            return write_report(a, Path(tmp) / "call.report", lang=lang).html.read_text(encoding="utf-8")
+    except Exception:  # noqa: BLE001 - a page that fails must not lose the call's scores
+        log.warning("the report page of %s could not be written", display_name(a.loaded.source.path), exc_info=False)
+        return None
+
+
+def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, recognizer: Recognizer, lang: str = "zh", targets: str | None = None) -> int:
+    """Write the report page of each scored call in ``rows`` that has none in ``reports_dir``
+    (a store filled without ``batch --reports``), analysing its recording again (with the
+    transcript cache the recogniser does not run twice). Calls whose recording is gone are
+    left without a page. Returns how many pages were written."""
+    from voicecoach.analysis import analyze
+    from voicecoach.judge.targets import load_targets
+
+    folder = Path(reports_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tgt = load_targets(targets)
+    n = 0
+    for r in rows:
+        page = folder / report_page_name(r.get("call_id"), r["key"], r["path"])
+        if r.get("status") != "done" or page.exists() or not os.path.isfile(r["path"]):
+            continue
+        try:
+            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang)
+        except VoiceCoachError as e:
+            log.warning("no report page for %s: %s", display_name(r["path"]), e)
+            continue
+        html = _report_html(a, lang)
+        if html is not None:
+            tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, page)
+            n += 1
+    return n
+
+
+def report_page_name(call_id: str | None, key: str, path: str) -> str:
+    """The file name of a call's report page in a batch's reports folder: the call id (or the
+    recording's name) made safe for a file name, and the start of the result's key."""
+    import re
+
+    stem = re.sub(r"[^\w.-]+", "_", call_id or Path(path).stem, flags=re.UNICODE).strip("._")[:60] or "call"
+    return f"{stem}-{key[:10]}.html"
 
 
 def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict) -> tuple[dict, list[dict]]:

@@ -100,7 +100,7 @@ def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], take
     pairs = _pairs(a, b, mapping, tgt) if same else ()
     whole = _overall(a, takes, tgt)
     matched, off_target = _match_benchmark(a, takes, tgt, lang)
-    changes = _changes(pairs, whole, lang, settled=_settled(matched))
+    changes = _changes(pairs, whole, lang, settled=_settled(matched), refused=_away_from_guide(a, off_target))
     return Comparison(a, b, same, similarity, pairs, whole, changes, matched, time_map(a, b, mapping) if same else np.zeros((0, 2)),
                       tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target)
 
@@ -216,6 +216,27 @@ def _settled(matched: Sequence[DimensionResult]) -> frozenset[str]:
     return frozenset(d.name for d in matched if d.verdict in ("within", "not_measured", "uncertain"))
 
 
+def _away_from_guide(a: Analysis, off_target: Sequence[OffTarget]) -> frozenset[str]:
+    """Changes that would move the trainee further from the guide where the benchmark is off it.
+
+    There the guide's band is the target; a trainee outside it on the benchmark's side of it
+    (a trainer at -46 dBov, a trainee at -38, the guide from -32) differs from the benchmark
+    in the direction the guide wants, so copying the benchmark ("speak softer") is refused.
+    """
+    out = set()
+    for o in off_target:
+        dim = dimensions.get(o.dimension)
+        fig = next((f for f in dim.figures if f.target == o.key), None)
+        v = _figure_of(fig.key)(a) if fig is not None else float("nan")
+        if not np.isfinite(v):
+            continue
+        need = 1 if o.guide_min is not None and v < o.guide_min else -1 if o.guide_max is not None and v > o.guide_max else 0
+        for c in dim.contrasts + ((dim.sentence_contrast,) if dim.sentence_contrast is not None else ()):
+            # the change for "trainee is higher" lowers the value; for "lower" it raises it
+            out |= {change for direction, change in c.changes.items() if need == 0 or (direction == c.up) == (need > 0)}
+    return frozenset(out)
+
+
 def _dimension_of_change() -> dict[str, str]:
     """Change key -> the dimension whose contrasts call for it."""
     return {change: d.name for d in dimensions.registered()
@@ -223,9 +244,10 @@ def _dimension_of_change() -> dict[str, str]:
             for change in c.changes.values()}
 
 
-def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4, *, settled: frozenset[str] = frozenset()) -> tuple[Change, ...]:
+def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: str, limit: int = 4, *, settled: frozenset[str] = frozenset(),
+             refused: frozenset[str] = frozenset()) -> tuple[Change, ...]:
     """The changes that close the largest perceptible gaps to the benchmark, ranked; none on a
-    dimension in ``settled`` (already on target)."""
+    dimension in ``settled`` (already on target), and none in ``refused`` (change keys)."""
     owner = _dimension_of_change()
     weights: dict[str, float] = {}
     where: dict[str, list[tuple[float, int]]] = {}
@@ -253,7 +275,7 @@ def _changes(pairs: Sequence[SentencePair], whole: Sequence[Difference], lang: s
             key = by_figure.get((d.figure, d.direction))
             if key and d.perceptible:
                 weights[key] = weights.get(key, 0.0) + 1.0 + d.excess
-    weights = {k: w for k, w in weights.items() if owner.get(k) not in settled}
+    weights = {k: w for k, w in weights.items() if owner.get(k) not in settled and k not in refused}
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])[:limit]
     return tuple(
         Change(k, w, _change_tip(k, lang), tuple(i for _, i in sorted(where.get(k, []), reverse=True)[:3]))

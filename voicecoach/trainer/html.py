@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from voicecoach import i18n
-from voicecoach.i18n import NP_
+from voicecoach.i18n import N_, NP_
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import dimension_name, label, verdict_name
 from voicecoach.report import ReportFiles, background
-from voicecoach.report.figures import check_text
-from voicecoach.report.figures import unit_label
+from voicecoach.report.figures import check_text, format_band, format_value, unit_label
 from voicecoach.report.html import environment, page_audio, png_data_uri
 
 DIRECTIONS = {
@@ -51,14 +50,87 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
             cells.append({"b": _fmt(b, c.cell), "t": _fmt(t, c.cell), "flag": bool(d and d.perceptible), "dir": label(DIRECTIONS, d.direction, lang, "direction") if d else ""})
         rows.append({"p": p, "cells": cells})
     thresholds = [(i18n.text(lang, c.threshold_label, "threshold"), cmp_threshold(cmp, c.threshold, lang)) for c in contrasts if c.threshold]
-    overall = [{"d": d, "name": _contrast_name(d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang, "direction")} for d in cmp.overall]
+    overall = [{"d": d, "name": _contrast_name(d.figure, lang), "dir": label(DIRECTIONS, d.direction, lang, "direction"),
+                "b": format_value(d.benchmark, d.unit, lang), "t": format_value(d.trainee, d.unit, lang)} for d in cmp.overall]
+    verdicts = dimension_verdicts(cmp, lang)
+    by_dim = {v["name"]: v for v in verdicts}
+    from voicecoach.trainer.compare import _dimension_of_change
+
+    owner = _dimension_of_change()
+    changes = [{"ch": ch, "text": ch.tip if ch.sentences or owner.get(ch.key) not in by_dim else by_dim[owner[ch.key]]["line"]} for ch in cmp.changes]
     return env.get_template("compare.html.j2").render(
-        c=cmp, rows=rows, overall=overall, cells=[i18n.text(lang, c.column, "column") for c in contrasts], thresholds=thresholds,
+        c=cmp, rows=rows, overall=overall, verdicts=verdicts, changes=changes, cells=[i18n.text(lang, c.column, "column") for c in contrasts], thresholds=thresholds,
         matched=[{"d": d, "name": dimension_name(d.name, lang), "verdict": verdict_name(d.verdict, lang),
                   "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
     )
+
+
+VERDICT_LINES = {
+    "by": N_("{direction} than your trainer by {amount}: you {trainee}, your trainer {benchmark}"),
+    "same": N_("as your trainer: you {trainee}, your trainer {benchmark}"),
+    "off": N_("Your trainer is outside the guide here ({benchmark}; guide {band}): aim for the guide, not for your trainer."),
+}
+
+
+def _amount(d, lang: str) -> str:
+    """How far apart the two are, in one unit: a relative difference in percent, a level in dB,
+    a share in percentage points, anything else in its own unit."""
+    if d.figure in _relative_figures():
+        return f"{abs(d.delta):.0%}"
+    if d.unit in ("dBov", "dB"):
+        return format_value(abs(d.delta), "dB", lang)
+    if d.unit == "ratio":
+        return i18n.pgettext(lang, "unit", "{n} percentage points").format(n=f"{100 * abs(d.delta):.0f}")
+    return format_value(abs(d.delta), d.unit, lang)
+
+
+def _relative_figures() -> set[str]:
+    return {c.key for d in dimensions.registered() for c in d.contrasts if c.relative}
+
+
+def dimension_verdicts(cmp, lang: str) -> list[dict]:
+    """One line per dimension: how the trainee stands against the trainer (on the dimension's
+    first whole-recording figure), against the guide, and with the benchmark as the target
+    (the same results "what to change" is ranked from); and where the benchmark itself is off
+    the guide, a note saying so."""
+    whole = {d.figure: d for d in cmp.overall}
+    matched = {d.name: d for d in cmp.matched}
+    off = {o.dimension: o for o in cmp.benchmark_off_target}
+    out = []
+    for dim in dimensions.registered():
+        d = next((whole[c.key] for c in dim.contrasts if c.key in whole), None)
+        m = matched.get(dim.name)
+        if d is None and m is None:
+            continue
+        fmt = dict(trainee=format_value(d.trainee, d.unit, lang), benchmark=format_value(d.benchmark, d.unit, lang)) if d else {}
+        if d is None:
+            line = ""
+        elif d.perceptible:
+            line = i18n.gettext(lang, VERDICT_LINES["by"]).format(direction=label(DIRECTIONS, d.direction, lang, "direction"), amount=_amount(d, lang), **fmt)
+        else:
+            line = i18n.gettext(lang, VERDICT_LINES["same"]).format(**fmt)
+        note = ""
+        if dim.name in off:
+            o = off[dim.name]
+            unit = cmp.trainee.targets[o.key].unit
+            note = i18n.gettext(lang, VERDICT_LINES["off"]).format(benchmark=format_value(o.benchmark_value, unit, lang), band=format_band(o.guide_min, o.guide_max, unit, lang))
+        try:
+            g = cmp.trainee.dimension(dim.name)
+        except (KeyError, StopIteration, ValueError):
+            g = None
+        out.append({"name": dim.name, "label": dimension_name(dim.name, lang), "line": line, "note": note, "m": m,
+                    "matched": verdict_name(m.verdict, lang) if m else "", "guide": verdict_name(g.verdict, lang) if g else "",
+                    "guide_class": _badge(g), "matched_class": _badge(m), "guide_figure": check_text(g.deciding, lang) if g is not None and g.deciding is not None else ""})
+    return out
+
+
+def _badge(d) -> str:
+    """The colour of a verdict badge: the verdict decides, as on the agent report."""
+    if d is None or d.score is None:
+        return "na"
+    return "good" if d.verdict == "within" else "warn" if d.score >= 60 else "bad"
 
 
 def _contrast_name(figure: str, lang: str) -> str:
