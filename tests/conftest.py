@@ -64,6 +64,19 @@ def _collecting_init(self, *args, **kwargs):
 _analysis.Analysis.__init__ = _collecting_init
 
 
+@pytest.fixture(scope="module")
+def one_voice():
+    """Leave the two-voices detector out of analyze() for a test module: its speaker encoder is
+    meant for speech, and on the synthetic harmonic takes of tests/synth.py it may hear two
+    voices, whose doubt would hide what a test checks. (tests/test_two_voices.py checks the
+    detector in analyze().)"""
+    import voicecoach.analysis
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(voicecoach.analysis, "_voices", lambda audio, activity: None)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _verdicts_agree_with_figures():
     yield

@@ -12,13 +12,7 @@ from voicecoach.trainer.compare import _dimension_of_change, compare
 PHRASES = [8, 9, 8, 9, 8, 9]
 
 
-@pytest.fixture(autouse=True)
-def _one_voice(monkeypatch):
-    """These synthetic harmonic takes are not speech: the two-voices detector (a speaker encoder
-    meant for speech) may hear two voices in them, and its doubt would hide what is tested."""
-    import voicecoach.analysis
-
-    monkeypatch.setattr(voicecoach.analysis, "_voices", lambda audio, activity: None)
+pytestmark = pytest.mark.usefixtures("one_voice")  # synthetic takes: see conftest.one_voice
 
 
 def take(**kw):

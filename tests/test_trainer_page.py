@@ -15,6 +15,7 @@ from voicecoach.trainer.compare import _dimension_of_change, compare
 from voicecoach.trainer.html import dimension_verdicts, write_compare_report
 
 PHRASES = [8, 9, 8, 9, 8, 9]
+pytestmark = pytest.mark.usefixtures("one_voice")  # synthetic takes: see conftest.one_voice
 
 
 def take(lang, **kw):

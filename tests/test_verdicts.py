@@ -173,13 +173,8 @@ def test_nothing_recognised_counts_pace_from_the_signal_and_judges_it():
     assert a.dimension("drawl").verdict == "not_measured"
 
 
-def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace(monkeypatch):
-    # the recogniser returns every other syllable: nothing long is uncovered, but the count halves.
-    # The two-voices detector is left out: its speaker encoder is meant for speech, and on this
-    # synthetic harmonic signal it hears two voices (its doubt would come first).
-    import voicecoach.analysis
-
-    monkeypatch.setattr(voicecoach.analysis, "_voices", lambda audio, activity: None)
+def test_end_to_end_a_transcript_missing_half_the_syllables_is_uncertain_pace(one_voice):
+    # the recogniser returns every other syllable: nothing long is uncovered, but the count halves
     sp = utterance([8, 8, 8, 8, 8], pause_s=0.5)
     a = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars[::2]), use_cache=False, lang="zh")
     assert a.acoustic_syllables == pytest.approx(40, abs=4) and a.pace.n_syllables == 20

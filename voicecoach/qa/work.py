@@ -227,6 +227,8 @@ def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict
         row.update(error_code=out.get("code"), error_message=out.get("message"))
         return row, []
     r = out["report"]
+    if (r.get("voices") or {}).get("confident"):  # the listening queue's "two voices" reason (qa/queue.py)
+        row["extra"] = json.dumps({**(job.extra or {}), "two_voices": True}, ensure_ascii=False)
     dims = {d["name"]: d for d in r["dimensions"]}
     row.update(duration_s=r["summary"]["duration_s"], overall_score=r["summary"]["overall_score"], n_notices=len(r["notices"]),
                model_name=r["model"]["name"], model_sha256=r["model"]["sha256"],
