@@ -144,7 +144,9 @@ def to_markdown(rows: list[dict], header: str) -> str:
             f"{r['speaking_rate_cps']:.2f} ({r['pace_verdict']}) | {'PASS' if ok else 'FAIL'} |"
         )
     lines += ["", f"Gates: syllable count within {GATES['count_err_max']:.0%}, coverage >= {GATES['coverage_min']:.0%}, "
-              f"end to end <= {GATES['rtf_max']:.2f} x real time, at every length.", ""]
+              f"end to end <= {GATES['rtf_max']:.2f} x real time, at every length.", "",
+              "The recordings join clips of many voices, so the two-voices detector hears more than one person and every "
+              "verdict is uncertain (quality.second_voice_share): the gates are on the transcript and the time, not the verdicts.", ""]
     return "\n".join(lines)
 
 

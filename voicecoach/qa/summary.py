@@ -22,6 +22,7 @@ from voicecoach.judge import dimensions
 from voicecoach.judge.advice import check_label, dimension_name, verdict_names
 from voicecoach.qa.store import Store
 from voicecoach.judge.targets import Targets, load_targets
+from voicecoach.report.fonts import quiet_font_log
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,8 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
         if fig is None:
             continue
         p = out / "charts" / f"{name}.png"
-        fig.savefig(p, pil_kwargs=PNG)
+        with quiet_font_log():
+            fig.savefig(p, pil_kwargs=PNG)
         charts[name] = png_data_uri(p)
     env = environment(lang)
     env.globals["score_class"] = score_class

@@ -22,7 +22,7 @@ from voicecoach.i18n import NP_
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.report.figures import check_label, edge_digits, format_value, shown_overall, unit_label, verdict_class
-from voicecoach.report.fonts import chart_lang, chart_style
+from voicecoach.report.fonts import chart_lang, chart_style, quiet_font_log
 
 GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0a6"
 TIMELINE_CHUNK_S = 60.0
@@ -351,6 +351,11 @@ def _fmt(v: float, unit: str, lo: float | None, hi: float | None) -> str:
 
 def write_charts(a, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     """Render the summary and the timeline PNGs into ``out_dir``; returns their paths."""
+    with quiet_font_log():
+        return _write_charts(a, out_dir, lang=lang)
+
+
+def _write_charts(a, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / "summary.png"
     fig = summary_figure(a, lang=lang)

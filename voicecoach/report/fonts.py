@@ -164,19 +164,25 @@ def rc(lang: str) -> dict:
 
 
 @contextlib.contextmanager
-def chart_style(lang: str):
-    """Draw a chart in ``lang``: :func:`rc` applied, and matplotlib's font manager kept quiet
-    meanwhile (CJK fonts have no bold face, and it says so for every bold label)."""
-    import matplotlib
-
+def quiet_font_log():
+    """matplotlib's font manager kept quiet while a chart is drawn or saved (CJK fonts have no
+    bold face, and it says so for every bold label)."""
     logger = logging.getLogger("matplotlib.font_manager")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with matplotlib.rc_context(rc(lang)):
-            yield
+        yield
     finally:
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def chart_style(lang: str):
+    """Draw a chart in ``lang``: :func:`rc` applied, the font manager quiet (:func:`quiet_font_log`)."""
+    import matplotlib
+
+    with quiet_font_log(), matplotlib.rc_context(rc(lang)):
+        yield
 
 
 def refresh_cache() -> bool:

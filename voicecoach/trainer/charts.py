@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from voicecoach import i18n
 from voicecoach.i18n import NP_
 from voicecoach.report.charts import BAD, GREY, PNG, decimate_max, mmss, timeline_chunks
-from voicecoach.report.fonts import chart_lang, chart_style
+from voicecoach.report.fonts import chart_lang, chart_style, quiet_font_log
 
 import matplotlib  # noqa: E402  (rc_context, ticker)
 import matplotlib.lines  # noqa: E402
@@ -121,6 +121,11 @@ def pace_figure(cmp, *, lang: str) -> Figure:
 
 
 def write_compare_charts(cmp, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
+    with quiet_font_log():
+        return _write_compare_charts(cmp, out_dir, lang=lang)
+
+
+def _write_compare_charts(cmp, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"pace": [], "overlay": []}
     if cmp.pairs:
