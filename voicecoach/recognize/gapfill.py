@@ -115,33 +115,47 @@ def fill_gaps(transcript: Transcript, audio: Audio, activity: Activity, recogniz
     pieces = _pieces(transcript.chars, audio, activity, s)
     if not pieces:
         return transcript
-    budget_s = s.max_share_ratio * float(activity.is_speech.sum() * activity.frame_s)
-    chars, dropped, n_windows = transcript.chars, list(transcript.dropped), 0
+    fill = _Fill(transcript.chars, list(transcript.dropped), s.max_share_ratio * float(activity.is_speech.sum() * activity.frame_s))
     alone: set[_Piece] = set()
     round_one = _pack(pieces, sr, s)
     for window in round_one:
-        window = _within(window, budget_s, sr, s)
+        window = fill.decode(window, audio, recognizer, s, s)
         if not window:
             break
-        budget_s -= sum(p.duration_s(sr) for p in window) + s.join_s * (len(window) - 1)
-        heard, lost = _decode(window, audio, recognizer, s)
-        chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
         if len(window) == 1:
             alone.add(window[0])
+    n_round_one = fill.n_windows
     tried = {(p.start_sample, p.end_sample) for w in round_one for p in w}
     done_alone = {(q.start_sample, q.end_sample) for q in alone}
-    still = [p for p in _pieces(chars, audio, activity, s, window_s=s.alone_window_s)
+    still = [p for p in _pieces(fill.chars, audio, activity, s, window_s=s.alone_window_s)
              if (p.start_sample, p.end_sample) not in done_alone and any(p.start_sample < b and a < p.end_sample for a, b in tried)]
-    chosen = sorted(sorted(still, key=lambda p: -p.duration_s(sr))[: 2 * n_windows], key=lambda p: p.start_sample)
+    chosen = sorted(sorted(still, key=lambda p: -p.duration_s(sr))[: 2 * n_round_one], key=lambda p: p.start_sample)
     two = dataclasses.replace(s, pack_s=s.round_two_pack_s, join_s=s.round_two_join_s)
     for window in _pack(chosen, sr, two):
-        window = _within(window, budget_s, sr, two)
-        if not window:
-            continue
-        budget_s -= sum(p.duration_s(sr) for p in window) + two.join_s * (len(window) - 1)
-        heard, lost = _decode(window, audio, recognizer, two)
-        chars, dropped, n_windows = _merge(chars, heard, s), dropped + lost, n_windows + 1
+        fill.decode(window, audio, recognizer, two, s)
+    chars, dropped, n_windows = fill.chars, fill.dropped, fill.n_windows
     return dataclasses.replace(transcript, chars=chars, dropped=tuple(dropped), n_gap_windows=transcript.n_gap_windows + n_windows)
+
+
+@dataclass
+class _Fill:
+    """What the second pass has so far: the syllables, the dropped text, the audio time it may
+    still decode (s) and the decoder calls made."""
+
+    chars: tuple[Char, ...]
+    dropped: list
+    budget_s: float
+    n_windows: int = 0
+
+    def decode(self, window: list[_Piece], audio: Audio, recognizer: Recognizer, packing: GapFillSettings, s: GapFillSettings) -> list[_Piece]:
+        """Decode the leading pieces of ``window`` that fit the budget (joined as ``packing``
+        says) and merge what is heard; returns the pieces decoded (none: the budget is spent)."""
+        window = _within(window, self.budget_s, audio.sample_rate_hz, packing)
+        if window:
+            self.budget_s -= sum(p.duration_s(audio.sample_rate_hz) for p in window) + packing.join_s * (len(window) - 1)
+            heard, lost = _decode(window, audio, recognizer, packing)
+            self.chars, self.dropped, self.n_windows = _merge(self.chars, heard, s), self.dropped + lost, self.n_windows + 1
+        return window
 
 
 def _pieces(chars: tuple[Char, ...], audio: Audio, activity: Activity, s: GapFillSettings, *, window_s: float | None = None) -> list[_Piece]:
