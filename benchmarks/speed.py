@@ -48,7 +48,7 @@ t_load = time.perf_counter() - t
 a = analyze(sys.argv[1], recognizer=tr, use_cache=False)
 files = write_report(a, sys.argv[2])
 out = {"import": t_import, "model_load": t_load, **a.timings_s, **{"report_" + k: v for k, v in files.timings_s.items()},
-       "duration_s": a.duration_s, "device": "/".join(tr.device())}
+       "duration_s": a.duration_s, "device": "/".join((tr.inner if hasattr(tr, "inner") else tr).device())}  # the splitter wraps Whisper
 print("RESULT" + json.dumps(out))
 """
 
