@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.app import DbOpt, LangOpt, ModelOpt, _say, _writing, app, guarded
+from voicecoach.cli.app import DbOpt, LangOpt, ModelOpt, _check_lang, _given, _say, _writing, app, guarded
 from voicecoach.errors import VoiceCoachError
 from voicecoach.i18n import N_
 
@@ -21,6 +21,11 @@ def call_cmd(
     agent_channel: Optional[str] = typer.Option(None, "--agent-channel", help="The agent's channel of a stereo call: left or right (1 or 2). Default: guessed (the side that speaks first)."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (its [conversation] section)."),
     out: Optional[Path] = typer.Option(None, "--out", help="JSON file to write (default: <recording>.call.json beside the recording)."),
+    mono: bool = typer.Option(False, "--mono", help="Both sides are mixed in one channel: separate the two voices first (the agent: the voice heard first)."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write the call report page (one self-contained HTML file) here."),
+    no_delivery: bool = typer.Option(False, "--no-delivery", help="On the --html page, leave out the agent's delivery (no speech recognition)."),
+    lang: Optional[str] = LangOpt,
+    model: Optional[str] = ModelOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the JSON file's path."),
 ) -> None:
     """Two-sided call: turn-taking, overtalk, response time, dead air, holds, pace matching."""
@@ -35,11 +40,21 @@ def call_cmd(
 
     if customer is not None and agent_channel is not None:
         raise UsageError("--agent-channel picks a channel of one stereo file; with --customer the first file is the agent's: leave one out")
-    call = load_two_file_call(recording, customer) if customer is not None else load_stereo_call(recording, agent_channel=agent_channel)
+    if mono and customer is not None:
+        raise UsageError("--mono reads both sides from one file; with --customer each side has its own file: leave one out")
+    _check_lang(lang)
+    if mono:
+        from voicecoach.conversation import load_mono_call
+
+        call = load_mono_call(recording, agent_voice=agent_channel)
+    else:
+        call = load_two_file_call(recording, customer) if customer is not None else load_stereo_call(recording, agent_channel=agent_channel)
     result = analyze_call(call, targets=targets)
     target = out or recording.with_name(recording.name + ".call.json")
     with _writing(target):
         target.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if html is not None:
+        _write_call_page(result, call, html, recording=recording, targets=targets, lang=lang, model=model, delivery=not no_delivery)
     if not quiet:
         for c in result.checks:
             mark = "  " if c.within is None else ("ok" if c.within else "!!")
@@ -48,6 +63,24 @@ def call_cmd(
         for n in result.notices:
             _say(f"note: {n.message}")
     _say(str(target))
+
+
+def _write_call_page(result, call, html: Path, *, recording: Path, targets, lang, model, delivery: bool) -> None:
+    """The call page: the agent's delivery on the agent's side only (unless left out), then the page."""
+    from voicecoach.analysis import analyze
+    from voicecoach.conversation.agent import agent_recording
+    from voicecoach.i18n import normalize
+    from voicecoach.recognize import build_recognizer
+    from voicecoach.report.callpage import write_call_page
+
+    agent = None
+    side = agent_recording(call, agent_index=result.agent_index) if delivery else None
+    if side is not None:
+        recognizer = build_recognizer(**_given(model=model))
+        agent = analyze(side, targets=targets, recognizer=recognizer, **_given(lang=lang))
+    with _writing(html):
+        write_call_page(result, call, html, agent=agent, lang=normalize(lang), file_name=recording.name)
+    _say(str(html))
 
 
 @app.command("serve")

@@ -67,6 +67,9 @@ NOTICES = {
     "truncated": N_("the file is truncated: its header promises {promised_s} s but it holds {held_s} s; the analysis covers what is there"),
     "bad_header": N_("the file's header says it holds no audio, but {bytes} bytes follow it; all of them were analysed"),
     "very_quiet": N_("the recording is very quiet (peak {peak_dbfs:.0f} dBFS); it was measured as it is, but check the microphone gain"),
+    "agent_guessed": N_("the agent's side was guessed (the side that speaks first); give --agent-channel if that is wrong"),
+    "one_side_silent": N_("one side of the call holds no speech; check that both sides were recorded"),
+    "separation_not_confident": N_("two voices could not be told apart in this mono recording; the call's figures would mix the agent and the customer, so none is judged: record the sides on two channels"),
     "channels_differ": N_("the {n_channels} channels carry different sound (level correlation {similarity}), probably different speakers; they were mixed: choose the agent's channel with --channel left/right"),
 }
 
