@@ -165,6 +165,11 @@ def pages(stereo_sample, tmp_path_factory):
     made = {}
     for lang in LANGS:
         made[("stereo", lang)] = write_call_page(c, call, out / f"stereo-{lang}.html", agent=agent, lang=lang, file_name=SAMPLE.name)
+    if embed.find_weights() is not None:
+        mono = mono_call_from_array(call.sides[0].samples + call.sides[1].samples, sample_rate_hz=SR)
+        cm = analyze_call(mono)
+        made[("mono", "zh")] = write_call_page(cm, mono, out / "mono-zh.html", agent=_delivery(mono, cm) if cm.separation.confident else None,
+                                               lang="zh", file_name="call_mono.wav")
     return made
 
 
@@ -193,6 +198,15 @@ def test_mono_pages_say_whether_the_separation_was_confident(stereo_sample, tmp_
                            agent=_delivery(mono, c) if c.separation.confident else None)
     html = page.read_text(encoding="utf-8")
     assert f'data-confident="{"yes" if c.separation.confident else "no"}"' in html
+    # one voice per frame after separation: overtalk is not measured (never a 0 % "on target")
+    assert _stereo_overtalk_judged(call)
+    for key in ("overtalk_ratio", "agent_interruptions_per_min"):
+        assert c.check(key).within is None
+    assert any(n.code == "overtalk_not_measured" for n in c.notices)
+    assert 'data-key="conversation.overtalk_ratio" data-within="none"' in html and "not measured (mono)" in html
+    kinds = {m["kind"] for m in call_moments(c, "en")}
+    assert not kinds & {"overlap", "interruption"} and (c.separation.confident or "long_wait" not in kinds)
+    assert c.turns.agent_interruptions or c.turns.long_waits  # the turn finder did see some: the page must not show them
     # one voice only: not confident, nothing judged, no delivery verdict
     one = mono_call_from_array(call.sides[0].samples, sample_rate_hz=SR)
     c1 = analyze_call(one)
@@ -201,6 +215,10 @@ def test_mono_pages_say_whether_the_separation_was_confident(stereo_sample, tmp_
     html1 = write_call_page(c1, one, tmp_path / "one.html", lang="zh", agent=None).read_text(encoding="utf-8")
     assert 'data-confident="no"' in html1 and 'id="delivery-not-assessed"' in html1 and 'id="overall"' not in html1
     assert 'data-within="yes"' not in html1 and 'data-within="no"' not in html1
+
+
+def _stereo_overtalk_judged(call) -> bool:
+    return analyze_call(call, pace=False).check("overtalk_ratio").within is not None
 
 
 def test_the_call_command_writes_the_page(tmp_path):
@@ -227,12 +245,14 @@ def browser():
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind,lang", [("stereo", lang) for lang in LANGS] + [("mono", "zh")])
 @pytest.mark.parametrize("width", (390, 1440))
-def test_the_call_page_as_people_see_it(pages, browser, lang, width):
+def test_the_call_page_as_people_see_it(pages, browser, kind, lang, width):
+    if (kind, lang) not in pages:
+        pytest.skip("voice encoder weights not installed: no mono page")
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
-        page.goto(pages[("stereo", lang)].as_uri())
+        page.goto(pages[(kind, lang)].as_uri())
         page.wait_for_function("document.getElementById('player').readyState >= 1")
         page.wait_for_function("[...document.images].every((i) => i.complete)")
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -252,6 +272,6 @@ def test_the_call_page_as_people_see_it(pages, browser, lang, width):
         t = page.evaluate("document.getElementById('player').currentTime")
         assert start - 0.3 <= t <= end + 1.0
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"stereo-{lang}-{width}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{kind}-{lang}-{width}.png"), full_page=True)
     finally:
         page.close()

@@ -162,6 +162,10 @@ class CallAnalysis:
         }
 
 
+NOT_ON_MONO = ("conversation.overtalk_ratio", "conversation.agent_interruptions_per_min")
+"""Checks a mono call cannot measure (one voice per frame after separation)."""
+
+
 def settings_from_targets(tgt: Targets) -> tuple[TurnSettings, PaceSettings]:
     """The segmentation and pace settings the targets file sets."""
     v = tgt.value
@@ -269,6 +273,11 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
         who = "the agent" if not a_speech.any() else "the customer"
         notices.append(Notice("one_side_silent", f"{who}'s side holds no speech; check that both sides were recorded", {"side": who}))
     checks = _checks(turns, pace_result, tgt)
+    if call.layout == "mono":
+        # the separation gives every speech frame to one voice, so two voices at once cannot
+        # show: overtalk and interruptions would read 0 whatever happened. Not measured.
+        checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source) if c.key in NOT_ON_MONO else c for c in checks)
+        notices.append(Notice("overtalk_not_measured", "on a mono recording two voices at once cannot be told apart, so overtalk and interruptions are not measured", {}))
     if call.separation is not None and not call.separation.confident:
         # mixed speech: report what was measured, judge nothing (the notice comes from the loader)
         checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source) for c in checks)

@@ -70,6 +70,7 @@ NOTICES = {
     "agent_guessed": N_("the agent's side was guessed (the side that speaks first); give --agent-channel if that is wrong"),
     "one_side_silent": N_("one side of the call holds no speech; check that both sides were recorded"),
     "separation_not_confident": N_("two voices could not be told apart in this mono recording; the call's figures would mix the agent and the customer, so none is judged: record the sides on two channels"),
+    "overtalk_not_measured": N_("on a mono recording two voices at once cannot be told apart, so overtalk and interruptions are not measured"),
     "channels_differ": N_("the {n_channels} channels carry different sound (level correlation {similarity}), probably different speakers; they were mixed: choose the agent's channel with --channel left/right"),
 }
 

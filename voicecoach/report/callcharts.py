@@ -71,12 +71,13 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figur
     """
     lang = chart_lang(lang)
     with chart_style(lang):
-        w = 5.2  # as the agent report's timeline: legible at a phone's ~370 px, sharp on a desktop
-        fig = Figure(figsize=(w, 2.5), dpi=170)
-        fig.subplots_adjust(left=0.95 / w, right=1 - 0.15 / w, top=0.97, bottom=0.47)
+        w = 4.0  # shown ~370 px wide on a phone: 9 pt text is ~11 px there; 680 px natural, sharp on a desktop
+        fig = Figure(figsize=(w, 2.9), dpi=170)
+        fig.subplots_adjust(left=0.85 / w, right=1 - 0.12 / w, top=0.97, bottom=0.5)
         ax = fig.add_subplot()
         t = c.turns
-        marks = [(t.holds, HOLD_C, 0.35), (t.dead_air, DEAD_C, 0.45), (t.long_overlaps, OVERLAP_C, 0.45)]
+        overlaps = t.long_overlaps if c.layout != "mono" else ()  # mono: one voice per frame, overlaps cannot show
+        marks = [(t.holds, HOLD_C, 0.35), (t.dead_air, DEAD_C, 0.45), (overlaps, OVERLAP_C, 0.45)]
         for intervals, colour, alpha in marks:
             for iv in intervals:
                 if iv.end_s > start_s and iv.start_s < end_s:
@@ -84,19 +85,20 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figur
         for side, colour in (("agent", AGENT_C), ("customer", CUSTOMER_C)):
             bars = [(s, e - s) for s, e in speech_runs(getattr(c, side)) if e > start_s and s < end_s]
             ax.broken_barh(bars, (LANE[side] - BAR_H / 2, BAR_H), facecolors=colour, zorder=2)
-        for lat in t.long_waits:
+        sides_known = c.separation is None or c.separation.confident
+        for lat in (t.long_waits if sides_known else ()):
             if lat.agent_start_s > start_s and lat.customer_end_s < end_s:
                 ax.annotate("", xy=(lat.agent_start_s, 0.5), xytext=(lat.customer_end_s, 0.5), zorder=3,
                             arrowprops={"arrowstyle": "|-|", "color": WAIT_C, "lw": 2.0, "shrinkA": 0, "shrinkB": 0, "mutation_scale": 3})
-        hits = [i.start_s for i in t.agent_interruptions if start_s <= i.start_s <= end_s]
+        hits = [i.start_s for i in t.agent_interruptions if start_s <= i.start_s <= end_s and c.layout != "mono"]
         ax.plot(hits, [LANE["agent"] + BAR_H / 2 + 0.12] * len(hits), "v", color=OVERLAP_C, ms=6, zorder=4, clip_on=False)
         ax.set_ylim(-0.55, 1.6)
         ax.set_yticks([LANE["agent"], LANE["customer"]], [_t("agent", lang), _t("customer", lang)])
         ax.set_xlim(start_s, end_s)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 6, 10], integer=True))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
-        ax.set_xlabel(_t("time", lang), fontsize=8)
-        ax.tick_params(labelsize=8)
+        ax.set_xlabel(_t("time", lang), fontsize=9)
+        ax.tick_params(labelsize=9)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
         handles = [
@@ -108,8 +110,8 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figur
             matplotlib.patches.Patch(color=HOLD_C, alpha=0.35, label=_t("hold", lang)),
             matplotlib.lines.Line2D([], [], ls="", marker="v", color=OVERLAP_C, label=_t("interruption", lang)),
         ]
-        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0),
-                   handlelength=1.4, columnspacing=1.0)
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 0.0),
+                   handlelength=1.4, columnspacing=1.2, labelspacing=0.35)
         return fig
 
 
@@ -122,9 +124,9 @@ def pace_figure(c, *, lang: str) -> Figure | None:
         return None
     lang = chart_lang(lang)
     with chart_style(lang):
-        w = 5.2
+        w = 4.0
         fig = Figure(figsize=(w, 2.6), dpi=170)
-        fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, top=0.96, bottom=0.33)
+        fig.subplots_adjust(left=0.6 / w, right=1 - 0.12 / w, top=0.96, bottom=0.36)
         ax = fig.add_subplot()
         ex = c.pace.exchanges
         x = np.arange(1, len(ex) + 1)
@@ -133,16 +135,16 @@ def pace_figure(c, *, lang: str) -> Figure | None:
         ax.vlines(x, np.minimum(cust, agent), np.maximum(cust, agent), color="#c5cbd3", lw=2, zorder=1)
         ax.plot(x, cust, "o", color=CUSTOMER_C, ms=6, zorder=2, label=_t("customer_before", lang))
         ax.plot(x, agent, "s", color=AGENT_C, ms=6, zorder=3, label=_t("agent_after", lang))
-        ax.set_xticks(x, [mmss(e.agent_start_s) for e in ex], fontsize=7, rotation=0 if len(ex) <= 6 else 45)
+        ax.set_xticks(x, [mmss(e.agent_start_s) for e in ex], fontsize=8.5, rotation=0 if len(ex) <= 5 else 45)
         ax.set_xlim(0.4, len(ex) + 0.6)
         lo, hi = float(np.nanmin(np.r_[cust, agent])), float(np.nanmax(np.r_[cust, agent]))
         ax.set_ylim(max(0.0, lo - 1.0), hi + 1.0)
-        ax.set_ylabel(_t("rate", lang), fontsize=8)
-        ax.set_xlabel(_t("exchange", lang), fontsize=8)
-        ax.tick_params(labelsize=8)
+        ax.set_ylabel(_t("rate", lang), fontsize=9)
+        ax.set_xlabel(_t("exchange", lang), fontsize=8.5)
+        ax.tick_params(labelsize=8.5)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
-        fig.legend(loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        fig.legend(loc="lower center", ncol=2, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 0.0))
         return fig
 
 

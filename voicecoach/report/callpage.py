@@ -71,11 +71,17 @@ def figure_row(c, lang: str) -> dict:
 
 
 def call_moments(c, lang: str) -> list[dict]:
-    """Every moment of the call, in time order: kind, start and end (s), its length in words."""
+    """Every moment of the call, in time order: kind, start and end (s), its length in words.
+
+    A mono call has no overlaps or interruptions to show (the separation gives each frame to one
+    voice), and no long waits when its two voices were not told apart with confidence."""
     t = c.turns
-    raw = [("overlap", o.start_s, o.end_s) for o in t.long_overlaps]
-    raw += [("interruption", i.start_s, i.end_s) for i in t.agent_interruptions]
-    raw += [("long_wait", x.customer_end_s, x.agent_start_s) for x in t.long_waits]
+    raw = []
+    if c.layout != "mono":  # one voice per frame after separation: overlaps cannot show
+        raw += [("overlap", o.start_s, o.end_s) for o in t.long_overlaps]
+        raw += [("interruption", i.start_s, i.end_s) for i in t.agent_interruptions]
+    if c.separation is None or c.separation.confident:  # who waited for whom needs the two sides told apart
+        raw += [("long_wait", x.customer_end_s, x.agent_start_s) for x in t.long_waits]
     raw += [("dead_air", d.start_s, d.end_s) for d in t.dead_air]
     raw += [("hold", h.start_s, h.end_s) for h in t.holds]
     return [{"kind": k, "label": i18n.pgettext(lang, "moment", MOMENTS[k]), "start_s": s, "end_s": e,
@@ -105,6 +111,9 @@ def other_figures(c, lang: str) -> list[tuple[str, str]]:
         "customer_turn": format_value(t.longest_monologue_s("customer"), "s", lang),
         "backchannels": format_value(len(c.backchannels), "count", lang),
     }
+    if c.layout == "mono":  # one voice per frame after separation: overlaps cannot show
+        for k in ("overtalk", "overlaps", "longest_overlap", "interruptions"):
+            values[k] = i18n.gettext(lang, "not measured (mono)")
     return [(i18n.pgettext(lang, "figure", OTHERS[k]), v) for k, v in values.items()]
 
 
