@@ -1,4 +1,4 @@
-"""The call report page (voicecoach.report.callpage) and the agent's side of a call
+"""The call report page (voicecoach.conversation.page) and the agent's side of a call
 (voicecoach.conversation.agent): the agent's delivery never hears the customer; the page
 renders for a stereo and a mono call in zh, zh-Hant and en; every moment plays; verdicts follow
 the figures shown; and in Debian's Chromium at 390 and 1440 px nothing scrolls sideways and no
@@ -22,8 +22,8 @@ from voicecoach.analysis import analyze
 from voicecoach.conversation import CallCheck, analyze_call, call_from_arrays, load_stereo_call, mono_call_from_array
 from voicecoach.conversation.agent import agent_recording
 from voicecoach.measures import embed
-from voicecoach.report.callcharts import pace_figure, turn_timeline_figure
-from voicecoach.report.callpage import call_moments, figure_row, write_call_page
+from voicecoach.conversation.charts import pace_figure, turn_timeline_figure
+from voicecoach.conversation.page import call_moments, figure_row, write_call_page
 
 SAMPLE = ROOT / "samples" / "call_stereo.wav"
 MANIFEST = json.loads((ROOT / "samples" / "manifest.json").read_text(encoding="utf-8"))["call_stereo.wav"]

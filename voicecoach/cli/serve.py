@@ -71,7 +71,7 @@ def _write_call_page(result, call, html: Path, *, recording: Path, targets, lang
     from voicecoach.conversation.agent import agent_recording
     from voicecoach.i18n import normalize
     from voicecoach.recognize import build_recognizer
-    from voicecoach.report.callpage import write_call_page
+    from voicecoach.conversation.page import write_call_page
 
     agent = None
     side = agent_recording(call, agent_index=result.agent_index) if delivery else None

@@ -161,7 +161,7 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
     agent : Analysis, optional
         The agent's delivery on the agent's side only; None when not analysed (then the page says why).
     charts : dict
-        ``{"timeline": [png, ...], "pace": [png] or []}`` (:func:`voicecoach.report.callcharts.write_call_charts`).
+        ``{"timeline": [png, ...], "pace": [png] or []}`` (:func:`voicecoach.conversation.charts.write_call_charts`).
     lang : str
     file_name : str
         The recording's name as the page shows it.
@@ -196,7 +196,7 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
 
 def write_call_page(c, call, path: str | os.PathLike, *, agent=None, lang: str, file_name: str = "") -> Path:
     """Draw the charts (in a temporary folder: the page holds them) and write the page to ``path``."""
-    from voicecoach.report.callcharts import write_call_charts
+    from voicecoach.conversation.charts import write_call_charts
 
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="voicecoach-call-") as tmp:
