@@ -275,3 +275,11 @@ def test_the_call_page_as_people_see_it(pages, browser, kind, lang, width):
         page.screenshot(path=str(SHOTS / f"{kind}-{lang}-{width}.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_the_timeline_windows_cover_the_call_without_a_sliver_at_the_end():
+    from voicecoach.conversation.charts import call_chunks
+
+    assert call_chunks(38.0) == [(0.0, 38.0)]
+    assert call_chunks(245.0) == [(0.0, 60.0), (60.0, 120.0), (120.0, 180.0), (180.0, 245.0)]  # not a 5 s window
+    assert call_chunks(230.0)[-1] == (180.0, 230.0)

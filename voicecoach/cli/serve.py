@@ -62,6 +62,8 @@ def call_cmd(
             _say(f"{mark} {c.key.split('.', 1)[1]:<28} {value:>8} {c.unit}")
         for n in result.notices:
             _say(f"note: {n.message}")
+        if html is not None:
+            _say(str(html))
     _say(str(target))
 
 
@@ -80,7 +82,6 @@ def _write_call_page(result, call, html: Path, *, recording: Path, targets, lang
         agent = analyze(side, targets=targets, recognizer=recognizer, **_given(lang=lang))
     with _writing(html):
         write_call_page(result, call, html, agent=agent, lang=normalize(lang), file_name=recording.name)
-    _say(str(html))
 
 
 @app.command("serve")

@@ -58,7 +58,16 @@ def speech_runs(side) -> list[tuple[float, float]]:
     return [(s * f, e * f) for s, e in zip(starts, ends)]
 
 
-def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figure:
+def call_chunks(duration_s: float) -> list[tuple[float, float]]:
+    """The timeline's windows: a minute each (longer for a long call, as the agent report's), a
+    short tail (under a quarter of a window) joined to the window before it."""
+    chunks = timeline_chunks(duration_s)
+    if len(chunks) > 1 and chunks[-1][1] - chunks[-1][0] < 0.25 * (chunks[0][1] - chunks[0][0]):
+        chunks = chunks[:-2] + [(chunks[-2][0], chunks[-1][1])]
+    return chunks
+
+
+def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str, legend: bool = True) -> Figure:
     """The two lanes of a call between ``start_s`` and ``end_s``.
 
     Parameters
@@ -68,12 +77,15 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figur
         Window shown, s.
     lang : str
         "zh", "zh-Hant" or "en" (English without a CJK font).
+    legend : bool
+        Draw the legend below the lanes (the page draws it on the first window only).
     """
     lang = chart_lang(lang)
     with chart_style(lang):
         w = 4.0  # shown ~370 px wide on a phone: 9 pt text is ~11 px there; 680 px natural, sharp on a desktop
-        fig = Figure(figsize=(w, 2.9), dpi=170)
-        fig.subplots_adjust(left=0.85 / w, right=1 - 0.12 / w, top=0.97, bottom=0.5)
+        h = 2.9 if legend else 1.6
+        fig = Figure(figsize=(w, h), dpi=170)
+        fig.subplots_adjust(left=0.85 / w, right=1 - 0.12 / w, top=1 - 0.08 / h, bottom=(1.45 if legend else 0.55) / h)
         ax = fig.add_subplot()
         t = c.turns
         overlaps = t.long_overlaps if c.layout != "mono" else ()  # mono: one voice per frame, overlaps cannot show
@@ -110,6 +122,8 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str) -> Figur
             matplotlib.patches.Patch(color=HOLD_C, alpha=0.35, label=_t("hold", lang)),
             matplotlib.lines.Line2D([], [], ls="", marker="v", color=OVERLAP_C, label=_t("interruption", lang)),
         ]
+        if not legend:
+            return fig
         fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 0.0),
                    handlelength=1.4, columnspacing=1.2, labelspacing=0.35)
         return fig
@@ -154,10 +168,9 @@ def write_call_charts(c, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with quiet_font_log():
         paths = []
-        chunks = timeline_chunks(c.duration_s)
-        for k, (t0, t1) in enumerate(chunks, 1):
+        for k, (t0, t1) in enumerate(call_chunks(c.duration_s), 1):
             p = out_dir / f"turns_{k:02d}.png"
-            turn_timeline_figure(c, start_s=t0, end_s=t1, lang=lang).savefig(p, pil_kwargs=PNG)
+            turn_timeline_figure(c, start_s=t0, end_s=t1, lang=lang, legend=k == 1).savefig(p, pil_kwargs=PNG)
             paths.append(p)
         pace = []
         fig = pace_figure(c, lang=lang)
