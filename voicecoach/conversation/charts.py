@@ -85,7 +85,7 @@ def turn_timeline_figure(c, *, start_s: float, end_s: float, lang: str, legend: 
         w = 4.0  # shown ~370 px wide on a phone: 9 pt text is ~11 px there; 680 px natural, sharp on a desktop
         h = 2.9 if legend else 1.6
         fig = Figure(figsize=(w, h), dpi=170)
-        fig.subplots_adjust(left=0.85 / w, right=1 - 0.12 / w, top=1 - 0.08 / h, bottom=(1.45 if legend else 0.55) / h)
+        fig.subplots_adjust(left=0.85 / w, right=1 - 0.3 / w, top=1 - 0.08 / h, bottom=(1.45 if legend else 0.55) / h)
         ax = fig.add_subplot()
         t = c.turns
         overlaps = t.long_overlaps if c.layout != "mono" else ()  # mono: one voice per frame, overlaps cannot show
