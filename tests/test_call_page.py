@@ -232,6 +232,10 @@ def test_the_call_command_writes_the_page(tmp_path):
     assert 'id="delivery-not-assessed"' in html.read_text(encoding="utf-8")
     r = CliRunner().invoke(app, ["call", str(SAMPLE), "--mono", "--customer", str(SAMPLE)])
     assert r.exit_code != 0 and "--mono" in r.output and "Traceback" not in r.output
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    r = CliRunner().invoke(app, ["call", str(SAMPLE), "--agent-channel", "left", "--out", str(out), "--html", str(blocked / "call.html"), "--no-delivery"])
+    assert r.exit_code == 6 and "call.html" in r.output and "Traceback" not in r.output, r.output
 
 
 @pytest.fixture(scope="module")

@@ -80,8 +80,13 @@ def _write_call_page(result, call, html: Path, *, recording: Path, targets, lang
     if side is not None:
         recognizer = build_recognizer(**_given(model=model))
         agent = analyze(side, targets=targets, recognizer=recognizer, **_given(lang=lang))
-    with _writing(html):
+    try:
         write_call_page(result, call, html, agent=agent, lang=normalize(lang), file_name=recording.name)
+    except OSError as e:
+        from voicecoach.errors import OutputError, display_name
+
+        raise OutputError.of(N_("cannot write the call page {name} into {where} ({reason}); choose a writable place with --html and run again"),
+                             name=html.name, where=display_name(html.parent) or "the current folder", reason=e.strerror or type(e).__name__) from None
 
 
 @app.command("serve")
