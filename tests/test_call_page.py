@@ -182,6 +182,7 @@ def test_the_stereo_page_holds_every_section(pages, stereo_sample):
         assert f'id="{section}"' in html
     assert 'id="overall"' in html and "dim-pace" in html  # the agent's delivery is there
     assert re.search(r'data-kind="dead_air"><button class="t moment" data-start="17\.\d\d"', html)
+    assert not c.turns.holds and re.search(r'data-key="conversation.long_hold_s" data-within="none">.*?<td class="v">no hold</td>', html, re.S)
     zh = pages[("stereo", "zh")].read_text(encoding="utf-8")
     hant = pages[("stereo", "zh-Hant")].read_text(encoding="utf-8")
     assert "通话报告" in zh and "冷场" in zh and "Call report" not in zh

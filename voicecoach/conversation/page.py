@@ -54,10 +54,13 @@ LAYOUTS = {
 }
 
 
-def figure_row(c, lang: str) -> dict:
-    """A call check as the page shows it: label, value with unit, band, verdict from the value."""
+def figure_row(c, lang: str, *, none_text: str = "") -> dict:
+    """A call check as the page shows it: label, value with unit, band, verdict from the value
+    (``none_text`` for a value that is NaN because there was nothing to measure: "no hold")."""
     unit = "" if c.key in PLAIN else c.unit
     value = f"{c.value:.2f}" if c.key in PLAIN and np.isfinite(c.value) else format_value(c.value, unit, lang, lo=c.min, hi=c.max)
+    if none_text and not np.isfinite(c.value):
+        value = none_text
     band = format_band(c.min, c.max, unit, lang)
     word = band_text(c, lang).split(" ", 1)[0] if band else ""
     if c.within is None:
@@ -184,7 +187,8 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
                         i18n.gettext(lang, "Not assessed on this page (the agent's delivery needs speech recognition: run without --no-delivery)."))
     created = agent.created_utc if agent is not None else ""
     return env.get_template("call.html.j2").render(
-        c=c, rows=[figure_row(x, lang) for x in c.checks if x.key != "conversation.pace_follow_slope"], others=other_figures(c, lang),
+        c=c, rows=[figure_row(x, lang, none_text=_nothing(c, x.key, lang)) for x in c.checks if x.key != "conversation.pace_follow_slope"],
+        others=other_figures(c, lang),
         moments=call_moments(c, lang), pace=pace_view(c, lang), separation=separation_view(c, lang), delivery=delivery,
         not_assessed=not_assessed, timeline_pngs=[png_data_uri(p) for p in charts["timeline"]],
         pace_pngs=[png_data_uri(p) for p in charts["pace"]], audio_src=src, file_name=file_name,
@@ -192,6 +196,15 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
         targets_names=[os.path.basename(f) for f in c.targets_files],
         notices=[(n.code, notice_text(n, lang)) for n in c.notices if n.code != "separation_not_confident"],
     )
+
+
+def _nothing(c, key: str, lang: str) -> str:
+    """Why a check has no value when that is because the call had none of it."""
+    if key == "conversation.long_hold_s" and not c.turns.holds:
+        return i18n.gettext(lang, "no hold")
+    if key == "conversation.pace_gap_cps" and c.pace is not None and not c.pace.exchanges:
+        return i18n.gettext(lang, "no exchange")
+    return ""
 
 
 def write_call_page(c, call, path: str | os.PathLike, *, agent=None, lang: str, file_name: str = "") -> Path:
