@@ -187,6 +187,8 @@ def test_the_stereo_page_holds_every_section(pages, stereo_sample):
     hant = pages[("stereo", "zh-Hant")].read_text(encoding="utf-8")
     assert "通话报告" in zh and "冷场" in zh and "Call report" not in zh
     assert "通話報告" in hant and 'lang="zh-Hant"' in hant
+    # the delivery was analysed in zh: its tips are written again in the page's language
+    assert "语速合适" in zh and "語速合適" in hant and "语速合适" not in hant
 
 
 @needs_weights

@@ -177,6 +177,12 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
     if src is None:
         src = audio_data_uri(call_mix(call), call.sides[0].sample_rate_hz) if c.duration_s <= MAX_EMBED_S else ""
     delivery = None
+    if agent is not None and agent.lang != lang:  # tips and notes are written at analysis time: in the page's language
+        import dataclasses
+
+        from voicecoach.judge.assess import assess
+
+        agent = dataclasses.replace(agent, dimensions=assess(agent.measures, agent.targets, lang=lang), lang=lang)
     if agent is not None:
         dims = [_dimension(d, lang) for d in agent.dimensions]
         delivery = {"a": agent, "dims": dims, "first": first_screen(dims, lang), "overall": shown_overall(agent)}
