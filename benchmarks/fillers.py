@@ -56,6 +56,12 @@ from voicecoach.audio.dsp import resample  # noqa: E402
 from voicecoach.measures.fillers import FillerRule, combine, signal_candidates, transcript_fillers  # noqa: E402
 from voicecoach.recognize import build_recognizer  # noqa: E402
 
+REAL_FILLERS = {"funasr_VAD_30s_mono_48k.wav": ((9.8, 10.6),)}
+"""Filled pauses that are really in the clips: the recogniser writes 嗯 (probability 0.18) before
+the first word of this spontaneous clip ("嗯这段模型是用来进行VAD检测的…", no reference
+transcript), over a 0.3 s voiced stretch falling from 245 to 205 Hz. Not listened to (no
+loudspeaker here): taken as a real 嗯 on the transcript's word. A moment over it is not a
+false flag; it is also cut out and inserted into the other clips as real material."""
 GAP_S = 0.3
 SECONDS_PER_FILLER = 4.0
 MAX_PER_CLIP = 4
@@ -84,6 +90,24 @@ class Case:
     said: tuple  # transcript fillers
     found: tuple  # signal candidates (before any threshold)
     seconds: float  # analysis wall time, s
+    filler_s: float = 0.0  # of which the filled-pause step, s
+    duration_s: float = 0.0  # the recording's, s
+    inputs: tuple = ()  # (samples, sample_rate_hz, activity, pitch_track, chars): to re-measure without analysing
+    real: tuple = ()  # spans of filled pauses really in the clip (REAL_FILLERS, moved by the insertions), s
+
+
+def remeasure(c: Case) -> Case:
+    """The case with its candidates found again by the current code (after --reuse)."""
+    x, sr, activity, pitch, chars = c.inputs
+    found = signal_candidates(_plain(x, sr), activity=activity, pitch_track=pitch, chars=chars, min_s=FillerRule.min_s)
+    said = transcript_fillers(chars, pause_s=FillerRule.pause_s)
+    return replace(c, found=tuple(found), said=tuple(said))
+
+
+def _plain(x, sr):
+    from voicecoach.audio import Audio
+
+    return Audio(x, sr)
 
 
 def telephone(x: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
@@ -99,10 +123,14 @@ def telephone(x: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
 
 
 def _case(a, clip: str, band: str, inserted: tuple, seconds: float) -> Case:
+    real = tuple((t0 + sum(x[1] - x[0] for x in inserted if x[0] <= t0), t1 + sum(x[1] - x[0] for x in inserted if x[0] <= t0))
+                 for t0, t1 in REAL_FILLERS.get(clip, ()))
     m = a.filled_pauses
     said = tuple(transcript_fillers(a.chars, pause_s=FillerRule.pause_s))
     found = tuple(signal_candidates(a.loaded.audio, activity=a.activity, pitch_track=a.pitch_track, chars=a.chars, min_s=FillerRule.min_s))
-    return Case(clip, source_of(clip), band, inserted, m.speech_min, said, found, seconds)
+    audio = a.loaded.audio
+    return Case(clip, source_of(clip), band, inserted, m.speech_min, said, found, seconds, a.timings_s.get("filled_pauses", float("nan")),
+                audio.duration_s, (np.asarray(audio.samples, np.float32), audio.sample_rate_hz, a.activity, a.pitch_track, tuple(a.chars)), real)
 
 
 def _places(a, n: int, rng: np.random.Generator) -> list[tuple[float, str]]:
@@ -120,10 +148,38 @@ def _places(a, n: int, rng: np.random.Generator) -> list[tuple[float, str]]:
     return sorted(out)
 
 
+def real_en(audio_dir: Path) -> np.ndarray | None:
+    """The real 嗯 of REAL_FILLERS: its voiced run (the pitch tracker's) with 30 ms either side, 16 kHz, 20 ms ramps."""
+    from voicecoach.audio import load_audio
+    from voicecoach.audio.activity import runs
+    from voicecoach.measures.pitch import track_pitch
+
+    (name, ((t0, t1),)), = REAL_FILLERS.items()
+    path = audio_dir / "real" / name
+    if not path.exists():
+        return None
+    audio = load_audio(path).audio
+    pt = track_pitch(audio)
+    inside = pt.voiced & (pt.times_s >= t0) & (pt.times_s <= t1)
+    a, b = max(zip(*runs(inside)), key=lambda r: r[1] - r[0])
+    sr = audio.sample_rate_hz
+    y = audio.samples[int((pt.times_s[a] - 0.03) * sr): int((pt.times_s[b - 1] + 0.03) * sr)].astype(np.float64)
+    m = int(0.02 * sr)
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, m))
+    y[:m] *= ramp
+    y[-m:] *= ramp[::-1]
+    return y.astype(np.float32)
+
+
+_REAL: list = []
+
+
 def _material(a, k: int, dur: float, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     audio, pt = a.loaded.audio, a.pitch_track
     sr = audio.sample_rate_hz
     med = float(np.nanmedian(pt.f0_hz)) if pt.voiced.any() else 150.0
+    if k % 3 == 2 and _REAL and _REAL[0] is not None:  # the real 嗯, as it was said
+        return _REAL[0].copy(), "real_en"
     if k % 2 == 1:  # a vowel of the clip, held: the steadiest voiced 100 ms inside a recognised syllable
         best = None
         for c in a.chars:
@@ -172,6 +228,7 @@ def collect(audio_dir: Path, recognizer, *, log=print, only: tuple[str, ...] = (
     """Analyse every real clip (or those named in ``only``) untouched and with fillers, both bands."""
     out: list[Case] = []
     derived = {p.name.split("__", 1)[1]: p for p in (audio_dir / "derived").glob("tel8k_*.wav")}
+    _REAL[:] = [real_en(audio_dir)]
     for path in sorted((audio_dir / "real").glob("*.wav")):
         if only and path.name not in only:
             continue
@@ -206,6 +263,9 @@ class Score:
     n_reported: int = 0  # moments on inserted clips
     n_wrong: int = 0  # of those, covering no inserted filler
     n_false: int = 0  # moments on untouched clips
+    n_false_signal: int = 0  # of those, found in the signal only
+    n_real: int = 0  # real filled pauses in untouched clips (REAL_FILLERS)
+    n_real_found: int = 0
     speech_min: float = 0.0  # untouched speech
     onset_ms: tuple = ()
     offset_ms: tuple = ()
@@ -229,8 +289,13 @@ def score(cases: list[Case], rule: FillerRule) -> Score:
     onset, offset, by = [], [], []
     for c in cases:
         m = combine(c.said, c.found, rule=rule, speech_min=c.speech_min).moments
+        real = [x for x in m if any(min(x.end_s, t1) > max(x.start_s, t0) for t0, t1 in c.real)]
+        m = [x for x in m if x not in real]
         if not c.inserted:
+            s.n_real += len(c.real)
+            s.n_real_found += len(real)
             s.n_false += len(m)
+            s.n_false_signal += sum(x.source == "signal" for x in m)
             s.speech_min += c.speech_min
             continue
         s.n_true += len(c.inserted)
@@ -260,7 +325,7 @@ def calibrate(train: list[Case]) -> FillerRule:
     best = None
     for r in rules():
         sc = score(train, r)
-        if sc.false_per_5min > TRAIN_FALSE_PER_5MIN:
+        if 5 * sc.n_false_signal / sc.speech_min > TRAIN_FALSE_PER_5MIN:  # what the thresholds can change
             continue
         key = (sc.recall, -sc.false_per_5min, -(r.max_range_st + r.max_slope_st_per_s / 4 + r.max_change_db))
         if best is None or key > best[0]:
@@ -280,7 +345,7 @@ def report(cases: list[Case], *, seconds: float) -> tuple[str, bool]:
              f"total {seconds:.0f} s measured under load on a shared 2-core machine.", "",
              "## Leave one source out", "",
              "Thresholds chosen on the other sources (highest recall with <= "
-             f"{TRAIN_FALSE_PER_5MIN} false flags per 5 min of their untouched speech), tested on the held-out one.", "",
+             f"{TRAIN_FALSE_PER_5MIN} signal false flags per 5 min of their untouched speech), tested on the held-out one.", "",
              "| held out | range st | slope st/s | change dB | inserted | found | recall | precision | untouched speech min | false flags | per 5 min |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     chosen, pooled = [], Score()
@@ -305,7 +370,7 @@ def report(cases: list[Case], *, seconds: float) -> tuple[str, bool]:
               "| band | material | place | inserted | found | recall | onset error median ms | offset error median ms | within 50 ms (both ends) |", "|---|---|---|---|---|---|---|---|---|"]
     ok = True
     for band in ("16k", "8k"):
-        for mat in ("synthetic", "held_vowel", "all"):
+        for mat in ("synthetic", "held_vowel", "real_en", "all"):
             for place in ("pause", "speech", "all"):
                 sub = [replace(c, inserted=tuple(x for x in c.inserted if (mat == "all" or x[2].startswith(mat)) and (place == "all" or x[3] == place)))
                        for c in cases if c.band == band and c.inserted]
@@ -322,7 +387,12 @@ def report(cases: list[Case], *, seconds: float) -> tuple[str, bool]:
         sc = score([c for c in cases if band == "both" or c.band == band], shipped)
         ok &= bool(sc.false_per_5min <= GATE_FALSE_PER_5MIN)
         lines.append(f"| {band} | {sc.speech_min:.2f} | {sc.n_false} | {sc.false_per_5min:.2f} | {_pct(sc.precision)} | {sc.by_source.count('transcript')} / {sc.by_source.count('signal')} |")
-    flagged = [(c.clip, c.band, m.start_s, m.end_s, m.source, m.text) for c in cases if not c.inserted for m in combine(c.said, c.found, rule=shipped, speech_min=c.speech_min).moments]
+    flagged = [(c.clip, c.band, m.start_s, m.end_s, m.source, m.text) for c in cases if not c.inserted for m in combine(c.said, c.found, rule=shipped, speech_min=c.speech_min).moments
+               if not any(min(m.end_s, t1) > max(m.start_s, t0) for t0, t1 in c.real)]
+    real = score([c for c in cases if not c.inserted], shipped)
+    cost = sum(c.filler_s for c in cases) / (sum(c.duration_s for c in cases) / 600)
+    lines += ["", f"Real filled pauses in the untouched clips (REAL_FILLERS, the recogniser's 嗯 in funasr_VAD_30s): {real.n_real_found} of {real.n_real} reported (16 kHz and its telephone copy).", "",
+              f"Cost of the filled-pause step (analysis timings): {cost:.3f} s per 10 min of audio, measured under load (goal <= 0.5 s)."]
     lines += ["", "False flags of the shipped rule on untouched speech: " + ("; ".join(f"{a} {b} {s:.2f}-{e:.2f} s ({src}{' ' + t if t else ''})" for a, b, s, e, src, t in flagged) or "none") + ".", "",
               f"Gate (false flags <= {GATE_FALSE_PER_5MIN} per 5 min of speech, each band and both): {'PASS' if ok else 'FAIL'}."]
     return "\n".join(lines) + "\n", ok
@@ -338,7 +408,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if args.reuse and args.features.exists():
         with open(args.features, "rb") as f:
-            cases = [Case(**d) for d in pickle.load(f)]
+            cases = [remeasure(Case(**d)) for d in pickle.load(f)]
     else:
         if not (args.audio / "real").is_dir():
             print(f"no real clips at {args.audio / 'real'}: give --audio or set VOICECOACH_SHARED_AUDIO", file=sys.stderr)
