@@ -68,7 +68,7 @@ class FillerRule:
 
     min_s: float = 0.2
     max_range_st: float = 1.5
-    max_slope_st_per_s: float = 4.0
+    max_slope_st_per_s: float = 8.0
     max_change_db: float = 2.5
     min_harmonics: int = 3
     min_jitter_st: float = 0.01
@@ -187,8 +187,9 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
 
     The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
     timed 0.90-1.48 s over a 0.34 s 呃 and its own 0.24 s). So a syllable more than twice the
-    recording's median syllable (and over 0.4 s) does not hide what lies under it; a stretch
-    there must leave at least ``_SYLLABLE_S`` of that syllable outside it. Voiced runs are cut
+    recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
+    there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no
+    other syllable) for that syllable to be. Voiced runs are cut
     where F0 moves faster than ``_CUT_ST`` per 30 ms (a tone's contour, or the jump to the next
     voice), so a flat stretch is measured apart from the syllable it touches.
 
@@ -216,10 +217,10 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     stretched = [(s, e) for s, e in words if e - s > long_s]
     speech = activity.is_speech[np.clip(np.round(t / activity.frame_s - 0.5).astype(int), 0, len(activity.is_speech) - 1)]
     free = pitch_track.voiced & speech
-    for s, e in words:
-        if e - s <= long_s:
-            free[(t >= s) & (t <= e)] = False
+    ordinary = np.array([(s, e) for s, e in words if e - s <= long_s]).reshape(-1, 2)
+    free[_within(t, ordinary)] = False
     free = _close_gaps(free, 2)
+    spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
     st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
     moving = np.zeros(len(t), bool)
     moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > _CUT_ST  # NaN compares False
@@ -231,8 +232,9 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         if (b - a) * frame < min_s:
             continue
         start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
-        if any(s < end and start < e and max(start - s, e - end) < _SYLLABLE_S for s, e in stretched):
-            continue  # it would leave no syllable where the recogniser heard one
+        if any(s < end and start < e and _room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S, start, end) < _SYLLABLE_S
+               for s, e in stretched):
+            continue  # it would leave no sound for the syllable the recogniser heard there
         st = st_all[a:b]
         ok = np.isfinite(st)
         if ok.sum() < 5:
@@ -250,7 +252,24 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
 _CUT_ST = 0.75
 """F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
 _SYLLABLE_S = 0.1
-"""What a stretched syllable must keep outside a filler found under it, s."""
+"""Speech a stretched syllable must keep outside a filler found under it, s."""
+_REACH_S = 0.3
+"""How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
+
+
+def _within(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """bool mask of the (sorted) times ``t`` that lie in any of ``spans`` (n, 2), ends included."""
+    mark = np.zeros(len(t) + 1, int)
+    np.add.at(mark, np.searchsorted(t, spans[:, 0], side="left"), 1)
+    np.add.at(mark, np.searchsorted(t, spans[:, 1], side="right"), -1)
+    return np.cumsum(mark)[:-1] > 0
+
+
+def _room_s(activity: Activity, spare: np.ndarray, lo_s: float, hi_s: float, start_s: float, end_s: float) -> float:
+    """Seconds of ``spare`` speech between ``lo_s`` and ``hi_s`` outside ``start_s``..``end_s``."""
+    t = activity.times_s
+    inside = (t >= lo_s) & (t <= hi_s) & ~((t >= start_s) & (t <= end_s))
+    return float(np.sum(spare & inside) * activity.frame_s)
 
 
 def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, rule: FillerRule = FillerRule()) -> FilledPauses:
