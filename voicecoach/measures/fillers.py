@@ -182,6 +182,14 @@ def transcript_fillers(chars: Sequence, *, pause_s: float) -> list[FilledPause]:
     return out
 
 
+_CUT_ST = 0.75
+"""F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
+_SYLLABLE_S = 0.1
+"""Speech a stretched syllable must keep outside a filler found under it, s."""
+_REACH_S = 0.3
+"""How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
+
+
 def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float) -> list[Candidate]:
     """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
 
@@ -247,14 +255,6 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
         out.append(Candidate(start, end, float(p90 - p10), slope, change, n_harm, jitter, near))
     return out
-
-
-_CUT_ST = 0.75
-"""F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
-_SYLLABLE_S = 0.1
-"""Speech a stretched syllable must keep outside a filler found under it, s."""
-_REACH_S = 0.3
-"""How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
 
 
 def _within(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
