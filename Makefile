@@ -19,7 +19,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-longform bench-speed clean
+.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-longform bench-speed bench-fillers clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -102,6 +102,9 @@ bench-longform: $(STAMP)
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
+
+bench-fillers: $(STAMP)
+	$(BIN)/python benchmarks/fillers.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache $(LOCK_TOOLS)

@@ -28,6 +28,7 @@ from voicecoach.audio.activity import Activity, compute_activity
 from voicecoach.measures.articulation import measure_articulation
 from voicecoach.measures.drawl import DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.loudness import measure_loudness
+from voicecoach.measures.fillers import measure_filled_pauses
 from voicecoach.measures.measure_set import MeasureSet
 from voicecoach.measures.p56 import ActiveLevel, active_level
 from voicecoach.measures.pace import measure_pace
@@ -104,6 +105,7 @@ class Analysis:
     articulation = property(lambda self: self.measures.articulation)
     coverage = property(lambda self: self.measures.coverage)
     sentences = property(lambda self: self.measures.sentences)
+    filled_pauses = property(lambda self: self.measures.filled_pauses, doc="嗯/呃-type hesitations (FilledPauses), or None.")
     acoustic_syllables = property(lambda self: self.measures.n_acoustic_syllables, doc="Syllable nuclei counted from the signal alone.")
 
     @property
@@ -217,6 +219,7 @@ def analyze(
     with step("recognition_gaps"):
         transcript = fill_gaps(transcript, audio, activity, recognizer)
     chars, n_silent = _drop_chars_in_silence(transcript.chars, activity)
+    heard = tuple(chars)  # what was recognised, whatever a script later puts in its place
     coverage = measure_coverage(activity, [(c.start_s, c.end_s) for c in chars])
     if n_silent:
         notices.append(Notice("dropped_text", f"{n_silent} recognised syllable(s) lay over silence and were left out as recogniser hallucinations", {"n": n_silent}))
@@ -241,7 +244,9 @@ def analyze(
     with step("pitch"):
         pitch_track = track_pitch(audio, narrow=narrow)
     measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)
-    measures = dataclasses.replace(measures, voices=voices)
+    with step("filled_pauses"):
+        fillers = measure_filled_pauses(audio, activity=activity, pitch_track=pitch_track, chars=heard)
+    measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)

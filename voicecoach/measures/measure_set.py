@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from voicecoach.measures.articulation import ArticulationMeasures
 from voicecoach.measures.drawl import DrawlMeasures
+from voicecoach.measures.fillers import FilledPauses
 from voicecoach.measures.loudness import LoudnessMeasures
 from voicecoach.measures.pace import PaceMeasures
 from voicecoach.measures.pauses import PauseMeasures
@@ -41,6 +42,9 @@ class MeasureSet:
     voices : TwoVoices or None
         Whether the channel holds a second voice (None: not checked, the voice encoder's
         weights are not installed).
+    filled_pauses : FilledPauses or None
+        嗯/呃-type hesitations from the recognised syllables and the signal (None: not measured,
+        as in a MeasureSet built before they were).
     """
 
     chars: tuple
@@ -56,6 +60,7 @@ class MeasureSet:
     n_acoustic_syllables: int = 0
     sentences: tuple[SentenceDetail, ...] = ()
     voices: TwoVoices | None = None
+    filled_pauses: FilledPauses | None = None
 
     @property
     def count_source(self) -> str:

@@ -17,10 +17,11 @@ from voicecoach.i18n import N_
 
 
 REPORT_SCHEMA = "voicecoach.report"
-REPORT_SCHEMA_VERSION = "1.2"
+REPORT_SCHEMA_VERSION = "1.3"
 """1.2: ``dimensions[].figures`` (each registered dimension's stored figures with units); a
 dimension's name and a moment's kind are any registered one, no longer a fixed list.
-:func:`migrate_report` brings a 1.0 or 1.1 report up to date."""
+1.3: ``filled_pauses`` (嗯/呃-type hesitations, their moments and rate per minute of speech).
+:func:`migrate_report` brings a 1.0, 1.1 or 1.2 report up to date."""
 
 
 def analysis_to_dict(a, *, full_paths: bool = False) -> dict:
@@ -97,6 +98,7 @@ def _analysis_dict(a, t) -> dict:
         },
         "script": a.script.to_dict() if a.script is not None else None,
         "voices": a.measures.voices.to_dict() if a.measures.voices is not None else None,
+        "filled_pauses": a.measures.filled_pauses.to_dict() if a.measures.filled_pauses is not None else None,
         "notices": [n.to_dict() for n in a.notices],
         "timings_s": {k: round(v, 4) for k, v in a.timings_s.items()},
     })
@@ -111,10 +113,11 @@ def _figures(name: str, measures: dict) -> dict:
 
 
 def migrate_report(d: dict) -> dict:
-    """A report.json of schema 1.0 or 1.1 in the shape of the current version (1.2).
+    """A report.json of schema 1.0, 1.1 or 1.2 in the shape of the current version (1.3).
 
     1.2 added ``dimensions[].figures``; they are filled from the report's own ``measures``
-    (nothing is measured again). A current report comes back unchanged.
+    (nothing is measured again). 1.3 added ``filled_pauses``: an older report gets null there
+    (not measured), never a count of zero. A current report comes back unchanged.
 
     Raises
     ------
@@ -126,11 +129,11 @@ def migrate_report(d: dict) -> dict:
     version = str(d.get("schema_version", ""))
     if version == REPORT_SCHEMA_VERSION:
         return d
-    if version not in ("1.0", "1.1"):
+    if version not in ("1.0", "1.1", "1.2"):
         raise InputError.of(N_("report schema {version} is not one this voicecoach ({ours}) can read; upgrade voicecoach"), version=version, ours=REPORT_SCHEMA_VERSION)
     measures = d.get("measures") or {}
     dims = [{**x, "figures": x.get("figures") or json_safe(_figures(x.get("name", ""), measures))} for x in d.get("dimensions", [])]
-    return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims}
+    return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims, "filled_pauses": d.get("filled_pauses")}
 
 
 def json_safe(x):

@@ -37,7 +37,22 @@ def summary_lines(a, *, lang: str) -> list[str]:
     count = i18n.ngettext(lang, "{n} syllable", "{n} syllables", n).format(n=n)
     lines = [f"{head}   ({a.duration_s:.1f} s, {count})"]
     lines += [dimension_line(d, lang=lang) for d in a.dimensions]
+    fillers = filled_pauses_line(a.measures.filled_pauses, lang=lang)
+    if fillers:
+        lines.append(fillers)
     note = i18n.gettext(lang, "note:")
     for n in a.notices:
         lines.append(f"  {note} " + notice_text(n, lang))
     return lines
+
+
+def filled_pauses_line(fp, *, lang: str) -> str:
+    """One line: how many filled pauses (嗯/呃), per minute of speech, how many the signal alone
+    found; "" when they were not measured."""
+    if fp is None:
+        return ""
+    n = len(fp.moments)
+    if n == 0:
+        return "  " + i18n.gettext(lang, "Filled pauses (嗯/呃): none")
+    text = i18n.gettext(lang, "Filled pauses (嗯/呃): {n}, {per_min:.1f} per minute of speech, {n_signal} of them heard only in the signal (not in the transcript)")
+    return "  " + text.format(n=n, per_min=fp.per_min, n_signal=fp.signal_count)

@@ -1,0 +1,438 @@
+"""Filled pauses (嗯/呃): inserted into every real clip, found again; false flags on untouched speech.
+
+    python benchmarks/fillers.py [--audio ../shared/audio] [--out benchmarks/results/fillers.md]
+                                 [--features out/fillers/features.pkl] [--reuse]
+
+What is built from ../shared/audio (nothing is stored in the repository):
+
+* untouched: every real clip (16 kHz analysis copy) and a telephone copy of each (the three in
+  derived/ where they exist, else the clip band-limited to 300-3400 Hz at 8 kHz, mu-law): every
+  filled pause voicecoach reports there is a false flag (the clips hold none of the discouraged
+  words; their reference transcripts were read for 嗯/呃/额 and hold none);
+* inserted: the same clip with filled pauses spliced in, one per 4 s of clip (1 to 4), at
+  pauses (the middle of a gap between recognised syllables of >= 0.3 s) and inside running
+  speech (between two syllables less than 0.1 s apart), alternately; each one is either a
+  synthetic source-filter filler (tests/filler_synth.filled_pause: schwa, 呃 or 嗯 formants, F0
+  within +-2 st of the clip's median, drift -2..+1 st, jitter 0.5-2 %) or a vowel of the clip
+  itself held steady (tests/filler_synth.held_vowel), 0.25-0.8 s, RMS 3-9 dB under the clip's
+  active speech level, with background noise at the clip's noise floor. The telephone copy is
+  made from the inserted 16 kHz clip, so both bands hold the same fillers.
+
+A filler counts as found when a reported moment covers at least half of it; onset and offset
+errors of the moments that found one are reported too. Precision counts the moments reported
+on inserted clips that cover no inserted filler as false.
+
+Every analysis is the full ``voicecoach.analyze`` with the real recogniser (transcripts are
+cached), so the recogniser may write a filler (source "transcript"), delete it, or stretch a
+neighbouring syllable over it. The signal detector's thresholds (F0 range and slope, spectral
+change) are chosen leave-one-source-out: in each fold by :func:`calibrate` on the other sources
+only (highest recall with at most ``TRAIN_FALSE_PER_5MIN`` false flags per 5 minutes of
+untouched speech), and tested on the held-out source. What ships (FillerRule's defaults) is the
+median of the per-fold choices; its own figures are in the table too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import itertools
+import pickle
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from filler_synth import filled_pause, held_vowel  # noqa: E402
+
+from voicecoach import analyze  # noqa: E402
+from voicecoach.audio import audio_from_array  # noqa: E402
+from voicecoach.audio.dsp import resample  # noqa: E402
+from voicecoach.measures.fillers import FillerRule, combine, measure_filled_pauses, signal_candidates, transcript_fillers  # noqa: E402
+from voicecoach.recognize import build_recognizer  # noqa: E402
+
+REAL_FILLERS = {"funasr_VAD_30s_mono_48k.wav": ((9.8, 10.6),)}
+"""Filled pauses that are really in the clips: the recogniser writes 嗯 (probability 0.18) before
+the first word of this spontaneous clip ("嗯这段模型是用来进行VAD检测的…", no reference
+transcript), over a 0.3 s voiced stretch falling from 245 to 205 Hz. Not listened to (no
+loudspeaker here): taken as a real 嗯 on the transcript's word. A moment over it is not a
+false flag; it is also cut out and inserted into the other clips as real material."""
+GAP_S = 0.3
+SECONDS_PER_FILLER = 4.0
+MAX_PER_CLIP = 4
+TRAIN_FALSE_PER_5MIN = 0.5
+GATE_FALSE_PER_5MIN = 1.0
+RANGE_GRID = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+SLOPE_GRID = (3.0, 5.0, 8.0, 12.0)
+CHANGE_GRID = (1.5, 2.0, 2.5, 3.0, 3.5)
+
+
+def source_of(name: str) -> str:
+    if "__" in name:
+        name = name.split("__", 1)[1]
+    return name.split("_", 1)[0]
+
+
+@dataclass
+class Case:
+    """One analysed recording and what the detector reads from it."""
+
+    clip: str
+    source: str
+    band: str  # "16k" or "8k"
+    inserted: tuple  # ((start_s, end_s, material), ...) the fillers put in
+    speech_min: float
+    said: tuple  # transcript fillers
+    found: tuple  # signal candidates (before any threshold)
+    seconds: float  # analysis wall time, s
+    filler_s: float = 0.0  # of which the filled-pause step, s
+    duration_s: float = 0.0  # the recording's, s
+    inputs: tuple = ()  # (samples, sample_rate_hz, activity, pitch_track, chars): to re-measure without analysing
+    real: tuple = ()  # spans of filled pauses really in the clip (REAL_FILLERS, moved by the insertions), s
+
+
+def remeasure(c: Case) -> Case:
+    """The case with its candidates found again by the current code (after --reuse)."""
+    x, sr, activity, pitch, chars = c.inputs
+    t0 = time.perf_counter()
+    measure_filled_pauses(_plain(x, sr), activity=activity, pitch_track=pitch, chars=chars)
+    cost = time.perf_counter() - t0
+    found = signal_candidates(_plain(x, sr), activity=activity, pitch_track=pitch, chars=chars, min_s=FillerRule.min_s)
+    said = transcript_fillers(chars, pause_s=FillerRule.pause_s)
+    return replace(c, found=tuple(found), said=tuple(said), filler_s=cost)
+
+
+def _plain(x, sr):
+    from voicecoach.audio import Audio
+
+    return Audio(x, sr)
+
+
+def telephone(x: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
+    """300-3400 Hz, 8 kHz, G.711 mu-law coded and decoded."""
+    from scipy.signal import butter, sosfiltfilt
+
+    y = resample(x, from_rate_hz=sr, to_rate_hz=8000)
+    y = sosfiltfilt(butter(6, (300, 3400), btype="bandpass", fs=8000, output="sos"), y)
+    mu = 255.0
+    c = np.sign(y) * np.log1p(mu * np.minimum(np.abs(y), 1.0)) / np.log1p(mu)
+    c = np.round(c * 127) / 127
+    return (np.sign(c) * np.expm1(np.abs(c) * np.log1p(mu)) / mu).astype(np.float32), 8000
+
+
+def _case(a, clip: str, band: str, inserted: tuple, seconds: float) -> Case:
+    real = tuple((t0 + sum(x[1] - x[0] for x in inserted if x[0] <= t0), t1 + sum(x[1] - x[0] for x in inserted if x[0] <= t0))
+                 for t0, t1 in REAL_FILLERS.get(clip, ()))
+    m = a.filled_pauses
+    said = tuple(transcript_fillers(a.chars, pause_s=FillerRule.pause_s))
+    found = tuple(signal_candidates(a.loaded.audio, activity=a.activity, pitch_track=a.pitch_track, chars=a.chars, min_s=FillerRule.min_s))
+    audio = a.loaded.audio
+    return Case(clip, source_of(clip), band, inserted, m.speech_min, said, found, seconds, a.timings_s.get("filled_pauses", float("nan")),
+                audio.duration_s, (np.asarray(audio.samples, np.float32), audio.sample_rate_hz, a.activity, a.pitch_track, tuple(a.chars)), real)
+
+
+def _places(a, n: int, rng: np.random.Generator) -> list[tuple[float, str]]:
+    """Up to ``n`` splice points (s): pause middles and boundaries inside running speech, alternately."""
+    chars = a.chars
+    gaps = [((p.end_s + q.start_s) / 2, "pause") for p, q in zip(chars, chars[1:]) if q.start_s - p.end_s >= GAP_S]
+    joins = [((p.end_s + q.start_s) / 2, "speech") for p, q in zip(chars[1:], chars[2:]) if q.start_s - p.end_s < 0.1]
+    rng.shuffle(gaps)
+    rng.shuffle(joins)
+    out: list[tuple[float, str]] = []
+    for g, j in itertools.zip_longest(gaps, joins):
+        for x in (g, j):
+            if x is not None and len(out) < n and all(abs(x[0] - y[0]) > 1.0 for y in out):
+                out.append(x)
+    return sorted(out)
+
+
+def real_en(audio_dir: Path) -> np.ndarray | None:
+    """The real 嗯 of REAL_FILLERS: its voiced run (the pitch tracker's) with 30 ms either side, 16 kHz, 20 ms ramps."""
+    from voicecoach.audio import load_audio
+    from voicecoach.audio.activity import runs
+    from voicecoach.measures.pitch import track_pitch
+
+    (name, ((t0, t1),)), = REAL_FILLERS.items()
+    path = audio_dir / "real" / name
+    if not path.exists():
+        return None
+    audio = load_audio(path).audio
+    pt = track_pitch(audio)
+    inside = pt.voiced & (pt.times_s >= t0) & (pt.times_s <= t1)
+    a, b = max(zip(*runs(inside)), key=lambda r: r[1] - r[0])
+    sr = audio.sample_rate_hz
+    y = audio.samples[int((pt.times_s[a] - 0.03) * sr): int((pt.times_s[b - 1] + 0.03) * sr)].astype(np.float64)
+    m = int(0.02 * sr)
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, m))
+    y[:m] *= ramp
+    y[-m:] *= ramp[::-1]
+    return y.astype(np.float32)
+
+
+_REAL: list = []
+REUSED = False
+
+
+def _material(a, k: int, dur: float, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    audio, pt = a.loaded.audio, a.pitch_track
+    sr = audio.sample_rate_hz
+    med = float(np.nanmedian(pt.f0_hz)) if pt.voiced.any() else 150.0
+    if k % 3 == 2 and _REAL and _REAL[0] is not None:  # the real 嗯, as it was said
+        return _REAL[0].copy(), "real_en"
+    if k % 2 == 1:  # a vowel of the clip, held: the steadiest voiced 100 ms inside a recognised syllable
+        best = None
+        for c in a.chars:
+            idx = np.flatnonzero((pt.times_s >= c.start_s + 0.02) & (pt.times_s <= c.end_s - 0.02))
+            for i in range(len(idx) - 10):
+                w = pt.f0_hz[idx[i:i + 10]]
+                if np.all(np.isfinite(w)):
+                    spread = float(np.ptp(np.log2(w)))
+                    if best is None or spread < best[0]:
+                        best = (spread, float(pt.times_s[idx[i + 5]]), float(np.median(w)))
+        if best is not None:
+            return held_vowel(audio.samples, sr=sr, centre_s=best[1], f0_hz=best[2], duration_s=dur, rng=rng, jitter=rng.uniform(0.005, 0.02)), "held_vowel"
+    vowel = ("schwa", "e", "nasal")[k % 3]
+    f0 = med * 2 ** (rng.uniform(-2, 2) / 12)
+    return filled_pause(dur, sr=sr, f0_hz=f0, rng=rng, vowel=vowel, jitter=rng.uniform(0.005, 0.02), drift_st=rng.uniform(-2, 1)), f"synthetic_{vowel}"
+
+
+def insert(a, rng: np.random.Generator) -> tuple[np.ndarray, tuple]:
+    """The clip with fillers spliced in, and their (start_s, end_s, material, place)."""
+    audio = a.loaded.audio
+    sr = audio.sample_rate_hz
+    n = int(np.clip(audio.duration_s // SECONDS_PER_FILLER, 1, MAX_PER_CLIP))
+    level = a.loudness.active_level_dbov if np.isfinite(a.loudness.active_level_dbov) else -25.0
+    noise = 10 ** (a.activity.noise_floor_db / 20) if np.isfinite(a.activity.noise_floor_db) and a.activity.noise_floor_db > -100 else 0.0
+    x = audio.samples
+    parts, truth, last, shift = [], [], 0, 0.0
+    for k, (t, place) in enumerate(_places(a, n, rng)):
+        dur = float(rng.uniform(0.25, 0.8))
+        y, material = _material(a, k, dur, rng)
+        y = y / np.sqrt(np.mean(y ** 2) + 1e-20) * 10 ** ((level - 3 - rng.uniform(0, 6)) / 20) * np.sqrt(2)  # dBov: re full-scale square
+        y = (y + noise * rng.standard_normal(len(y))).astype(np.float32)
+        p = int(round(t * sr))
+        parts += [x[last:p], y]
+        truth.append((t + shift, t + shift + len(y) / sr, material, place))
+        shift += len(y) / sr
+        last = p
+    parts.append(x[last:])
+    return np.concatenate(parts).astype(np.float32), tuple(truth)
+
+
+def _array(x: np.ndarray, sr: int):
+    return audio_from_array(x, sample_rate_hz=sr)
+
+
+def collect(audio_dir: Path, recognizer, *, log=print, only: tuple[str, ...] = ()) -> list[Case]:
+    """Analyse every real clip (or those named in ``only``) untouched and with fillers, both bands."""
+    out: list[Case] = []
+    derived = {p.name.split("__", 1)[1]: p for p in (audio_dir / "derived").glob("tel8k_*.wav")}
+    _REAL[:] = [real_en(audio_dir)]
+    for path in sorted((audio_dir / "real").glob("*.wav")):
+        if only and path.name not in only:
+            continue
+        rng = np.random.default_rng(sum(map(ord, path.name)))  # the same fillers on every run
+        t0 = time.perf_counter()
+        a = analyze(path, recognizer=recognizer)
+        out.append(_case(a, path.name, "16k", (), time.perf_counter() - t0))
+        sr = a.loaded.audio.sample_rate_hz
+        tel = derived.get(path.name)
+        t0 = time.perf_counter()
+        b = analyze(tel, recognizer=recognizer) if tel else analyze(_array(*telephone(a.loaded.audio.samples, sr)), recognizer=recognizer)
+        out.append(_case(b, path.name, "8k", (), time.perf_counter() - t0))
+        if not a.chars:
+            log(f"{path.name}: nothing recognised, no filler inserted")
+            continue
+        y, truth = insert(a, rng)
+        for band, (z, zr) in (("16k", (y, sr)), ("8k", telephone(y, sr))):
+            t0 = time.perf_counter()
+            c = analyze(_array(z, zr), recognizer=recognizer)
+            out.append(_case(c, path.name, band, truth, time.perf_counter() - t0))
+        log(f"{path.name}: {len(truth)} inserted")
+    return out
+
+
+# ------------------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Score:
+    n_true: int = 0
+    n_found: int = 0
+    n_reported: int = 0  # moments on inserted clips
+    n_wrong: int = 0  # of those, covering no inserted filler
+    n_false: int = 0  # moments on untouched clips
+    n_false_signal: int = 0  # of those, found in the signal only
+    n_real: int = 0  # real filled pauses in untouched clips (REAL_FILLERS)
+    n_real_found: int = 0
+    speech_min: float = 0.0  # untouched speech
+    onset_ms: tuple = ()
+    offset_ms: tuple = ()
+    by_source: tuple = ()  # sources of the moments that found a filler
+
+    @property
+    def recall(self) -> float:
+        return self.n_found / self.n_true if self.n_true else float("nan")
+
+    @property
+    def precision(self) -> float:
+        return 1 - self.n_wrong / self.n_reported if self.n_reported else float("nan")
+
+    @property
+    def false_per_5min(self) -> float:
+        return 5 * self.n_false / self.speech_min if self.speech_min else float("nan")
+
+
+def score(cases: list[Case], rule: FillerRule) -> Score:
+    s = Score()
+    onset, offset, by = [], [], []
+    for c in cases:
+        m = combine(c.said, c.found, rule=rule, speech_min=c.speech_min).moments
+        real = [x for x in m if any(min(x.end_s, t1) > max(x.start_s, t0) for t0, t1 in c.real)]
+        m = [x for x in m if x not in real]
+        if not c.inserted:
+            s.n_real += len(c.real)
+            s.n_real_found += len(real)
+            s.n_false += len(m)
+            s.n_false_signal += sum(x.source == "signal" for x in m)
+            s.speech_min += c.speech_min
+            continue
+        s.n_true += len(c.inserted)
+        s.n_reported += len(m)
+        hit_moments = set()
+        for t0, t1, *_ in c.inserted:
+            hits = [k for k, x in enumerate(m) if min(x.end_s, t1) - max(x.start_s, t0) >= 0.5 * (t1 - t0)]
+            if hits:
+                s.n_found += 1
+                x = m[hits[0]]
+                onset.append(1000 * (x.start_s - t0))
+                offset.append(1000 * (x.end_s - t1))
+                by.append(x.source)
+            hit_moments |= {k for k, x in enumerate(m) if min(x.end_s, t1) > max(x.start_s, t0)}
+        s.n_wrong += len(m) - len(hit_moments)
+    s.onset_ms, s.offset_ms, s.by_source = tuple(onset), tuple(offset), tuple(by)
+    return s
+
+
+def rules() -> list[FillerRule]:
+    return [replace(FillerRule(), max_range_st=r, max_slope_st_per_s=sl, max_change_db=ch) for r in RANGE_GRID for sl in SLOPE_GRID for ch in CHANGE_GRID]
+
+
+def calibrate(train: list[Case]) -> FillerRule:
+    """The rule with the highest recall whose false flags stay within TRAIN_FALSE_PER_5MIN per 5
+    min (ties: fewer false flags, then the strictest thresholds)."""
+    best = None
+    for r in rules():
+        sc = score(train, r)
+        if 5 * sc.n_false_signal / sc.speech_min > TRAIN_FALSE_PER_5MIN:  # what the thresholds can change
+            continue
+        key = (sc.recall, -sc.false_per_5min, -(r.max_range_st + r.max_slope_st_per_s / 4 + r.max_change_db))
+        if best is None or key > best[0]:
+            best = (key, r)
+    return best[1] if best else replace(FillerRule(), max_range_st=RANGE_GRID[0], max_slope_st_per_s=SLOPE_GRID[0], max_change_db=CHANGE_GRID[0])
+
+
+def _pct(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{100 * x:.0f} %"
+
+
+def report(cases: list[Case], *, seconds: float) -> tuple[str, bool]:
+    sources = sorted({c.source for c in cases})
+    lines = ["# Filled pauses (嗯/呃): inserted and found again; false flags on untouched real speech", "",
+             "Made by `python benchmarks/fillers.py` (see its docstring for how the cases are built). "
+             f"{len(cases)} analyses of {len({c.clip for c in cases})} real clips, 16 kHz and telephone 8 kHz; "
+             f"total {seconds:.0f} s measured under load on a shared 2-core machine"
+             + (" (the analyses of the last full run, their candidates found again by the current code with --reuse)." if REUSED else "."), "",
+             "## Leave one source out", "",
+             "Thresholds chosen on the other sources (highest recall with <= "
+             f"{TRAIN_FALSE_PER_5MIN} signal false flags per 5 min of their untouched speech), tested on the held-out one.", "",
+             "| held out | range st | slope st/s | change dB | inserted | found | recall | precision | untouched speech min | false flags | per 5 min |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    chosen, pooled = [], Score()
+    for src in sources:
+        r = calibrate([c for c in cases if c.source != src])
+        chosen.append(r)
+        sc = score([c for c in cases if c.source == src], r)
+        pooled.n_true += sc.n_true
+        pooled.n_found += sc.n_found
+        pooled.n_reported += sc.n_reported
+        pooled.n_wrong += sc.n_wrong
+        pooled.n_false += sc.n_false
+        pooled.speech_min += sc.speech_min
+        lines.append(f"| {src} | {r.max_range_st} | {r.max_slope_st_per_s} | {r.max_change_db} | {sc.n_true} | {sc.n_found} | {_pct(sc.recall)} | {_pct(sc.precision)} | {sc.speech_min:.2f} | {sc.n_false} | {sc.false_per_5min:.2f} |")
+    lines.append(f"| **all folds, held out** | | | | {pooled.n_true} | {pooled.n_found} | {_pct(pooled.recall)} | {_pct(pooled.precision)} | {pooled.speech_min:.2f} | {pooled.n_false} | {pooled.false_per_5min:.2f} |")
+    med = replace(FillerRule(), max_range_st=float(np.median([r.max_range_st for r in chosen])),
+                  max_slope_st_per_s=float(np.median([r.max_slope_st_per_s for r in chosen])), max_change_db=float(np.median([r.max_change_db for r in chosen])))
+    shipped = FillerRule()
+    lines += ["", f"Median of the per-fold choices: range {med.max_range_st} st, slope {med.max_slope_st_per_s} st/s, change {med.max_change_db} dB. "
+              f"Shipped (FillerRule defaults): range {shipped.max_range_st} st, slope {shipped.max_slope_st_per_s} st/s, change {shipped.max_change_db} dB.", "",
+              "## The shipped rule on every case (not held out)", "",
+              "| band | material | place | inserted | found | recall | onset error median ms | offset error median ms | within 50 ms (both ends) |", "|---|---|---|---|---|---|---|---|---|"]
+    ok = True
+    for band in ("16k", "8k"):
+        for mat in ("synthetic", "held_vowel", "real_en", "all"):
+            for place in ("pause", "speech", "all"):
+                sub = [replace(c, inserted=tuple(x for x in c.inserted if (mat == "all" or x[2].startswith(mat)) and (place == "all" or x[3] == place)))
+                       for c in cases if c.band == band and c.inserted]
+                sub = [c for c in sub if c.inserted]
+                sc = score(sub, shipped)
+                if not sc.n_true:
+                    continue
+                both = np.mean([abs(a) <= 50 and abs(b) <= 50 for a, b in zip(sc.onset_ms, sc.offset_ms)]) if sc.onset_ms else float("nan")
+                on = f"{np.median(sc.onset_ms):+.0f}" if sc.onset_ms else "–"
+                off = f"{np.median(sc.offset_ms):+.0f}" if sc.offset_ms else "–"
+                lines.append(f"| {band} | {mat} | {place} | {sc.n_true} | {sc.n_found} | {_pct(sc.recall)} | {on} | {off} | {_pct(both)} |")
+    lines += ["", "| band | untouched speech min | false flags | per 5 min (gate <= 1) | precision on inserted clips | found by transcript / signal |", "|---|---|---|---|---|---|"]
+    for band in ("16k", "8k", "both"):
+        sc = score([c for c in cases if band == "both" or c.band == band], shipped)
+        ok &= bool(sc.false_per_5min <= GATE_FALSE_PER_5MIN)
+        lines.append(f"| {band} | {sc.speech_min:.2f} | {sc.n_false} | {sc.false_per_5min:.2f} | {_pct(sc.precision)} | {sc.by_source.count('transcript')} / {sc.by_source.count('signal')} |")
+    flagged = [(c.clip, c.band, m.start_s, m.end_s, m.source, m.text) for c in cases if not c.inserted for m in combine(c.said, c.found, rule=shipped, speech_min=c.speech_min).moments
+               if not any(min(m.end_s, t1) > max(m.start_s, t0) for t0, t1 in c.real)]
+    real = score([c for c in cases if not c.inserted], shipped)
+    cost = sum(c.filler_s for c in cases) / (sum(c.duration_s for c in cases) / 600)
+    lines += ["", f"Real filled pauses in the untouched clips (REAL_FILLERS, the recogniser's 嗯 in funasr_VAD_30s): {real.n_real_found} of {real.n_real} reported (16 kHz and its telephone copy).", "",
+              f"Cost of the filled-pause step: {cost:.3f} s per 10 min of audio ({'measure_filled_pauses timed again on every case' if REUSED else 'the analyses own timings'}; measured under load, goal <= 0.5 s).", "",
+              "What limits recall (read from the cases, not computed here): the recogniser re-times the syllables around a filler it deleted, "
+              "stretching one or several of them over it; a syllable stretched past twice the median no longer hides a filler, but one spread evenly over "
+              "a whole word does. The real 嗯 falls 3 st in 0.3 s (10 st/s) and is half unvoiced at 8 kHz: flat-pitch rules do not find it, only the transcript does."]
+    lines += ["", "False flags of the shipped rule on untouched speech: " + ("; ".join(f"{a} {b} {s:.2f}-{e:.2f} s ({src}{' ' + t if t else ''})" for a, b, s, e, src, t in flagged) or "none") + ".", "",
+              f"Gate (false flags <= {GATE_FALSE_PER_5MIN} per 5 min of speech, each band and both): {'PASS' if ok else 'FAIL'}."]
+    return "\n".join(lines) + "\n", ok
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--audio", type=Path, default=Path(os.environ.get("VOICECOACH_SHARED_AUDIO", ROOT.parent / "shared" / "audio")))
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fillers.md")
+    ap.add_argument("--features", type=Path, default=ROOT / "out" / "fillers" / "features.pkl")
+    ap.add_argument("--reuse", action="store_true", help="score the saved features again instead of analysing")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    global REUSED
+    if args.reuse and args.features.exists():
+        REUSED = True
+        with open(args.features, "rb") as f:
+            cases = [remeasure(Case(**d)) for d in pickle.load(f)]
+    else:
+        if not (args.audio / "real").is_dir():
+            print(f"no real clips at {args.audio / 'real'}: give --audio or set VOICECOACH_SHARED_AUDIO", file=sys.stderr)
+            return 2
+        cases = collect(args.audio, build_recognizer())
+        args.features.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.features, "wb") as f:
+            pickle.dump([vars(c) for c in cases], f)
+    text, ok = report(cases, seconds=sum(c.seconds for c in cases))
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"({time.perf_counter() - t0:.0f} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,355 @@
+"""Filled pauses (嗯, 呃, 额, 啊 said while thinking), from the transcript and from the signal.
+
+The recogniser deletes many filled pauses, so they are looked for twice:
+
+* **transcript**: a recognised 嗯/呃/额/啊 standing alone: a pause or punctuation on at least
+  one side for 嗯/呃, which are rarely anything but hesitations; on both sides for 啊, also a
+  sentence-final particle ("不同啊，" is not a filler), and for 额, also a morpheme of words a
+  call centre says all the time (金额，额度);
+* **signal**: a voiced stretch of at least ``min_s`` where no recognised syllable lies, whose
+  pitch is flat (small 10-90 % range and slope), whose spectrum hardly changes (a held vowel or
+  nasal, not a sequence of syllables), and which is speech-like: at least ``min_harmonics``
+  harmonics stand out of the spectrum (a ring-back tone or a pure tone has one or two), its F0
+  wobbles like a voice (an electronic hum or a synthesiser note is steadier than any larynx),
+  and it lies within ``context_s`` of recognised speech (hold music far from any word is not a
+  hesitation).
+
+Where the two overlap they are one moment, of source "transcript". Pitch and the speech/silence
+decision are the ones the measure stage already made (:mod:`voicecoach.measures.pitch`,
+:mod:`voicecoach.audio.activity`); only the candidate stretches, a few seconds of a
+recording at most, get a spectrum of their own.
+
+Thresholds were chosen leave-one-source-out on the real clips of ../shared/audio with filled
+pauses inserted (benchmarks/fillers.py, benchmarks/results/fillers.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from voicecoach.audio import Audio
+from voicecoach.audio.activity import Activity, runs
+from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
+
+FILLER_CHARS = frozenset("嗯呃额啊")
+"""Recognised syllables that are filled pauses when they stand alone."""
+_PARTICLE = frozenset("啊额")
+"""Fillers that are also a particle or part of a word (啊, 金额): a pause is needed on both sides."""
+
+
+@dataclass(frozen=True)
+class FillerRule:
+    """What makes a filled pause (every default held once, here).
+
+    Attributes
+    ----------
+    min_s : float
+        Shortest signal filler, s (voiced, outside recognised syllables).
+    max_range_st : float
+        Largest 10-90 % F0 range inside it, semitones.
+    max_slope_st_per_s : float
+        Largest absolute F0 slope (least squares), semitones per second.
+    max_change_db : float
+        Largest spectral change: median over frames of the mean absolute change of 16 band
+        levels (100-3400 Hz, each frame's mean removed, so a change of level is not one of
+        shape) across 20 ms, dB.
+    min_harmonics : int
+        Harmonics of F0 (below 3.4 kHz) standing >= 6 dB above the valleys beside them.
+    min_jitter_st : float
+        Smallest median frame-to-frame F0 change, semitones (a voice is never perfectly steady).
+    context_s : float
+        A signal filler lies within this of a recognised syllable, s.
+    pause_s : float
+        Gap to the next recognised syllable that counts as a pause around a transcript filler, s.
+    """
+
+    min_s: float = 0.2
+    max_range_st: float = 1.5
+    max_slope_st_per_s: float = 8.0
+    max_change_db: float = 2.5
+    min_harmonics: int = 3
+    min_jitter_st: float = 0.01
+    context_s: float = 3.0
+    pause_s: float = 0.15
+
+
+@dataclass(frozen=True)
+class FilledPause:
+    """One filled pause.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+        Its span in the recording, s.
+    source : str
+        "signal" (found in the signal only) or "transcript" (recognised; the signal may agree).
+    text : str
+        The recognised text, "" for a signal-only one.
+    confidence : float
+        0..1: the recogniser's probability for a transcript one; for a signal one, how far its
+        figures lie inside the rule's limits (0.5 at a limit, 1 far inside).
+    """
+
+    start_s: float
+    end_s: float
+    source: str
+    text: str
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "source": self.source,
+                "text": self.text, "confidence": round(self.confidence, 3)}
+
+
+@dataclass(frozen=True)
+class FilledPauses:
+    """The filled pauses of a recording.
+
+    Attributes
+    ----------
+    moments : tuple of FilledPause
+        In time order.
+    speech_min : float
+        Speaking time they are counted over, minutes (frames decided as speech).
+    per_min : float
+        ``len(moments) / speech_min``; NaN without speech.
+    signal_count : int
+        Moments found in the signal only.
+    transcript_count : int
+        Moments the recogniser wrote (whether or not the signal found them too);
+        ``signal_count + transcript_count == len(moments)``.
+    """
+
+    moments: tuple[FilledPause, ...]
+    speech_min: float
+    per_min: float
+    signal_count: int
+    transcript_count: int
+
+    def to_dict(self) -> dict:
+        return {"n_filled_pauses": len(self.moments), "per_min": None if not np.isfinite(self.per_min) else round(self.per_min, 3),
+                "speech_min": round(self.speech_min, 3), "signal_count": self.signal_count,
+                "transcript_count": self.transcript_count, "moments": [m.to_dict() for m in self.moments]}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A voiced stretch outside recognised syllables and its figures (before the rule is applied).
+
+    ``range_st``, ``slope_st_per_s``: F0 10-90 % range and slope; ``change_db``: spectral change;
+    ``n_harmonics``; ``jitter_st``: median frame-to-frame F0 change; ``context_s``: distance to
+    the nearest recognised syllable, s (inf without any).
+    """
+
+    start_s: float
+    end_s: float
+    range_st: float
+    slope_st_per_s: float
+    change_db: float
+    n_harmonics: int
+    jitter_st: float
+    context_s: float
+
+    def passes(self, rule: FillerRule) -> bool:
+        return (self.end_s - self.start_s >= rule.min_s and self.range_st <= rule.max_range_st
+                and abs(self.slope_st_per_s) <= rule.max_slope_st_per_s and self.change_db <= rule.max_change_db
+                and self.n_harmonics >= rule.min_harmonics and self.jitter_st >= rule.min_jitter_st
+                and self.context_s <= rule.context_s)
+
+    def confidence(self, rule: FillerRule) -> float:
+        margins = [1 - self.range_st / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
+                   1 - self.change_db / rule.max_change_db]
+        return float(np.clip(0.5 + 0.5 * min(margins), 0.0, 1.0))
+
+
+def transcript_fillers(chars: Sequence, *, pause_s: float) -> list[FilledPause]:
+    """Recognised 嗯/呃/额/啊 that stand alone (see the module docstring)."""
+    out = []
+    for i, c in enumerate(chars):
+        if c.text not in FILLER_CHARS:
+            continue
+        before = i == 0 or bool(chars[i - 1].punct_after) or c.start_s - chars[i - 1].end_s >= pause_s or chars[i - 1].text in FILLER_CHARS
+        after = i == len(chars) - 1 or bool(c.punct_after) or chars[i + 1].start_s - c.end_s >= pause_s or chars[i + 1].text in FILLER_CHARS
+        if (before and after) if c.text in _PARTICLE else (before or after):
+            out.append(FilledPause(float(c.start_s), float(c.end_s), "transcript", c.text, float(np.clip(c.probability, 0, 1))))
+    return out
+
+
+_CUT_ST = 0.75
+"""F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
+_SYLLABLE_S = 0.1
+"""Speech a stretched syllable must keep outside a filler found under it, s."""
+_REACH_S = 0.3
+"""How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
+
+
+def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float) -> list[Candidate]:
+    """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
+
+    The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
+    timed 0.90-1.48 s over a 0.34 s 呃 and its own 0.24 s). So a syllable more than twice the
+    recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
+    there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no
+    other syllable) for that syllable to be. Voiced runs are cut
+    where F0 moves faster than ``_CUT_ST`` per 30 ms (a tone's contour, or the jump to the next
+    voice), so a flat stretch is measured apart from the syllable it touches.
+
+    Parameters
+    ----------
+    audio : Audio
+        The analysis audio (any rate >= 8 kHz).
+    activity : Activity
+        The measure stage's speech/silence decision.
+    pitch_track : PitchTrack
+        The measure stage's F0 track.
+    chars : sequence of Char
+        Recognised syllables; standing-alone fillers among them are not counted as syllables.
+        Without any, no stretch is a candidate (words and hesitations cannot be told apart).
+    min_s : float
+        Shortest stretch, s.
+    """
+    t = pitch_track.times_s
+    if not len(chars) or len(t) < 3:
+        return []
+    fillers = {(f.start_s, f.end_s) for f in transcript_fillers(chars, pause_s=FillerRule.pause_s)}
+    words = [(c.start_s, c.end_s) for c in chars if (c.start_s, c.end_s) not in fillers]
+    typical = float(np.median([e - s for s, e in words])) if words else 0.0
+    long_s = max(2.0 * typical, 0.4)
+    stretched = [(s, e) for s, e in words if e - s > long_s]
+    speech = activity.is_speech[np.clip(np.round(t / activity.frame_s - 0.5).astype(int), 0, len(activity.is_speech) - 1)]
+    free = pitch_track.voiced & speech
+    ordinary = np.array([(s, e) for s, e in words if e - s <= long_s]).reshape(-1, 2)
+    free[_within(t, ordinary)] = False
+    free = _close_gaps(free, 2)
+    spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
+    st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
+    moving = np.zeros(len(t), bool)
+    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > _CUT_ST  # NaN compares False
+    free &= ~moving
+    edges = np.array(sorted(x for w in words for x in w))
+    frame = pitch_track.frame_s
+    out = []
+    for a, b in zip(*runs(free)):
+        if (b - a) * frame < min_s:
+            continue
+        start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
+        if any(s < end and start < e and _room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S, start, end) < _SYLLABLE_S
+               for s, e in stretched):
+            continue  # it would leave no sound for the syllable the recogniser heard there
+        st = st_all[a:b]
+        ok = np.isfinite(st)
+        if ok.sum() < 5:
+            continue
+        p10, p90 = np.percentile(st[ok], [10, 90])
+        slope = float(np.polyfit(t[a:b][ok], st[ok], 1)[0])
+        jitter = float(np.median(np.abs(np.diff(st[ok]))))
+        f0 = float(np.median(pitch_track.f0_hz[a:b][ok]))
+        change, n_harm = _spectral_figures(audio, start, end, f0)
+        near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
+        out.append(Candidate(start, end, float(p90 - p10), slope, change, n_harm, jitter, near))
+    return out
+
+
+def _within(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """bool mask of the (sorted) times ``t`` that lie in any of ``spans`` (n, 2), ends included."""
+    mark = np.zeros(len(t) + 1, int)
+    np.add.at(mark, np.searchsorted(t, spans[:, 0], side="left"), 1)
+    np.add.at(mark, np.searchsorted(t, spans[:, 1], side="right"), -1)
+    return np.cumsum(mark)[:-1] > 0
+
+
+def _room_s(activity: Activity, spare: np.ndarray, lo_s: float, hi_s: float, start_s: float, end_s: float) -> float:
+    """Seconds of ``spare`` speech between ``lo_s`` and ``hi_s`` outside ``start_s``..``end_s``."""
+    t = activity.times_s
+    inside = (t >= lo_s) & (t <= hi_s) & ~((t >= start_s) & (t <= end_s))
+    return float(np.sum(spare & inside) * activity.frame_s)
+
+
+def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, rule: FillerRule = FillerRule()) -> FilledPauses:
+    """Filled pauses from the recognised syllables and the signal, merged, counted per minute of speech.
+
+    Parameters
+    ----------
+    audio : Audio
+        The analysis audio.
+    activity : Activity
+        The measure stage's speech/silence decision (speaking time, where speech is).
+    pitch_track : PitchTrack
+        The measure stage's F0 track.
+    chars : sequence of Char
+        Recognised syllables, in time order.
+    rule : FillerRule
+
+    Returns
+    -------
+    FilledPauses
+    """
+    said = transcript_fillers(chars, pause_s=rule.pause_s)
+    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s)
+    return combine(said, found, rule=rule, speech_min=float(activity.is_speech.sum() * activity.frame_s / 60.0))
+
+
+def combine(said: Sequence[FilledPause], found: Sequence[Candidate], *, rule: FillerRule, speech_min: float) -> FilledPauses:
+    """The transcript's fillers and the signal candidates that pass ``rule``, merged where they
+    overlap (one moment of source "transcript" spanning both), counted over ``speech_min`` minutes."""
+    heard = [FilledPause(c.start_s, c.end_s, "signal", "", c.confidence(rule)) for c in found if c.passes(rule)]
+    moments = []
+    for f in said:
+        match = [h for h in heard if h.start_s < f.end_s and f.start_s < h.end_s]
+        if match:
+            moments.append(FilledPause(min([f.start_s] + [h.start_s for h in match]), max([f.end_s] + [h.end_s for h in match]),
+                                       "transcript", f.text, max([f.confidence] + [h.confidence for h in match])))
+            heard = [h for h in heard if h not in match]
+        else:
+            moments.append(f)
+    moments = sorted(moments + heard, key=lambda m: m.start_s)
+    per_min = len(moments) / speech_min if speech_min > 0 else float("nan")
+    return FilledPauses(tuple(moments), speech_min, per_min, sum(m.source == "signal" for m in moments), sum(m.source == "transcript" for m in moments))
+
+
+def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fill False runs of at most ``max_gap`` frames between True frames."""
+    out = mask.copy()
+    starts, ends = runs(~mask)
+    for s, e in zip(starts, ends):
+        if s > 0 and e < len(mask) and e - s <= max_gap:
+            out[s:e] = True
+    return out
+
+
+_BAND_EDGES_HZ = np.geomspace(100.0, 3400.0, 17)
+
+
+def _spectral_figures(audio: Audio, start_s: float, end_s: float, f0_hz: float) -> tuple[float, int]:
+    """Spectral change (dB, see :class:`FillerRule`) and the number of distinct harmonics of a stretch."""
+    sr = audio.sample_rate_hz
+    win = int(round(0.032 * sr))
+    hop = int(round(0.010 * sr))
+    x = audio.samples[max(0, int(start_s * sr)): int(end_s * sr)].astype(np.float64)
+    if len(x) < win + 2 * hop:
+        return float("inf"), 0
+    frames = np.lib.stride_tricks.sliding_window_view(x, win)[::hop]
+    nfft = 1 << int(np.ceil(np.log2(max(win, 0.064 * sr))))  # <= 16 Hz bins, harmonics of 60 Hz apart
+    power = np.abs(np.fft.rfft(frames * np.hanning(win), n=nfft, axis=1)) ** 2 + 1e-20
+    f = np.fft.rfftfreq(nfft, 1.0 / sr)
+    band = np.searchsorted(_BAND_EDGES_HZ, f) - 1
+    inside = (band >= 0) & (band < len(_BAND_EDGES_HZ) - 1)
+    levels = np.stack([power[:, inside & (band == k)].sum(axis=1) for k in range(len(_BAND_EDGES_HZ) - 1)], axis=1)
+    db = 10 * np.log10(levels + 1e-20)
+    db -= db.mean(axis=1, keepdims=True)  # shape, not level: an onset ramp is not a change
+    change = float(np.median(np.mean(np.abs(db[2:] - db[:-2]), axis=1)))
+    mean_db = 10 * np.log10(power.mean(axis=0))
+    n = 0
+    for k in range(1, int(3400 // f0_hz) + 1):
+        peak = mean_db[(f >= (k - 0.2) * f0_hz) & (f <= (k + 0.2) * f0_hz)]
+        valley = mean_db[(f >= (k + 0.35) * f0_hz) & (f <= (k + 0.65) * f0_hz)]
+        if len(peak) and len(valley) and peak.max() - np.median(valley) >= 6.0:
+            n += 1
+    return change, n
