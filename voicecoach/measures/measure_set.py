@@ -15,6 +15,7 @@ from voicecoach.measures.sentences import SentenceDetail
 from voicecoach.measures.voices import TwoVoices
 from voicecoach.recognize.coverage import Coverage
 from voicecoach.recognize.script import ScriptAlignment
+from voicecoach.wording.types import WordingResult
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class MeasureSet:
     voices : TwoVoices or None
         Whether the channel holds a second voice (None: not checked, the voice encoder's
         weights are not installed).
+    wording : WordingResult or None
+        The wording rules applied to the syllables (:mod:`voicecoach.wording`); None when not
+        analysed.
     """
 
     chars: tuple
@@ -56,6 +60,7 @@ class MeasureSet:
     n_acoustic_syllables: int = 0
     sentences: tuple[SentenceDetail, ...] = ()
     voices: TwoVoices | None = None
+    wording: WordingResult | None = None
 
     @property
     def count_source(self) -> str:

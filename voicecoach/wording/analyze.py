@@ -68,8 +68,8 @@ def _hit(kind: str, rule_id: str, phrase: str, chars: Sequence, start: int, end:
 
 
 def _phrase_hits(index: SyllableIndex, chars: Sequence, rules: Sequence[Rule], tolerance: float, min_confidence: float) -> list[PhraseHit]:
-    """Every discouraged or forbidden phrase found; where two overlap, the longer phrase wins
-    (我没办法 over 没办法), then the more confident."""
+    """Every discouraged or forbidden phrase found; where two overlap, the closer match wins,
+    then the longer phrase (我没办法 said exactly over 没办法; 没办法 over 我没办法 heard as 声没办法)."""
     found = []
     for r in rules:
         for phrase in r.phrases:
@@ -77,11 +77,11 @@ def _phrase_hits(index: SyllableIndex, chars: Sequence, rules: Sequence[Rule], t
             for m in index.find(phrase, tolerance=tolerance):
                 conf = index.confidence(m)
                 if conf >= min_confidence:
-                    found.append((n, conf, m, r, phrase))
-    found.sort(key=lambda f: (-f[0], -f[1]))
+                    found.append((round(m.similarity, 2), n, conf, m, r, phrase))
+    found.sort(key=lambda f: (-f[0], -f[1], -f[2]))
     taken = np.zeros(len(chars), dtype=bool)
     out = []
-    for _, conf, m, r, phrase in found:
+    for _, _, conf, m, r, phrase in found:
         if taken[m.start:m.end].any():
             continue
         taken[m.start:m.end] = True
