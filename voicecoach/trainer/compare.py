@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from voicecoach.wording import Rules, load_rules
 from voicecoach import i18n
 from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
@@ -43,6 +44,7 @@ def compare(
     *,
     lang: str = "zh",
     targets: Targets | str | os.PathLike | None = None,
+    phrases: str | os.PathLike | None = None,
     script: str | os.PathLike | None = None,
     scripts_dir: str | os.PathLike | None = None,
     recognizer=None,
@@ -60,6 +62,8 @@ def compare(
         Report language (:func:`voicecoach.i18n.normalize`: "zh", "zh-Hant", "en").
     targets : Targets or path-like, optional
         Targets (including the ``[compare]`` thresholds).
+    phrases : Rules or path-like, optional
+        An organisation's phrase list (wording rules) for both recordings.
     script : path-like, optional
         The script both read: counts and sentences then come from it.
     recognizer : Recognizer, optional
@@ -74,7 +78,7 @@ def compare(
     """
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
     lang = i18n.normalize(lang)
-    kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
+    kw = dict(targets=tgt, phrases=load_rules(phrases) if not isinstance(phrases, Rules) else phrases, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
     if not takes:
