@@ -52,7 +52,7 @@ def analyze_wording(chars: Sequence, rules: Rules | None = None, *, script_text:
     hits += _pointing_you(chars, rules)
     hits += _fillers(index, chars, rules)
     hits += _pet_phrases(index, chars, rules)
-    lines = tuple(_required_line(r, chars, cfg, script_text) for r in rules.of_kind("required"))
+    lines = tuple(_required_line(r, chars, index, cfg, script_text) for r in rules.of_kind("required"))
     text = "".join(c.text for c in chars)
     n_polite = sum(text.count(w) for w in rules.polite)
     return WordingResult(
@@ -130,7 +130,7 @@ def _pet_phrases(index: SyllableIndex, chars: Sequence, rules: Rules) -> list[Ph
     return out
 
 
-def _required_line(rule: Rule, chars: Sequence, cfg, script_text: str | None) -> RequiredLine:
+def _required_line(rule: Rule, chars: Sequence, whole: SyllableIndex, cfg, script_text: str | None) -> RequiredLine:
     """Whether a required line was said where it belongs (stage window)."""
     if script_text is not None:
         spoken = _NOT_SPOKEN.sub("", script_text)
@@ -138,14 +138,12 @@ def _required_line(rule: Rule, chars: Sequence, cfg, script_text: str | None) ->
         if not in_script:
             return RequiredLine(rule.id, rule.stage, rule.required, "not_in_script", None, rule.source)
     first, last = chars[0].start_s, chars[-1].end_s
+    lo, hi = 0, len(chars)
     if rule.stage == "start":
-        window = [i for i, c in enumerate(chars) if c.start_s <= first + cfg.start_window_s]
+        hi = sum(1 for c in chars if c.start_s <= first + cfg.start_window_s)
     elif rule.stage == "end":
-        window = [i for i, c in enumerate(chars) if c.end_s >= last - cfg.end_window_s]
-    else:
-        window = list(range(len(chars)))
-    sub = [chars[i] for i in window]
-    index = SyllableIndex([c.text for c in sub], [c.probability for c in sub])
+        lo = next(i for i, c in enumerate(chars) if c.end_s >= last - cfg.end_window_s)
+    sub, index = chars[lo:hi], whole.window(lo, hi)
     best = None
     for phrase in rule.phrases:
         for m in index.find(phrase, tolerance=cfg.tolerance):

@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 TONE_COST = 0.2
 NEAR_COST = 0.3
@@ -56,17 +56,33 @@ def _split(token: str, char: str) -> Syllable:
     return Syllable(initial, body[len(initial):], tone)
 
 
+@lru_cache(maxsize=4096)
 def syllables(text: str) -> tuple[Syllable, ...]:
-    """The syllables of a text, one per character (punctuation and spaces left out).
-
-    Polyphones are read in context (pypinyin's phrase dictionary): 还是 hai2, 还钱 huan2.
+    """The syllables of a text (a rule's phrase), one per character, punctuation and spaces
+    left out. Polyphones are read in context (pypinyin's phrase dictionary): 还是 hai2, 还钱 huan2.
     """
     chars = [c for c in text if not c.isspace() and c.isalnum()]
-    joined = "".join(chars)
-    tokens = lazy_pinyin(joined, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
-    if len(tokens) != len(chars):  # pypinyin joined something: fall back to one character at a time
+    tokens = lazy_pinyin("".join(chars), style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
+    if len(tokens) != len(chars):  # pypinyin joined something: one character at a time
         tokens = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))[0] for c in chars]
     return tuple(_split(t, c) for t, c in zip(tokens, chars))
+
+
+MAX_READINGS = 3
+
+
+@lru_cache(maxsize=65536)
+def readings(char: str) -> tuple[Syllable, ...]:
+    """Every reading of one recognised character (at most ``MAX_READINGS``, the commonest first).
+
+    A transcript's characters are read out of context, each with all its readings, and a phrase
+    syllable matches the closest one: the recogniser's character may stand for any of them,
+    and reading a 10-minute transcript in context would take longer than the whole search.
+    """
+    if not char.isalnum():
+        return (Syllable("", "#" + char, 0),)
+    tokens = pinyin(char, style=Style.TONE3, heteronym=True, neutral_tone_with_five=True, errors=lambda s: [[c] for c in s])[0]
+    return tuple(_split(t, char) for t in tokens[:MAX_READINGS]) or (Syllable("", "#" + char, 0),)
 
 
 @lru_cache(maxsize=None)
@@ -93,6 +109,21 @@ def syllable_cost(a: Syllable, b: Syllable) -> float:
             return 1.0
         parts += TONE_COST / 2 if 5 in (a.tone, b.tone) else TONE_COST
     return min(1.0, parts)
+
+
+class _Parts:
+    """Initials and finals as small integers, and which pairs are near (grows as finals are met)."""
+
+    def __init__(self) -> None:
+        self.initials: dict[str, int] = {}
+        self.finals: dict[str, int] = {}
+
+    def ids(self, s: Syllable) -> tuple[int, int, int]:
+        return (self.initials.setdefault(s.initial, len(self.initials)), self.finals.setdefault(s.final, len(self.finals)), s.tone)
+
+    def near(self, table: tuple[tuple[str, str], ...], ids: dict[str, int], part: str) -> np.ndarray:
+        """Ids of the parts near ``part``."""
+        return np.array([ids[x] for x in _near(table).get(part, ()) if x in ids], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -130,12 +161,15 @@ class SyllableIndex:
         if len(texts) != len(probabilities):
             raise ValueError(f"{len(texts)} syllables but {len(probabilities)} probabilities; give one probability per syllable")
         self.texts = tuple(texts)
-        self.syllables = syllables("".join(t if t.strip() and t.isalnum() else "□" for t in texts)) if texts else ()
-        if len(self.syllables) != len(self.texts):
-            self.syllables = tuple(syllables(t)[0] if syllables(t) else Syllable("", "#" + t, 0) for t in self.texts)
-        vocab = {s: i for i, s in enumerate(dict.fromkeys(self.syllables))}
-        self._vocab = tuple(vocab)
-        self._ids = np.array([vocab[s] for s in self.syllables], dtype=np.int64)
+        vocab = {t: i for i, t in enumerate(dict.fromkeys(self.texts))}
+        self._ids = np.array([vocab[t] for t in self.texts], dtype=np.int64)
+        parts = _Parts()
+        read = [readings(t) for t in vocab]
+        grid = np.zeros((3, len(vocab), MAX_READINGS), dtype=np.int64)
+        for k, rs in enumerate(read):
+            for r in range(MAX_READINGS):
+                grid[:, k, r] = parts.ids(rs[min(r, len(rs) - 1)])
+        self._parts, self._grid = parts, grid
         p = np.clip(np.nan_to_num(np.asarray(probabilities, dtype=float), nan=0.0), 0.0, 1.0)
         self.probabilities = p
         self._weight = 0.5 + 0.5 * p
@@ -143,13 +177,33 @@ class SyllableIndex:
         self._rows: dict[Syllable, np.ndarray] = {}
 
     def __len__(self) -> int:
-        return len(self.syllables)
+        return len(self.texts)
+
+    def window(self, start: int, end: int) -> "SyllableIndex":
+        """The same index over syllables ``start`` .. ``end - 1`` only (nothing read again)."""
+        out = object.__new__(SyllableIndex)
+        out.texts = self.texts[start:end]
+        out._ids, out._parts, out._grid = self._ids[start:end], self._parts, self._grid
+        out.probabilities, out._weight = self.probabilities[start:end], self._weight[start:end]
+        out._cum_weight = np.concatenate([[0.0], np.cumsum(out._weight)])
+        out._rows = {}
+        return out
+
+    def _vocab_cost(self, s: Syllable) -> np.ndarray:
+        """Cost of each distinct transcript character for phrase syllable ``s``: its closest reading."""
+        parts = self._parts
+        ini, fin, tone = self._grid
+        pi, pf = parts.initials.get(s.initial, -1), parts.finals.get(s.final, -2)
+        ic = np.where(ini == pi, 0.0, np.where(np.isin(ini, parts.near(NEAR_INITIALS, parts.initials, s.initial)), NEAR_COST, 9.0))
+        fc = np.where(fin == pf, 0.0, np.where(np.isin(fin, parts.near(NEAR_FINALS, parts.finals, s.final)), NEAR_COST, 9.0))
+        neutral = (tone == 5) | (s.tone == 5)
+        tc = np.where(tone == s.tone, 0.0, np.where((tone == 0) | (s.tone == 0), 9.0, np.where(neutral, TONE_COST / 2, TONE_COST)))
+        return np.minimum(1.0, ic + fc + tc).min(axis=1)
 
     def _sub_row(self, s: Syllable) -> np.ndarray:
         row = self._rows.get(s)
         if row is None:
-            per_vocab = np.array([syllable_cost(s, v) for v in self._vocab]) if self._vocab else np.zeros(0)
-            row = self._rows[s] = per_vocab[self._ids] * self._weight
+            row = self._rows[s] = self._vocab_cost(s)[self._ids] * self._weight
         return row
 
     def find(self, phrase: str | Sequence[Syllable], *, tolerance: float) -> list[Match]:
@@ -167,7 +221,7 @@ class SyllableIndex:
             Non-overlapping, in transcript order.
         """
         pat = syllables(phrase) if isinstance(phrase, str) else tuple(phrase)
-        m, n = len(pat), len(self.syllables)
+        m, n = len(pat), len(self.texts)
         if m == 0 or n == 0:
             return []
         allowed = tolerance * m + 1e-9
