@@ -15,6 +15,7 @@ Used by benchmarks/wording.py (results/wording.md) and tests/test_wording.py (it
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from voicecoach.wording import analyze_wording, load_rules
 from voicecoach.wording.match import NEAR_FINALS, NEAR_INITIALS, syllables
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("VOICECOACH_SHARED_AUDIO", ROOT.parent / "shared" / "audio"))
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 # Carrier text: our own neutral customer-service sentences (none holds a rule's phrase).
@@ -50,7 +52,7 @@ def pool_texts() -> list[str]:
     import opencc
 
     conv = opencc.OpenCC("t2s")
-    guide = Path("/work/shared/guide/sources")
+    guide = SHARED.parent / "guide" / "sources"
     texts = [conv.convert(p.read_text(encoding="utf-8", errors="ignore")) for p in sorted(guide.glob("*.txt"))] if guide.is_dir() else []
     return texts + list(CARRIERS) + negative_texts()
 
@@ -59,11 +61,11 @@ def negative_texts() -> list[str]:
     """Texts that hold no discouraged or forbidden phrase: the real clips' reference transcripts,
     the TTS script of ../shared/audio/tts and our own sample script."""
     out = list(CARRIERS)
-    manifest = Path("/work/shared/audio/real/manifest.csv")
+    manifest = SHARED / "real" / "manifest.csv"
     if manifest.exists():
         with manifest.open(encoding="utf-8") as f:
             out += [r["transcript"] for r in csv.DictReader(f) if r.get("transcript")]
-    for p in (Path("/work/shared/audio/tts/texts.txt"), ROOT / "samples" / "scripts" / "service_call.txt"):
+    for p in (SHARED / "tts" / "texts.txt", ROOT / "samples" / "scripts" / "service_call.txt"):
         if p.exists():
             out += [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     return out

@@ -266,3 +266,81 @@ def test_the_phrases_command_checks_a_list(tmp_path):
     assert res.exit_code == 4 and "bad.toml line 2" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["analyze", str(CLIPS / "clean.flac"), "--phrases", str(bad), "--out", str(tmp_path)])
     assert res.exit_code == 4 and "has no suggest" in res.output
+
+
+# ------------------------------------------------------------------ pipeline, report, trainer
+
+@pytest.fixture(scope="module")
+def takes(one_voice):
+    from synth import SR, FakeRecognizer, utterance
+    from voicecoach.analysis import analyze
+
+    def take(text: str):
+        sp = utterance([10, 10, 10], pause_s=0.5, f0_hz=190, text=text)
+        return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
+
+    return take("您好很高兴为您服务这是公司的政策我也不知道请问还有其他问题吗"), take("您好很高兴为您服务请问有什么可以帮您感谢您的来电祝您生活愉快再见")
+
+
+def test_the_report_shows_each_phrase_with_its_wording_and_moment(takes, tmp_path):
+    from voicecoach.report import write_report
+
+    a, _ = takes
+    d = a.dimension("wording")
+    assert d.verdict == "forbidden" and {m.kind for m in d.moments} == {"discouraged", "forbidden"}
+    report = a.to_dict()
+    assert report["schema_version"] == "1.3" and report["wording"]["rules"]["files"] == ["wording.toml"]
+    hit = next(h for h in report["wording"]["hits"] if h["rule"] == "company_policy")
+    assert hit["suggest"].startswith("根据多数人的情况") and hit["start_s"] < hit["end_s"]
+    assert {x["rule"]: x["status"] for x in report["wording"]["lines"]}["closing"] == "missing"
+    page = write_report(a, tmp_path / "r.report", lang="zh").html.read_text(encoding="utf-8")
+    section = page[page.index('id="wording"'):page.index('id="wording-card"') + 4000]
+    assert "这是公司的政策" in section and "根据多数人的情况" in section and "结束告别语" in section
+    assert f'data-start="{hit["start_s"]:.2f}"' in section
+
+
+def test_the_report_shows_filled_pauses_when_the_measures_hold_them(takes):
+    import dataclasses
+    from types import SimpleNamespace
+
+    from voicecoach.report.wording import wording_view
+
+    a, _ = takes
+    fp = SimpleNamespace(moments=(SimpleNamespace(start_s=1.0, end_s=1.3, source="signal", text="嗯", confidence=0.8),), per_min=2.0)
+    view = wording_view(dataclasses.replace(a, measures=SimpleNamespace(**vars(a.measures), filled_pauses=fp)), "zh")
+    assert view["filled"] == [{"start_s": 1.0, "end_s": 1.3, "text": "嗯", "source": "signal"}] and view["filled_per_min"] == 2.0
+    assert wording_view(a, "zh")["filled"] is None  # no filled-pause measure: no list
+
+
+def test_the_trainer_comparison_lists_wording_the_benchmark_gets_right(takes):
+    from voicecoach.trainer.compare import compare
+
+    a, b = takes
+    c = compare(a, b)
+    kinds = {(w.kind, w.rule) for w in c.wording}
+    assert {("discouraged", "company_policy"), ("forbidden", "dont_know"), ("missing_line", "closing")} <= kinds
+    assert next(w for w in c.wording if w.rule == "closing").suggest in ("感谢您的来电", "祝您生活愉快", "再见")
+    assert next(d for d in c.overall if d.figure == "wording_discouraged_per_5min").trainee > 0
+    assert c.to_dict()["wording"] and compare(b, a).wording == ()
+
+
+# ------------------------------------------------------------------ constructed recordings (Whisper)
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_constructed_recordings_pass_the_wording_gates(whisper):
+    from wording import clip_gates
+
+    gates = clip_gates(whisper)
+    assert {k: v for k, (v, ok) in gates.items() if not ok} == {}
+    assert len(gates) == 5
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_real_speech_holds_at_most_one_discouraged_flag_per_5_minutes(shared_audio, whisper):
+    from wording import GATES, negative_speech
+
+    real = negative_speech(shared_audio / "real", "*.wav", whisper)
+    assert real["speech_s"] > 150 and len(real["rows"]) == 19
+    assert real["discouraged_per_5min"] <= GATES["real_discouraged_flags_per_5min"], real["rows"]

@@ -29,7 +29,7 @@ from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.judge.scoring import DimensionResult
 from voicecoach.judge.targets import Targets, load_targets
 from voicecoach.trainer.align import alignment, time_map
-from voicecoach.trainer.types import Change, Comparison, Difference, OffTarget, SentencePair
+from voicecoach.trainer.types import Change, Comparison, Difference, OffTarget, SentencePair, WordingDifference
 
 # What is compared, and how, is declared with each dimension (voicecoach.judge.dimensions:
 # ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
@@ -106,7 +106,22 @@ def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], take
     matched, off_target = _match_benchmark(a, takes, tgt, lang)
     changes = _changes(pairs, whole, lang, settled=_settled(matched), refused=_away_from_guide(a, off_target))
     return Comparison(a, b, same, similarity, pairs, whole, changes, matched, time_map(a, b, mapping) if same else np.zeros((0, 2)),
-                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target)
+                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target, wording_differences(a, b))
+
+
+def wording_differences(a: Analysis, b: Analysis) -> tuple[WordingDifference, ...]:
+    """The trainee's flagged phrases whose rule the benchmark does not break, and the required
+    lines the benchmark says and the trainee leaves out (with a script, only the script's lines)."""
+    wa, wb = a.measures.wording, b.measures.wording
+    if wa is None or wb is None:
+        return ()
+    broken = {(h.kind, h.rule_id) for h in wb.hits}
+    out = [WordingDifference(h.kind, h.rule_id, h.heard, h.suggest, h.start_s, h.end_s) for h in wa.hits
+           if h.kind in ("discouraged", "forbidden", "filler", "pet_phrase") and (h.kind, h.rule_id) not in broken]
+    said = {line.rule_id: line for line in wb.lines if line.status == "said"}
+    out += [WordingDifference("missing_line", line.rule_id, "", said[line.rule_id].hit.heard if said[line.rule_id].hit else "")
+            for line in wa.lines if line.status == "missing" and line.rule_id in said]
+    return tuple(out)
 
 
 def _pairs(a: Analysis, b: Analysis, mapping: np.ndarray, tgt: Targets) -> tuple[SentencePair, ...]:
