@@ -19,7 +19,7 @@ PIP    := $(BIN)/python scripts/pip_install.py -c $(LOCK) --build-constraint $(L
 UV_VERSION := 0.13.9
 LOCK_TOOLS := build/lock-tools
 
-.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-longform bench-speed bench-fillers clean
+.PHONY: demo test serve setup fonts system-deps lock messages bench-accuracy bench-wording bench-longform bench-speed bench-fillers clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -96,6 +96,9 @@ messages: $(TSTAMP)
 
 bench-accuracy: $(TSTAMP)
 	$(BIN)/python benchmarks/accuracy.py
+
+bench-wording: $(STAMP)
+	$(BIN)/python benchmarks/wording.py --telephone
 
 bench-longform: $(STAMP)
 	$(BIN)/python benchmarks/longform.py

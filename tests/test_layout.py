@@ -96,7 +96,7 @@ def test_only_the_recogniser_builder_knows_whisper():
 
 
 # The pipeline's stages, left to right (README "Architecture"); errors.py is below them all.
-STAGES = ("errors", "audio", "recognize", "measures", "judge", "report", "analysis", "conversation", "trainer", "qa", "web", "cli")
+STAGES = ("errors", "audio", "recognize", "wording", "measures", "judge", "report", "analysis", "conversation", "trainer", "qa", "web", "cli")
 
 
 def _stage(module: str) -> str | None:

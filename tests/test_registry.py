@@ -20,7 +20,7 @@ from voicecoach.report.jsonio import REPORT_SCHEMA_VERSION, migrate_report, sche
 from voicecoach.judge.scoring import judge, not_measured
 from voicecoach.judge.targets import load_targets
 
-BUILT_IN = ("pace", "pauses", "volume", "pitch", "articulation", "drawl")
+BUILT_IN = ("pace", "pauses", "volume", "pitch", "articulation", "drawl", "wording")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def test_the_built_in_dimensions_in_report_order():
     for d in dimensions.registered():
         assert t[d.headline] and all(t[c.key] for c in d.criteria if not c.key.endswith(".n_dead_air")), d.name
         assert d.headline_figure is not None and d.headline_figure.target == d.headline, d.name
-    assert len({f.key for _, f in dimensions.figures()}) == len(dimensions.figures()) == 13
+    assert len({f.key for _, f in dimensions.figures()}) == len(dimensions.figures()) == 18
 
 
 def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_path):
@@ -111,7 +111,7 @@ def test_a_dimension_registered_in_one_place_reaches_every_output(analysed, tmp_
         files = write_report(a, tmp_path / "r.report")
         page = files.html.read_text(encoding="utf-8")
         assert 'id="dim-headroom"' in page and "Headroom" in page and "no headroom" in page and "peak headroom" in page
-        assert len(summary_figure(a, lang="en").axes) == 7
+        assert len(summary_figure(a, lang="en").axes) == 8
 
         store = Store(tmp_path / "qa.sqlite")
         row, sentences = result_row(Job("calls/a.wav", call_id="C1", agent_id="A01", call_date="2026-11-20"), "k1", "f", "s",

@@ -41,7 +41,7 @@ def test_timeline_draws_the_measured_data(result):
 
 def test_summary_chart_has_one_row_per_dimension_with_the_figure_its_verdict_rests_on(result):
     fig = summary_figure(result, lang="en")
-    assert len(fig.axes) == 6
+    assert len(fig.axes) == len(result.dimensions) == 7
     for ax, d in zip(fig.axes, result.dimensions):
         marker = next(line for line in ax.lines if line.get_gid() == f"value-{d.name}")
         assert marker.get_xdata()[0] == pytest.approx(d.deciding.value)

@@ -93,7 +93,7 @@ def test_analyze_end_to_end_with_a_fake_recogniser_and_schema():
     assert a.dimension("drawl").moments[0].start_s == pytest.approx(sp.finals[1][1], abs=0.02)
     assert len(a.pauses.pauses) == 3
     assert a.pitch.median_f0_hz == pytest.approx(180 * 2 ** (1 / 12), rel=0.1)
-    assert {d.name for d in a.dimensions} == {"pace", "volume", "pitch", "articulation", "drawl", "pauses"}
+    assert {d.name for d in a.dimensions} == {"pace", "volume", "pitch", "articulation", "drawl", "pauses", "wording"}
     assert 0 <= a.overall.score <= 100
     d = json.loads(json.dumps(a.to_dict()))
     jsonschema.validate(d, json.loads(schema_path().read_text()))

@@ -26,7 +26,7 @@ def test_a_mono_mix_of_agent_and_caller_is_not_judged(tracks, whisper):
     a = analyze(audio_from_array(tracks[0] + tracks[1], sample_rate_hz=8000), recognizer=whisper, lang="en")
     assert a.measures.voices is not None and a.measures.voices.confident
     assert 0.2 < a.measures.voices.share_of_second_voice <= 0.5
-    assert [d.name for d in a.dimensions] == list(dimensions.names())  # the six built-in ones
+    assert [d.name for d in a.dimensions] == list(dimensions.names())  # the seven built-in ones
     for d in a.dimensions:
         assert d.verdict == "uncertain" and d.reason == "second_voice" and d.score is None and not d.moments, d.name
         assert d.deciding.key == "quality.second_voice_share" and d.deciding.value == pytest.approx(a.measures.voices.share_of_second_voice)

@@ -27,10 +27,15 @@ from voicecoach.judge.scoring import QUALITY_WORDS, UNCERTAIN_REASONS, Check, Di
 from voicecoach.recognize.script import ScriptAlignment
 
 
+WHOLE_CALL = "您好很高兴为您服务请问有什么可以帮您我帮您查询一下订单的物流信息感谢您的来电再见"
+assert len(WHOLE_CALL) == 40
+
+
 @pytest.fixture(scope="module")
 def base():
-    """A plain take (five phrases, pauses of 0.5 s) whose figures are all on target."""
-    sp = utterance([8, 8, 8, 8, 8], pause_s=0.5, f0_hz=190)
+    """A plain take (five phrases, pauses of 0.5 s) whose figures are all on target (its words
+    a whole short call: greeting, request, closing)."""
+    sp = utterance([8, 8, 8, 8, 8], pause_s=0.5, f0_hz=190, text=WHOLE_CALL)
     return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="zh")
 
 
@@ -136,7 +141,7 @@ def test_low_coverage_makes_the_count_based_dimensions_uncertain(base):
     low = Coverage(base.pace.speaking_time_s, 0.62, (UnrecognisedSpan(2.0, 6.0, 4.0),))
     a = judged(base, measures(base, coverage=low), lang="en")
     uncertain = {d.name for d in a.dimensions if d.verdict == "uncertain"}
-    assert uncertain == set(uncertain_dimensions()["low_coverage"]) == {"pace", "drawl", "articulation"}
+    assert uncertain == set(uncertain_dimensions()["low_coverage"]) == {"pace", "drawl", "articulation", "wording"}
     for name in uncertain:
         d = a.dimension(name)
         assert d.deciding.key == "quality.covered_ratio" and d.deciding.value == 0.62

@@ -47,6 +47,7 @@ from voicecoach.report.jsonio import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, analy
 from voicecoach.recognize.script import ScriptAlignment, align_script, load_script, spread_script
 from voicecoach.measures.segmentation import segment
 from voicecoach.judge.targets import Targets, load_targets
+from voicecoach.wording import Rules, analyze_wording, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Analysis:
     timings_s : dict
         Wall time of each stage, s.
     created_utc : str
+    rules : Rules or None
+        The wording rules in effect (defaults and an organisation's phrase list).
     """
 
     loaded: LoadedAudio
@@ -93,6 +96,7 @@ class Analysis:
     notices: tuple[Notice, ...]
     timings_s: dict = field(default_factory=dict)
     created_utc: str = ""
+    rules: Rules | None = None
 
     chars = property(lambda self: self.measures.chars, doc="The syllables measured (the script's when one was given).")
     script = property(lambda self: self.measures.script, doc="The script's alignment, or None.")
@@ -134,6 +138,7 @@ def analyze(
     sample_rate_hz: int | None = None,
     channel: str = "mix",
     targets: Targets | str | os.PathLike | None = None,
+    phrases: Rules | str | os.PathLike | None = None,
     script: str | os.PathLike | None = None,
     script_text: str | None = None,
     scripts_dir: str | os.PathLike | None = None,
@@ -156,6 +161,9 @@ def analyze(
         ``"mix"``, ``"left"``, ``"right"`` or a channel number (1-based).
     targets : Targets or path-like, optional
         Targets in effect, or an organisation's TOML overriding the defaults.
+    phrases : Rules or path-like, optional
+        Wording rules in effect, or an organisation's phrase list (TOML) overriding and
+        extending the defaults (:mod:`voicecoach.wording.rules`).
     script : path-like, optional
         File (or id in ``scripts_dir``) with the text that was meant to be said.
     script_text : str, optional
@@ -193,6 +201,7 @@ def analyze(
     step = _Stopwatch(timings, progress)
     lang = i18n.normalize(lang)
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
+    rules = phrases if isinstance(phrases, Rules) else load_rules(phrases)
     with step("decode"):
         loaded = _load(source, sample_rate_hz, channel, max_duration_s)
     name = Path(loaded.source.path).name
@@ -246,7 +255,9 @@ def analyze(
     measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)
     with step("filled_pauses"):
         fillers = measure_filled_pauses(audio, activity=activity, pitch_track=pitch_track, chars=heard)
-    measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers)
+    with step("wording"):
+        wording = analyze_wording(chars, rules, script_text=alignment.script_text if alignment is not None else None)
+    measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers, wording=wording)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)
@@ -254,7 +265,7 @@ def analyze(
     return Analysis(
         loaded=loaded, transcript=transcript, activity=activity, pitch_track=pitch_track, measures=measures,
         dimensions=dims, overall=total, targets=tgt, lang=lang, notices=tuple(notices), timings_s=timings,
-        created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), rules=rules,
     )
 
 

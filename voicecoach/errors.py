@@ -137,6 +137,12 @@ class TargetsError(VoiceCoachError):
     exit_code = 4
 
 
+class PhrasesError(TargetsError):
+    """A phrase-list file (wording rules) is unreadable or holds a wrong entry; the message names entry and line."""
+
+    code = "phrases"
+
+
 class ScriptError(VoiceCoachError):
     """A script (the text that was meant to be said) cannot be read or found."""
 

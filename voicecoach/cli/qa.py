@@ -37,6 +37,7 @@ def batch_cmd(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Score again the calls that failed before."),
     channel: Optional[str] = typer.Option(None, "--channel", help="Agent channel when the manifest does not say."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML."),
+    phrases: Optional[Path] = typer.Option(None, "--phrases", help="Phrase list TOML (wording rules)."),
     script: Optional[Path] = typer.Option(None, "--script", help="A script every call reads (rare in QA)."),
     model: Optional[str] = ModelOpt,
     device: Optional[str] = DeviceOpt,
@@ -58,7 +59,7 @@ def batch_cmd(
     _check_lang(lang)
     jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, **_given(channel=channel))
     store = Store(db)
-    settings = BatchSettings(targets=str(targets) if targets else None, script=str(script) if script else None, time_limit_s=time_limit,
+    settings = BatchSettings(targets=str(targets) if targets else None, phrases=str(phrases) if phrases else None, script=str(script) if script else None, time_limit_s=time_limit,
                              **_given(model=model, lang=lang, device=device))
     show, stop = _batch_progress(len(jobs))
     try:

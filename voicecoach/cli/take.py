@@ -30,6 +30,7 @@ def analyze(
     recording: Path = typer.Argument(..., help="Audio file: WAV, FLAC, MP3, M4A/AAC, OGG/Opus..."),
     channel: Optional[str] = typer.Option(None, "--channel", help="mix, left, right, or a channel number (1-based)."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (overrides any subset of the defaults)."),
+    phrases: Optional[Path] = typer.Option(None, "--phrases", help="Your organisation's phrase list TOML (wording rules: overrides and extends the defaults; see voicecoach phrases --show)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <name>.report/ into (default: beside the recording)."),
     lang: Optional[str] = LangOpt,
     script: Optional[str] = typer.Option(None, "--script", help="Text file (or id in --scripts-dir) with what was meant to be said."),
@@ -52,7 +53,7 @@ def analyze(
     recognizer = build_recognizer(**_given(model=model, device=device), allow_download=allow_download, use_cache=not no_cache)
     status, progress = _progress(quiet)
     try:
-        result = run(recording, targets=targets, script=script, scripts_dir=scripts_dir, recognizer=recognizer, use_cache=not no_cache,
+        result = run(recording, targets=targets, phrases=phrases, script=script, scripts_dir=scripts_dir, recognizer=recognizer, use_cache=not no_cache,
                      progress=progress, **_given(channel=channel, lang=lang, max_duration_s=max_duration))
         if progress:
             progress("report")
@@ -80,6 +81,7 @@ def compare_cmd(
     script: Optional[str] = typer.Option(None, "--script", help="The script both read (file, or id in --scripts-dir)."),
     scripts_dir: Optional[Path] = typer.Option(None, "--scripts-dir", help="Folder of scripts, for --script ids."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML (its [compare] section sets what counts as a difference)."),
+    phrases: Optional[Path] = typer.Option(None, "--phrases", help="Your organisation's phrase list TOML (wording rules: overrides and extends the defaults; see voicecoach phrases --show)."),
     channel: Optional[str] = typer.Option(None, "--channel", help="Channel to analyse in both recordings."),
     model: Optional[str] = ModelOpt,
     device: Optional[str] = DeviceOpt,
@@ -105,7 +107,7 @@ def compare_cmd(
         name = benchmark_set
     else:
         takes, name = [benchmark], benchmark
-    result = compare(trainee, takes, targets=targets, script=script, scripts_dir=scripts_dir,
+    result = compare(trainee, takes, targets=targets, phrases=phrases, script=script, scripts_dir=scripts_dir,
                      recognizer=build_recognizer(**_given(model=model, device=device)), **_given(lang=lang, channel=channel))
     with _writing(default_compare_dir(trainee, name, out)) as folder:
         files = write_compare_report(result, folder, lang=result.lang)
@@ -157,3 +159,20 @@ def targets_cmd(
         t = load_targets(check)
         changed = [k for k, v in t.items.items() if v.origin != "defaults"]
         typer.echo(f"{check}: OK; overrides {len(changed)} target(s): {', '.join(changed) or 'none'}")
+
+
+@app.command("phrases")
+@guarded
+def phrases_cmd(
+    check: Optional[Path] = typer.Option(None, "--check", help="Validate an organisation's phrase list."),
+    show: bool = typer.Option(False, "--show", help="Print the default wording rules."),
+) -> None:
+    """Show the default wording rules (话术), or check your own phrase list."""
+    from voicecoach.wording import default_phrases_path, load_rules
+
+    if show or check is None:
+        typer.echo(default_phrases_path().read_text(encoding="utf-8"))
+    if check is not None:
+        rules = load_rules(check)
+        counts = ", ".join(f"{k} {v}" for k, v in rules.to_dict()["n_rules"].items())
+        typer.echo(f"{check}: OK; rules in effect: {counts}")

@@ -27,6 +27,7 @@ CHECK_LABELS = {
     "quality.covered_ratio": NP_("figure", "speech transcribed"),
     "quality.acoustic_count_ratio": NP_("figure", "signal / transcript syllables"),
     "quality.speech_s": NP_("figure", "speech time"),
+    "quality.transcript_confidence": NP_("figure", "recogniser confidence"),
 }
 
 # why a dimension is "uncertain" (keys of scoring.UNCERTAIN_REASONS)
@@ -34,6 +35,7 @@ UNCERTAIN_NOTES = {
     "second_voice": N_("Two voices were heard on this channel (the second speaks {value:.0%} of the time): this figure mixes both people, so it is not scored and not counted in the overall score. Analyse the agent's own channel, or the call with voicecoach call."),
     "little_speech": N_("Only {value:.1f} s of speech (at least {min:g} s is needed): this is a rough guide only, not scored and not counted in the overall score."),
     "low_coverage": N_("The transcript covers only {value:.0%} of the speech (at least {min:.0%} is needed): what it missed is not counted here, so this is unreliable, not scored and not counted in the overall score."),
+    "low_confidence": N_("The recogniser is unsure of this transcript (mean confidence {value:.0%}, at least {min:.0%} is needed): which phrases were said cannot be told reliably, so wording is not scored and not counted in the overall score."),
     "count_disagreement": N_("The transcript counts {n} syllables but the signal shows about {nuclei}: the count is unreliable, so pace is not scored and not counted in the overall score. For a read script, give --script for a reliable pace."),
 }
 

@@ -52,6 +52,8 @@ def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
       there are two (``quality.second_voice_share``): every dimension then mixes two people;
     * ``little_speech``: speaking time (``quality.speech_s``);
     * ``low_coverage``: share of the detected speech the transcript covers (``quality.covered_ratio``);
+    * ``low_confidence``: the recogniser's mean probability over the syllables the wording
+      coach searched (``quality.transcript_confidence``; a script's own syllables are not doubted);
     * ``count_disagreement``: syllable nuclei counted in the signal over the transcript's
       syllables (``quality.acoustic_count_ratio``), from ``MIN_SYLLABLES_FOR_COUNT_CHECK`` syllables.
     """
@@ -60,6 +62,8 @@ def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
         figures["second_voice"] = m.voices.share_of_second_voice
     if m.coverage is not None:
         figures["low_coverage"] = m.coverage.covered_ratio
+    if m.wording is not None and m.wording.n_chars and m.wording.source == "transcript":
+        figures["low_confidence"] = m.wording.mean_probability
     if m.n_acoustic_syllables and m.pace.n_syllables >= MIN_SYLLABLES_FOR_COUNT_CHECK:
         figures["count_disagreement"] = m.n_acoustic_syllables / m.pace.n_syllables
     out = {}

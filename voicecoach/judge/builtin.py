@@ -1,4 +1,5 @@
-"""The six built-in dimensions of delivery, declared in the order reports show them.
+"""The built-in dimensions, declared in the order reports show them: six of delivery (how it is
+said) and wording (话术, what is said).
 
 Each is one :func:`~voicecoach.judge.dimensions.register` call: what the dimension says (its
 label, guide rule, tips, verdict and moment names, comparison texts) as English source strings
@@ -12,6 +13,9 @@ from __future__ import annotations
 from voicecoach.i18n import N_, NP_
 from voicecoach.judge import judges
 from voicecoach.judge.dimensions import Chart, Contrast, Criterion, Dimension, Figure, register
+from voicecoach.wording.types import WordingResult
+
+EMPTY_WORDING = WordingResult((), (), 0.0, 0, float("nan"))
 
 register(Dimension(
     name="pace",
@@ -252,5 +256,62 @@ register(Dimension(
                                column=NP_("column", "ending"), threshold_label=NP_("threshold", "ending (times a typical syllable)")),
     changes={
         "shorter_endings": N_("Your sentence endings drag longer than your trainer's: stop cleanly on the last word."),
+    },
+))
+
+register(Dimension(
+    name="wording",
+    label=NP_("dimension", "Wording"),
+    rule=N_("guide 001 §三 服务技能 1-3 (professional wording, 您 not 你); 000 §6.1.1, §6.3.1 (greeting, closing); QA forms (forbidden phrases)"),
+    criteria=(
+        Criterion("wording.forbidden_per_5min", "within", "forbidden", NP_("figure", "forbidden phrases per 5 min")),
+        Criterion("wording.discouraged_per_5min", "within", "discouraged", NP_("figure", "habitual phrases per 5 min")),
+        Criterion("wording.required_missing", "within", "lines_missing", NP_("figure", "required lines missing")),
+        Criterion("wording.pointing_you_ratio", "within", "pointing_you", NP_("figure", "你 among 你 and 您")),
+        Criterion("wording.fillers_per_5min", "within", "fillers", NP_("figure", "fillers and pet phrases per 5 min")),
+    ),
+    tips={
+        "within": N_("Your wording is professional: polite words, the standard lines, no phrases to avoid."),
+        "forbidden": N_("You used phrases that are never said on a call. Listen to each one and practise the wording shown beside it."),
+        "discouraged": N_("Some habitual phrases have a more professional wording. Listen to each one and practise the suggested wording until it comes first."),
+        "lines_missing": N_("A required line is missing: open with the standard greeting and close with the standard farewell, as the script says."),
+        "pointing_you": N_("You say 你 more than 您. Address the caller as 您, and say 我 where you can rather than pointing at them."),
+        "fillers": N_("Fillers (那个, 就是, 然后...) and pet phrases break up your sentences. Pause silently instead, and know the next sentence before you start it."),
+    },
+    verdicts={
+        "forbidden": NP_("verdict", "forbidden phrases"),
+        "discouraged": NP_("verdict", "habitual phrases"),
+        "lines_missing": NP_("verdict", "lines missing"),
+        "pointing_you": NP_("verdict", "pointing 你"),
+        "fillers": NP_("verdict", "fillers"),
+    },
+    headline="wording.discouraged_per_5min",
+    judge=judges.judge_wording,
+    measures=lambda a: a.measures.wording or EMPTY_WORDING,
+    figures=(
+        Figure("wording_forbidden_per_5min", "forbidden_per_5min", "1/5 min", "wording.forbidden_per_5min"),
+        Figure("wording_discouraged_per_5min", "discouraged_per_5min", "1/5 min", "wording.discouraged_per_5min"),
+        Figure("wording_required_missing", "n_required_missing", "count", "wording.required_missing"),
+        Figure("wording_pointing_you_ratio", "pointing_you_ratio", "0-1", "wording.pointing_you_ratio"),
+        Figure("wording_fillers_per_5min", "fillers_per_5min", "1/5 min", "wording.fillers_per_5min"),
+    ),
+    moments={
+        "forbidden": NP_("moment", "forbidden phrase"),
+        "discouraged": NP_("moment", "habitual phrase"),
+        "pointing_you": NP_("moment", "pointing 你"),
+        "filler": NP_("moment", "filler"),
+        "pet_phrase": NP_("moment", "pet phrase"),
+    },
+    doubted_by=("second_voice", "low_coverage", "low_confidence"),
+    chart=Chart(),
+    contrasts=(
+        Contrast("wording_discouraged_per_5min", "1/5 min", "more_habitual", "fewer_habitual", threshold="compare.wording_per_5min",
+                 label=NP_("contrast", "habitual phrases per 5 min"), changes={"more_habitual": "professional_wording"}),
+        Contrast("wording_required_missing", "count", "more_missing", "fewer_missing", threshold="compare.wording_lines",
+                 label=NP_("contrast", "required lines missing"), changes={"more_missing": "say_required_lines"}),
+    ),
+    changes={
+        "professional_wording": N_("Your trainer uses the professional wording where you use habitual phrases: listen to the phrases flagged and say them as your trainer does."),
+        "say_required_lines": N_("Your trainer says lines that you leave out: add the standard greeting and closing."),
     },
 ))

@@ -126,3 +126,25 @@ def judge_drawl(r: Rubric, m: MeasureSet, t: Targets) -> DimensionResult:
         for e in d.ends if e.flagged
     )
     return judge(r, {"drawl.flagged_ratio": d.flagged_ratio}, t, moments)
+
+
+WORDING_MOMENTS = ("forbidden", "discouraged", "filler", "pet_phrase")
+
+
+def judge_wording(r: Rubric, m: MeasureSet, t: Targets) -> DimensionResult:
+    """What was said against the wording rules (:mod:`voicecoach.wording`): flagged phrases
+    per 5 minutes, required lines missing, the share of 你 among 你 + 您."""
+    w = m.wording
+    if w is None or not w.n_chars:
+        return not_measured(r, t, "no syllables were recognised")
+    figures = {
+        "wording.forbidden_per_5min": w.forbidden_per_5min,
+        "wording.discouraged_per_5min": w.discouraged_per_5min,
+        "wording.required_missing": float(w.n_required_missing),
+        "wording.pointing_you_ratio": w.pointing_you_ratio,
+        "wording.fillers_per_5min": w.fillers_per_5min,
+    }
+    kinds = WORDING_MOMENTS + (("pointing_you",) if w.pointing_you_ratio > t["wording.pointing_you_ratio"].max else ())
+    moments = tuple(Moment(h.start_s, h.end_s, h.kind, f"{h.heard} → {h.suggest}" if h.suggest else h.heard, h.confidence, "confidence")
+                    for h in w.hits if h.kind in kinds)
+    return judge(r, figures, t, moments)

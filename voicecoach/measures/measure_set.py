@@ -16,6 +16,7 @@ from voicecoach.measures.sentences import SentenceDetail
 from voicecoach.measures.voices import TwoVoices
 from voicecoach.recognize.coverage import Coverage
 from voicecoach.recognize.script import ScriptAlignment
+from voicecoach.wording.types import WordingResult
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class MeasureSet:
     filled_pauses : FilledPauses or None
         嗯/呃-type hesitations from the recognised syllables and the signal (None: not measured,
         as in a MeasureSet built before they were).
+    wording : WordingResult or None
+        The wording rules applied to the syllables (:mod:`voicecoach.wording`); None when not
+        analysed.
     """
 
     chars: tuple
@@ -61,6 +65,7 @@ class MeasureSet:
     sentences: tuple[SentenceDetail, ...] = ()
     voices: TwoVoices | None = None
     filled_pauses: FilledPauses | None = None
+    wording: WordingResult | None = None
 
     @property
     def count_source(self) -> str:

@@ -31,6 +31,7 @@ class BatchSettings:
 
     model: str = DEFAULT_MODEL
     targets: str | None = None
+    phrases: str | None = None  # an organisation's phrase list (wording rules)
     lang: str = "zh"
     script: str | None = None
     device: str | None = None
@@ -45,12 +46,14 @@ class BatchSettings:
     def fingerprint(self, channel: str) -> str:
         """SHA-256 of everything that changes the figures for a call on ``channel``."""
         from voicecoach.judge.targets import load_targets
+        from voicecoach.wording import load_rules
 
         targets = load_targets(self.targets).to_dict()["items"]
         for t in targets.values():
             t.pop("origin", None)
         script = Path(self.script).read_text(encoding="utf-8") if self.script else None
-        payload = {"targets": targets, "recognizer": self.recognizer(use_cache=False).fingerprint(),
+        rules = load_rules(self.phrases)
+        payload = {"targets": targets, "phrases": [r.to_dict() for r in rules.rules] + [rules.settings.to_dict(), rules.fillers, rules.pet, rules.polite], "recognizer": self.recognizer(use_cache=False).fingerprint(),
                    "channel": channel, "script": script, "lang": self.lang}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -61,13 +64,14 @@ _WORKER: dict = {}
 def _init_worker(settings: dict, threads: int, parent_pid: int | None = None) -> None:
     """Once per worker process: watch the parent, load the model, read the targets."""
     from voicecoach.judge.targets import load_targets
+    from voicecoach.wording import load_rules
 
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     s = BatchSettings(**settings)
     recognizer = s.recognizer(cpu_threads=threads)
     recognizer.load()
-    _WORKER.update(settings=s, recognizer=recognizer, targets=load_targets(s.targets), name=f"{socket.gethostname()}:{os.getpid()}")
+    _WORKER.update(settings=s, recognizer=recognizer, targets=load_targets(s.targets), rules=load_rules(s.phrases), name=f"{socket.gethostname()}:{os.getpid()}")
 
 
 def _exit_with_parent(parent_pid: int, *, every_s: float = 1.0) -> None:
@@ -133,7 +137,7 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
         else:
             source = path
         try:
-            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script)
+            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script)
             report = a.to_dict()
         finally:  # disarmed inside the try: a timer firing just now is still caught below
             if armed:

@@ -16,6 +16,7 @@ from voicecoach.judge import advice
 UNITS = {
     "syllables/s": NP_("unit", "syllables/s"),
     "1/min": NP_("unit", "per min"),
+    "1/5 min": NP_("unit", "per 5 min"),
     "st": NP_("unit", "semitones"),
     "s": NP_("unit", "s"),
     "dB": NP_("unit", "dB"),

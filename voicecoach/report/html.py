@@ -15,6 +15,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from voicecoach import i18n
+from voicecoach.report.wording import wording_view
 from voicecoach.judge.advice import dimension_name, moment_label, notice_text, verdict_name
 from voicecoach.report.figures import band_text, check_label, check_text, format_value, shown_overall, shown_score, unit_label, verdict_class
 
@@ -108,6 +109,8 @@ def moment_value(m, lang: str) -> str:
     was of those words ("识别把握仅 48%"), not a bare "0.48 confidence"."""
     if m.value is None:
         return ""
+    if m.unit == "confidence":
+        return i18n.gettext(lang, "match confidence {percent}").format(percent=f"{m.value:.0%}")
     if m.unit == "probability":
         return i18n.gettext(lang, "the recogniser was only {percent} sure of these words").format(percent=f"{m.value:.0%}")
     return format_value(m.value, m.unit, lang)
@@ -153,6 +156,7 @@ def render_html(a, charts: dict[str, list[Path]], *, lang: str, audio_src: str |
         audio_src=src, embedded=embedded, sentences=sentences, file_name=Path(a.loaded.source.path).name,
         details=_details(a), notices=[(n.code, notice_text(n, lang)) for n in a.notices], overall_shown=shown_overall(a),
         first=first_screen(dims, lang, examples=[(s.start_s, s.end_s) for s in a.sentences[:2]]), created=fmt_created(a.created_utc), unit_cps=unit_label("syllables/s", lang),
+        wording=wording_view(a, lang),
     )
 
 

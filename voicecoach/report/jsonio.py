@@ -21,6 +21,8 @@ REPORT_SCHEMA_VERSION = "1.3"
 """1.2: ``dimensions[].figures`` (each registered dimension's stored figures with units); a
 dimension's name and a moment's kind are any registered one, no longer a fixed list.
 1.3: ``filled_pauses`` (嗯/呃-type hesitations, their moments and rate per minute of speech).
+   ``wording``, what the wording coach (话术) found: flagged phrases with suggestions and
+moments, the required-lines checklist, the rules files in effect.
 :func:`migrate_report` brings a 1.0, 1.1 or 1.2 report up to date."""
 
 
@@ -56,7 +58,12 @@ def without_paths(d: dict) -> dict:
         targets["files_sha256"] = [file_sha256(f) for f in (d.get("targets") or {}).get("files", [])]
     if "items" in targets:
         targets["items"] = {k: ({**v, "origin": os.path.basename(v["origin"])} if os.path.isabs(str(v.get("origin", ""))) else v) for k, v in targets["items"].items()}
-    return {**d, "source": src, "model": model, "targets": targets}
+    wording = d.get("wording")
+    if isinstance(wording, dict) and isinstance(wording.get("rules"), dict):
+        rules = wording["rules"]
+        wording = {**wording, "rules": {**rules, "files": [os.path.basename(f) if os.path.isabs(f) else f for f in rules.get("files", [])],
+                                        "files_sha256": [file_sha256(f) for f in rules.get("files", [])]}}
+    return {**d, "source": src, "model": model, "targets": targets, "wording": wording}
 
 
 def tool_info() -> dict:
@@ -99,9 +106,19 @@ def _analysis_dict(a, t) -> dict:
         "script": a.script.to_dict() if a.script is not None else None,
         "voices": a.measures.voices.to_dict() if a.measures.voices is not None else None,
         "filled_pauses": a.measures.filled_pauses.to_dict() if a.measures.filled_pauses is not None else None,
+        "wording": _wording(a),
         "notices": [n.to_dict() for n in a.notices],
         "timings_s": {k: round(v, 4) for k, v in a.timings_s.items()},
     })
+
+
+def _wording(a) -> dict | None:
+    """The wording block: what the wording coach found, and the rules it applied."""
+    w = a.measures.wording
+    if w is None:
+        return None
+    rules = getattr(a, "rules", None)
+    return {**w.to_dict(), "rules": rules.to_dict() if rules is not None else None}
 
 
 def _figures(name: str, measures: dict) -> dict:
@@ -116,8 +133,9 @@ def migrate_report(d: dict) -> dict:
     """A report.json of schema 1.0, 1.1 or 1.2 in the shape of the current version (1.3).
 
     1.2 added ``dimensions[].figures``; they are filled from the report's own ``measures``
-    (nothing is measured again). 1.3 added ``filled_pauses``: an older report gets null there
-    (not measured), never a count of zero. A current report comes back unchanged.
+    (nothing is measured again). 1.3 added ``filled_pauses`` and ``wording``: an older report
+    gets null for both (not measured, its transcript not searched), never a count of zero. A
+    current report comes back unchanged.
 
     Raises
     ------
@@ -133,7 +151,8 @@ def migrate_report(d: dict) -> dict:
         raise InputError.of(N_("report schema {version} is not one this voicecoach ({ours}) can read; upgrade voicecoach"), version=version, ours=REPORT_SCHEMA_VERSION)
     measures = d.get("measures") or {}
     dims = [{**x, "figures": x.get("figures") or json_safe(_figures(x.get("name", ""), measures))} for x in d.get("dimensions", [])]
-    return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims, "filled_pauses": d.get("filled_pauses")}
+    return {**d, "schema_version": REPORT_SCHEMA_VERSION, "dimensions": dims,
+            "filled_pauses": d.get("filled_pauses"), "wording": d.get("wording")}
 
 
 def json_safe(x):

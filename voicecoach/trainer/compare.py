@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from voicecoach.wording import Rules, load_rules
 from voicecoach import i18n
 from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
@@ -28,7 +29,7 @@ from voicecoach.measures.sentences import SentenceDetail, span_detail
 from voicecoach.judge.scoring import DimensionResult
 from voicecoach.judge.targets import Targets, load_targets
 from voicecoach.trainer.align import alignment, time_map
-from voicecoach.trainer.types import Change, Comparison, Difference, OffTarget, SentencePair
+from voicecoach.trainer.types import Change, Comparison, Difference, OffTarget, SentencePair, WordingDifference
 
 # What is compared, and how, is declared with each dimension (voicecoach.judge.dimensions:
 # ``Dimension.contrasts`` for whole recordings, ``sentence_contrast`` sentence by sentence).
@@ -43,6 +44,7 @@ def compare(
     *,
     lang: str = "zh",
     targets: Targets | str | os.PathLike | None = None,
+    phrases: str | os.PathLike | None = None,
     script: str | os.PathLike | None = None,
     scripts_dir: str | os.PathLike | None = None,
     recognizer=None,
@@ -60,6 +62,8 @@ def compare(
         Report language (:func:`voicecoach.i18n.normalize`: "zh", "zh-Hant", "en").
     targets : Targets or path-like, optional
         Targets (including the ``[compare]`` thresholds).
+    phrases : Rules or path-like, optional
+        An organisation's phrase list (wording rules) for both recordings.
     script : path-like, optional
         The script both read: counts and sentences then come from it.
     recognizer : Recognizer, optional
@@ -74,7 +78,7 @@ def compare(
     """
     tgt = targets if isinstance(targets, Targets) else load_targets(targets)
     lang = i18n.normalize(lang)
-    kw = dict(targets=tgt, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
+    kw = dict(targets=tgt, phrases=load_rules(phrases) if not isinstance(phrases, Rules) else phrases, script=script, scripts_dir=scripts_dir, recognizer=recognizer, lang=lang, channel=channel)
     a = _analyse("trainee", trainee, kw)
     takes = list(benchmark) if isinstance(benchmark, (list, tuple)) else [benchmark]
     if not takes:
@@ -102,7 +106,22 @@ def _compare(a: Analysis, b: Analysis, alignment: tuple[np.ndarray, float], take
     matched, off_target = _match_benchmark(a, takes, tgt, lang)
     changes = _changes(pairs, whole, lang, settled=_settled(matched), refused=_away_from_guide(a, off_target))
     return Comparison(a, b, same, similarity, pairs, whole, changes, matched, time_map(a, b, mapping) if same else np.zeros((0, 2)),
-                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target)
+                      tuple(t.loaded.source.path for t in [b] + [t for t in takes if t is not b]), lang, off_target, wording_differences(a, b))
+
+
+def wording_differences(a: Analysis, b: Analysis) -> tuple[WordingDifference, ...]:
+    """The trainee's flagged phrases whose rule the benchmark does not break, and the required
+    lines the benchmark says and the trainee leaves out (with a script, only the script's lines)."""
+    wa, wb = a.measures.wording, b.measures.wording
+    if wa is None or wb is None:
+        return ()
+    broken = {(h.kind, h.rule_id) for h in wb.hits}
+    out = [WordingDifference(h.kind, h.rule_id, h.heard, h.suggest, h.start_s, h.end_s) for h in wa.hits
+           if h.kind in ("discouraged", "forbidden", "filler", "pet_phrase") and (h.kind, h.rule_id) not in broken]
+    said = {line.rule_id: line for line in wb.lines if line.status == "said"}
+    out += [WordingDifference("missing_line", line.rule_id, "", said[line.rule_id].hit.heard if said[line.rule_id].hit else "")
+            for line in wa.lines if line.status == "missing" and line.rule_id in said]
+    return tuple(out)
 
 
 def _pairs(a: Analysis, b: Analysis, mapping: np.ndarray, tgt: Targets) -> tuple[SentencePair, ...]:

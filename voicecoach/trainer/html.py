@@ -10,7 +10,7 @@ import numpy as np
 from voicecoach import i18n
 from voicecoach.i18n import N_, NP_
 from voicecoach.judge import dimensions
-from voicecoach.judge.advice import dimension_name, label, verdict_name
+from voicecoach.judge.advice import dimension_name, label, moment_label, verdict_name
 from voicecoach.report import ReportFiles, background
 from voicecoach.report.figures import check_text, format_band, format_value, unit_label
 from voicecoach.report.html import environment, page_audio, png_data_uri
@@ -64,6 +64,7 @@ def render_compare_html(cmp, charts: dict, *, lang: str, trainee_src: str, bench
                   "figure": "" if d.deciding is None else check_text(d.deciding, lang)} for d in cmp.matched],
         charts={k: [png_data_uri(p) for p in v] for k, v in charts.items()}, trainee_src=trainee_src, bench_src=bench_src,
         trainee_name=Path(cmp.trainee.loaded.source.path).name, bench_name=Path(cmp.benchmark.loaded.source.path).name,
+        wording_kinds={w.kind: i18n.gettext(lang, "required line missing") if w.kind == "missing_line" else moment_label(w.kind, lang) for w in cmp.wording},
     )
 
 

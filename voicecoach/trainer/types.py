@@ -140,6 +140,36 @@ class OffTarget:
 
 
 @dataclass(frozen=True, eq=False)
+class WordingDifference:
+    """A wording rule the trainee breaks and the benchmark keeps (voicecoach.wording).
+
+    Attributes
+    ----------
+    kind : str
+        A flagged phrase's kind ("discouraged", "forbidden", "filler", "pet_phrase"), or
+        "missing_line": a required line the benchmark says and the trainee leaves out.
+    rule : str
+        The rule id.
+    heard : str
+        What the trainee said ('' for a missing line).
+    suggest : str
+        What to say instead: the rule's suggestion, or the benchmark's own words.
+    start_s, end_s : float or None
+        The trainee's moment (None for a missing line).
+    """
+
+    kind: str
+    rule: str
+    heard: str
+    suggest: str
+    start_s: float | None = None
+    end_s: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "rule": self.rule, "heard": self.heard, "suggest": self.suggest, "start_s": _num(self.start_s), "end_s": _num(self.end_s)}
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A trainee's take against a benchmark take.
 
@@ -165,6 +195,8 @@ class Comparison:
     lang : str
     benchmark_off_target : tuple of OffTarget
         Figures on which the benchmark itself is outside the guide's band.
+    wording : tuple of WordingDifference
+        Wording rules the trainee breaks and the benchmark keeps.
     """
 
     trainee: Analysis
@@ -179,6 +211,7 @@ class Comparison:
     benchmarks: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "zh"
     benchmark_off_target: tuple[OffTarget, ...] = ()
+    wording: tuple[WordingDifference, ...] = ()
 
     def to_benchmark_time(self, t_s: np.ndarray) -> np.ndarray:
         """Trainee times mapped onto the benchmark's time axis (piecewise linear)."""
@@ -199,6 +232,7 @@ class Comparison:
             "pairs": [p.to_dict() for p in self.pairs], "overall": [d.to_dict() for d in self.overall],
             "changes": [c.to_dict() for c in self.changes], "matched": [d.to_dict() for d in self.matched],
             "benchmark_off_target": [o.to_dict() for o in self.benchmark_off_target],
+            "wording": [w.to_dict() for w in self.wording],
         }
 
 
