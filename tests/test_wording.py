@@ -301,15 +301,17 @@ def test_the_report_shows_each_phrase_with_its_wording_and_moment(takes, tmp_pat
 
 def test_the_report_shows_filled_pauses_when_the_measures_hold_them(takes):
     import dataclasses
-    from types import SimpleNamespace
 
+    from voicecoach.measures.fillers import FilledPause, FilledPauses
     from voicecoach.report.wording import wording_view
 
     a, _ = takes
-    fp = SimpleNamespace(moments=(SimpleNamespace(start_s=1.0, end_s=1.3, source="signal", text="嗯", confidence=0.8),), per_min=2.0)
-    view = wording_view(dataclasses.replace(a, measures=SimpleNamespace(**vars(a.measures), filled_pauses=fp)), "zh")
-    assert view["filled"] == [{"start_s": 1.0, "end_s": 1.3, "text": "嗯", "source": "signal"}] and view["filled_per_min"] == 2.0
-    assert wording_view(a, "zh")["filled"] is None  # no filled-pause measure: no list
+    fp = FilledPauses(moments=(FilledPause(start_s=1.0, end_s=1.3, source="signal", text="", confidence=0.8),),
+                      speech_min=0.5, per_min=2.0, signal_count=1, transcript_count=0)
+    view = wording_view(dataclasses.replace(a, measures=dataclasses.replace(a.measures, filled_pauses=fp)), "zh")
+    assert view["filled"] == [{"start_s": 1.0, "end_s": 1.3, "text": "", "source": "signal"}] and view["filled_per_min"] == 2.0
+    none = dataclasses.replace(a, measures=dataclasses.replace(a.measures, filled_pauses=None))
+    assert wording_view(none, "zh")["filled"] is None  # not measured: no list (never an empty one)
 
 
 def test_the_trainer_comparison_lists_wording_the_benchmark_gets_right(takes):
