@@ -277,7 +277,7 @@ def takes(one_voice):
 
     def take(text: str):
         sp = utterance([10, 10, 10], pause_s=0.5, f0_hz=190, text=text)
-        return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
+        return analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en", whole_call=True)
 
     return take("您好很高兴为您服务这是公司的政策我也不知道请问还有其他问题吗"), take("您好很高兴为您服务请问有什么可以帮您感谢您的来电祝您生活愉快再见")
 
@@ -297,6 +297,21 @@ def test_the_report_shows_each_phrase_with_its_wording_and_moment(takes, tmp_pat
     section = page[page.index('id="wording"'):page.index('id="wording-card"') + 4000]
     assert "这是公司的政策" in section and "根据多数人的情况" in section and "结束告别语" in section
     assert f'data-start="{hit["start_s"]:.2f}"' in section
+
+
+def test_a_practice_take_is_not_told_it_missed_the_greeting_or_closing(one_voice):
+    from synth import SR, FakeRecognizer, utterance
+    from voicecoach.analysis import analyze
+
+    sp = utterance([10, 10, 10], pause_s=0.5, f0_hz=190, text="这是公司的政策我也不知道请问还有其他问题吗")
+    take = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en")
+    w = take.measures.wording
+    assert {line.status for line in w.lines} == {"not_checked"} and w.n_required_missing is None
+    d = take.dimension("wording")
+    assert "wording.required_missing" not in {c.key for c in d.checks}  # not judged, so never the advice
+    assert w.discouraged_per_5min > 0  # the phrases themselves are still found
+    call = analyze(sp.samples, sample_rate_hz=SR, recognizer=FakeRecognizer(sp.chars), use_cache=False, lang="en", whole_call=True)
+    assert call.measures.wording.n_required_missing == 2  # the same words as a whole call: no greeting, no closing
 
 
 def test_the_report_shows_filled_pauses_when_the_measures_hold_them(takes):

@@ -139,6 +139,7 @@ def analyze(
     channel: str = "mix",
     targets: Targets | str | os.PathLike | None = None,
     phrases: Rules | str | os.PathLike | None = None,
+    whole_call: bool = False,
     script: str | os.PathLike | None = None,
     script_text: str | None = None,
     scripts_dir: str | os.PathLike | None = None,
@@ -164,6 +165,8 @@ def analyze(
     phrases : Rules or path-like, optional
         Wording rules in effect, or an organisation's phrase list (TOML) overriding and
         extending the defaults (:mod:`voicecoach.wording.rules`).
+    whole_call : bool
+        A whole call (QA), not a practice take: the greeting and closing lines are checked.
     script : path-like, optional
         File (or id in ``scripts_dir``) with the text that was meant to be said.
     script_text : str, optional
@@ -256,7 +259,7 @@ def analyze(
     with step("filled_pauses"):
         fillers = measure_filled_pauses(audio, activity=activity, pitch_track=pitch_track, chars=heard)
     with step("wording"):
-        wording = analyze_wording(chars, rules, script_text=alignment.script_text if alignment is not None else None)
+        wording = analyze_wording(chars, rules, script_text=alignment.script_text if alignment is not None else None, whole_call=whole_call)
     measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers, wording=wording)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):

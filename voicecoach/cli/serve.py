@@ -79,7 +79,7 @@ def _write_call_page(result, call, html: Path, *, recording: Path, targets, lang
     side = agent_recording(call, agent_index=result.agent_index) if delivery else None
     if side is not None:
         recognizer = build_recognizer(**_given(model=model))
-        agent = analyze(side, targets=targets, recognizer=recognizer, **_given(lang=lang))
+        agent = analyze(side, targets=targets, recognizer=recognizer, whole_call=True, **_given(lang=lang))
     try:
         write_call_page(result, call, html, agent=agent, lang=normalize(lang), file_name=recording.name)
     except OSError as e:

@@ -31,6 +31,7 @@ def analyze(
     channel: Optional[str] = typer.Option(None, "--channel", help="mix, left, right, or a channel number (1-based)."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML (overrides any subset of the defaults)."),
     phrases: Optional[Path] = typer.Option(None, "--phrases", help="Your organisation's phrase list TOML (wording rules: overrides and extends the defaults; see voicecoach phrases --show)."),
+    whole_call: bool = typer.Option(False, "--whole-call", help="The recording is a whole call, not a practice take: check the greeting and closing lines."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write <name>.report/ into (default: beside the recording)."),
     lang: Optional[str] = LangOpt,
     script: Optional[str] = typer.Option(None, "--script", help="Text file (or id in --scripts-dir) with what was meant to be said."),
@@ -53,7 +54,7 @@ def analyze(
     recognizer = build_recognizer(**_given(model=model, device=device), allow_download=allow_download, use_cache=not no_cache)
     status, progress = _progress(quiet)
     try:
-        result = run(recording, targets=targets, phrases=phrases, script=script, scripts_dir=scripts_dir, recognizer=recognizer, use_cache=not no_cache,
+        result = run(recording, targets=targets, phrases=phrases, whole_call=whole_call, script=script, scripts_dir=scripts_dir, recognizer=recognizer, use_cache=not no_cache,
                      progress=progress, **_given(channel=channel, lang=lang, max_duration_s=max_duration))
         if progress:
             progress("report")

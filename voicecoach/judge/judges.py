@@ -140,7 +140,7 @@ def judge_wording(r: Rubric, m: MeasureSet, t: Targets) -> DimensionResult:
     figures = {
         "wording.forbidden_per_5min": w.forbidden_per_5min,
         "wording.discouraged_per_5min": w.discouraged_per_5min,
-        "wording.required_missing": float(w.n_required_missing),
+        "wording.required_missing": float("nan") if w.n_required_missing is None else float(w.n_required_missing),
         "wording.pointing_you_ratio": w.pointing_you_ratio,
         "wording.fillers_per_5min": w.fillers_per_5min,
     }

@@ -137,7 +137,7 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
         else:
             source = path
         try:
-            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script)
+            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script, whole_call=True)
             report = a.to_dict()
         finally:  # disarmed inside the try: a timer firing just now is still caught below
             if armed:
@@ -195,7 +195,7 @@ def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, re
         if r.get("status") != "done" or page.exists() or not os.path.isfile(r["path"]):
             continue
         try:
-            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang)
+            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang, whole_call=True)
         except VoiceCoachError as e:
             log.warning("no report page for %s: %s", display_name(r["path"]), e)
             continue

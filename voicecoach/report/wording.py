@@ -21,7 +21,8 @@ LINE_LABELS = {
     "confirm_understanding": N_("confirming you were understood"),
     "transfer": N_("transfer line"),
 }
-STATUS_LABELS = {"said": N_("said"), "missing": N_("missing"), "not_in_script": N_("not in the script")}
+STATUS_LABELS = {"said": N_("said"), "missing": N_("missing"), "not_in_script": N_("not in the script"),
+                 "not_checked": N_("not checked on a practice take (whole calls only)")}
 MAX_ROWS = 60
 
 

@@ -22,7 +22,7 @@ SENTENCE_END = "。？！?!"
 _NOT_SPOKEN = re.compile(r"[^\u3400-\u9fffA-Za-z0-9]")
 
 
-def analyze_wording(chars: Sequence, rules: Rules | None = None, *, script_text: str | None = None) -> WordingResult:
+def analyze_wording(chars: Sequence, rules: Rules | None = None, *, script_text: str | None = None, whole_call: bool = True) -> WordingResult:
     """Apply the wording rules to one recording.
 
     Parameters
@@ -35,6 +35,9 @@ def analyze_wording(chars: Sequence, rules: Rules | None = None, *, script_text:
     script_text : str, optional
         The script, when the recording was read from one: a required line it does not hold
         is "not_in_script" rather than missing, and the syllables searched are the script's.
+    whole_call : bool
+        False for a practice take (a part of a call): without a script, its required lines are
+        "not_checked" (a take that starts mid-call has no greeting to miss), never "missing".
 
     Returns
     -------
@@ -44,15 +47,17 @@ def analyze_wording(chars: Sequence, rules: Rules | None = None, *, script_text:
     cfg = rules.settings
     chars = tuple(chars)
     source = "script" if script_text is not None else "transcript"
+    checked = whole_call or script_text is not None
     if not chars:
-        lines = tuple(RequiredLine(r.id, r.stage, r.required, "missing", None, r.source) for r in rules.of_kind("required"))
+        lines = tuple(RequiredLine(r.id, r.stage, r.required, "missing" if checked else "not_checked", None, r.source) for r in rules.of_kind("required"))
         return WordingResult((), lines, 0.0, 0, float("nan"), source=source)
     index = SyllableIndex([c.text for c in chars], [c.probability for c in chars])
     hits = _phrase_hits(index, chars, rules.of_kind("discouraged") + rules.of_kind("forbidden"), cfg.tolerance, cfg.min_confidence)
     hits += _pointing_you(chars, rules)
     hits += _fillers(index, chars, rules)
     hits += _pet_phrases(index, chars, rules)
-    lines = tuple(_required_line(r, chars, index, cfg, script_text) for r in rules.of_kind("required"))
+    lines = tuple(_required_line(r, chars, index, cfg, script_text) if checked else RequiredLine(r.id, r.stage, r.required, "not_checked", None, r.source)
+                  for r in rules.of_kind("required"))
     text = "".join(c.text for c in chars)
     n_polite = sum(text.count(w) for w in rules.polite)
     return WordingResult(

@@ -170,7 +170,8 @@ class RequiredLine:
     required : bool
         False: a recommendation.
     status : str
-        ``"said"``, ``"missing"``, or ``"not_in_script"`` (a script was given and does not hold it).
+        ``"said"``, ``"missing"``, ``"not_in_script"`` (a script was given and does not hold it)
+        or ``"not_checked"`` (a practice take, not a whole call).
     hit : PhraseHit or None
         Where it was said.
     source : str
@@ -251,8 +252,14 @@ class WordingResult:
         return self._per_5min(self.n_polite)
 
     @property
-    def n_required_missing(self) -> int:
-        return sum(1 for line in self.lines if line.missing)
+    def n_required_missing(self) -> int | None:
+        """Required lines not said; None on a practice take, where none was looked for."""
+        return sum(1 for line in self.lines if line.missing) if self.lines_checked else None
+
+    @property
+    def lines_checked(self) -> bool:
+        """False on a practice take: no required line was looked for."""
+        return not self.lines or any(line.status != "not_checked" for line in self.lines)
 
     @property
     def pointing_you_ratio(self) -> float:
