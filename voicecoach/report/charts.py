@@ -107,7 +107,7 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
         # narrow (PHONE_W_IN), so that its 8-11 pt text reads at 11-15 px on a phone (shown
         # about 370 px wide), at a resolution that stays sharp on a desktop (shown up to 560 px)
         w = PHONE_W_IN
-        fig = Figure(figsize=(w, 10.4), dpi=200)  # fixed margins: constrained layout costs 0.2 s a chart
+        fig = Figure(figsize=(w, 10.4), dpi=180)  # fixed margins: constrained layout costs 0.2 s a chart
         fig.subplots_adjust(left=0.62 / w, right=1 - 0.12 / w, top=0.96, bottom=0.12, hspace=0.75)
         panels = [PANELS[d.chart.timeline] for d in dimensions.registered() if d.chart.timeline in PANELS]
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, height_ratios=[h for _, h in panels]))
@@ -271,7 +271,7 @@ def summary_figure(a, *, lang: str) -> Figure:
     with chart_style(lang):
         # narrow (PHONE_W_IN) with the name above each row, so that it reads on a phone too
         h = 1.1 * len(dims) + 1.6
-        fig = Figure(figsize=(PHONE_W_IN, h), dpi=200)
+        fig = Figure(figsize=(PHONE_W_IN, h), dpi=180)
         fig.subplots_adjust(left=0.04, right=0.96, top=1 - 0.75 / h, bottom=0.95 / h, hspace=2.1)
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
