@@ -188,3 +188,18 @@ def test_summary_renders_the_missing_report_page_of_every_call(tmp_path):
         assert (tmp_path / "s" / unquote(report)).resolve() in [p.resolve() for p in pages]
         assert (tmp_path / "s" / unquote(audio)).resolve().is_file()
     assert {Path(unquote(r)).name for r, _ in rows} == {p.name for p in pages}
+
+
+def test_the_phone_charts_text_reads_at_10_px(pages):
+    """The summary's phone charts (one column of distributions; the trend, legend below) show
+    every text at 10 px or more across a 390 px phone."""
+    from chart_text import MIN_PHONE_TEXT_PX, PHONE_SHOWN_PX, smallest_text_px
+    from voicecoach.judge.targets import load_targets
+    from voicecoach.qa.summary import distribution_figure
+
+    _, db, _ = pages
+    rows = Store(db).rows()
+    for lang in ("zh", "en"):
+        for fig in (distribution_figure(rows, load_targets(None), lang=lang, columns=1), trend_figure(rows, lang=lang, narrow=True)):
+            px, text = smallest_text_px(fig, PHONE_SHOWN_PX)
+            assert px >= MIN_PHONE_TEXT_PX, f"{text!r} shows at {px:.1f} px on a phone"
