@@ -201,3 +201,9 @@ def test_chart_text_reads_on_a_phone(pages):
         for fig in (timeline_figure(a, start_s=0, end_s=a.duration_s, lang=lang), summary_figure(a, lang=lang)):
             px, text = smallest_text_px(fig, PHONE_SHOWN_PX)
             assert px >= MIN_PHONE_TEXT_PX, f"{text!r} shows at {px:.1f} px on a phone"
+
+
+def test_share_ticks_read_as_whole_percents_unless_they_need_a_decimal():
+    from voicecoach.report.charts import _percent_tick
+
+    assert [_percent_tick(x) for x in (0.0, 0.05, 0.15000000000000002, 0.025, 1.0)] == ["0%", "5%", "15%", "2.5%", "100%"]

@@ -316,12 +316,18 @@ def _bullet(ax, d, lang: str) -> None:
     ax.set_title(f"{score}  {verdict}", loc="right", fontsize=10, color=color, fontweight="bold", pad=3)
     ax.tick_params(axis="x", labelsize=8.5)
     if unit == "ratio":
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_percent_tick))
     elif unit == "count":
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel(_axis_label(d, lang), fontsize=8.5, labelpad=1)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
+
+
+def _percent_tick(x: float, _pos=None) -> str:
+    """A share as a tick reads it: "5%", "2.5%" (never "5.0%")."""
+    p = 100 * x
+    return f"{p:.0f}%" if abs(p - round(p)) < 1e-6 else f"{p:.1f}%"
 
 
 def _axis_label(d, lang: str) -> str:
