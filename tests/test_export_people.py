@@ -62,3 +62,23 @@ def test_csv_keeps_iso_dates_and_keys(db, tmp_path):
     export(Store(db), path)
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("call_id,agent_id,call_date") and ",2026-11-02," in lines[1]
+
+
+def test_the_cli_writes_xlsx_for_people_and_csv_for_machines_unless_told(db, tmp_path):
+    """voicecoach export: an XLSX without --lang is in the default language (zh), --keys gives
+    the column keys; a CSV without --lang keeps the keys; --keys with --lang is refused."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+
+    run = lambda *a: CliRunner().invoke(app, ["export", "--db", str(db), *a])  # noqa: E731
+    assert run("-o", str(tmp_path / "people.xlsx")).exit_code == 0
+    ws = load_workbook(tmp_path / "people.xlsx")["calls"]
+    assert ws.cell(1, 1).value == "通话" and "达标" in [c.value for c in ws[2]]
+    assert run("-o", str(tmp_path / "machine.xlsx"), "--keys").exit_code == 0
+    assert [c.value for c in load_workbook(tmp_path / "machine.xlsx")["calls"][1]][:2] == ["call_id", "agent_id"]
+    assert run("-o", str(tmp_path / "m.csv")).exit_code == 0
+    assert (tmp_path / "m.csv").read_text(encoding="utf-8-sig").startswith("call_id,agent_id,")
+    res = run("-o", str(tmp_path / "x.xlsx"), "--keys", "--lang", "en")
+    assert res.exit_code != 0 and "--keys" in res.output and not (tmp_path / "x.xlsx").exists()

@@ -182,3 +182,28 @@ def test_a_recognition_probability_reads_as_how_sure_the_recogniser_was(pages):
     assert moment_value(m, "zh") == "识别器对这几个字只有 43% 的把握"
     for _, html in pages.values():
         assert not re.search(r"\d\.\d+ ?(置信度|置信度|confidence)", html.read_text(encoding="utf-8"))
+
+
+def test_chart_text_reads_on_a_phone(pages):
+    """Every text of the timeline and the summary chart (ticks, legends, labels) is at least
+    10 px when the chart is shown across a 390 px phone; the measure itself on a known case: a
+    5.2 in chart (the old width) with 8 pt text would show it at 7.9 px."""
+    from matplotlib.figure import Figure
+
+    from chart_text import MIN_PHONE_TEXT_PX, PHONE_SHOWN_PX, smallest_text_px
+    from voicecoach.report.charts import summary_figure
+
+    old = Figure(figsize=(5.2, 3))
+    old.text(0.5, 0.5, "drawl 3.0×", fontsize=8)
+    assert smallest_text_px(old, 370)[0] == pytest.approx(8 / 72 * 370 / 5.2)
+    for lang in ("zh", "en"):
+        a, _ = pages[lang]
+        for fig in (timeline_figure(a, start_s=0, end_s=a.duration_s, lang=lang), summary_figure(a, lang=lang)):
+            px, text = smallest_text_px(fig, PHONE_SHOWN_PX)
+            assert px >= MIN_PHONE_TEXT_PX, f"{text!r} shows at {px:.1f} px on a phone"
+
+
+def test_share_ticks_read_as_whole_percents_unless_they_need_a_decimal():
+    from voicecoach.report.charts import _percent_tick
+
+    assert [_percent_tick(x) for x in (0.0, 0.05, 0.15000000000000002, 0.025, 1.0)] == ["0%", "5%", "15%", "2.5%", "100%"]

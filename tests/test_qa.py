@@ -299,7 +299,7 @@ def test_manifest_exports_and_summary(tmp_path):
     rows = {r["call_id"]: r for r in Store(db).rows()}
     assert rows["C3"]["channel"] == "left" and json.loads(rows["C3"]["extra"]) == {"team": "south"}
     assert rows["C4"]["error_code"] == "not_found"
-    res = runner.invoke(app, ["export", "--db", str(db), "-o", str(tmp_path / "nov.xlsx"), "--since", "2026-11-21", "--agent", "A01"])
+    res = runner.invoke(app, ["export", "--db", str(db), "-o", str(tmp_path / "nov.xlsx"), "--since", "2026-11-21", "--agent", "A01", "--keys"])  # for a program: column keys
     assert res.exit_code == 0 and "1 rows" in res.output
     from openpyxl import load_workbook
 

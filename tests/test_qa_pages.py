@@ -144,9 +144,22 @@ def test_batch_reports_are_linked_from_the_summary(tmp_path):
     assert hrefs and all((tmp_path / "s" / unquote(h)).resolve() == pages[0].resolve() for h in hrefs)
 
 
+def _every_call(html: str) -> list[tuple[str | None, str | None]]:
+    """(report href, audio src) of each row of the table of every call."""
+    table = html.split('id="calls"')[1].split("</table>")[0]
+    rows = re.findall(r'<tr class="call".*?</tr>', table, flags=re.S)
+    out = []
+    for r in rows:
+        rep, aud = re.search(r'class="report" href="([^"]+)"', r), re.search(r'<audio [^>]*src="([^"]+)"', r)
+        out.append((rep and rep.group(1), aud and aud.group(1)))
+    return out
+
+
 @pytest.mark.model
-def test_summary_renders_the_missing_report_pages_of_the_queue(tmp_path):
-    """A store filled without --reports: summary --render-reports writes the queue's pages."""
+def test_summary_renders_the_missing_report_page_of_every_call(tmp_path):
+    """A store filled without --reports: summary --render-reports writes the page of every
+    call, in the listening queue or not (good_take is on target, so it is not queued), and
+    every row of the table of every call links an existing page and an existing recording."""
     import shutil
 
     from typer.testing import CliRunner
@@ -157,13 +170,36 @@ def test_summary_renders_the_missing_report_pages_of_the_queue(tmp_path):
     calls = tmp_path / "calls"
     calls.mkdir()
     shutil.copy(SAMPLES / "too_fast.flac", calls / "f.flac")
+    shutil.copy(SAMPLES / "good_take.flac", calls / "g.flac")
     db = tmp_path / "q.sqlite"
     runner = CliRunner()
     assert runner.invoke(app, ["batch", str(calls), "--db", str(db), "--workers", "1"]).exit_code == 0
     res = runner.invoke(app, ["summary", "--db", str(db), "-o", str(tmp_path / "s"), "--render-reports", "--lang", "en"])
     assert res.exit_code == 0, res.output
-    pages = list((tmp_path / "s" / "reports").glob("*.html"))
-    assert len(pages) == 1 and "data:audio/ogg;base64," in pages[0].read_text(encoding="utf-8")
+    pages = sorted((tmp_path / "s" / "reports").glob("*.html"))
+    assert len(pages) == 2 and all("data:audio/ogg;base64," in p.read_text(encoding="utf-8") for p in pages)
     html = (tmp_path / "s" / "summary.html").read_text(encoding="utf-8")
     queue = html.split('id="queue"')[1].split("</table>")[0]
-    assert re.search(r'class="report" href="reports/[^"]+\.html"', queue)
+    assert re.search(r'class="report" href="reports/f-[^"]+\.html"', queue) and "g-" not in queue  # only too_fast is queued
+    rows = _every_call(html)
+    assert len(rows) == 2
+    for report, audio in rows:
+        assert report and audio, "every call opens its report and plays its recording"
+        assert (tmp_path / "s" / unquote(report)).resolve() in [p.resolve() for p in pages]
+        assert (tmp_path / "s" / unquote(audio)).resolve().is_file()
+    assert {Path(unquote(r)).name for r, _ in rows} == {p.name for p in pages}
+
+
+def test_the_phone_charts_text_reads_at_10_px(pages):
+    """The summary's phone charts (one column of distributions; the trend, legend below) show
+    every text at 10 px or more across a 390 px phone."""
+    from chart_text import MIN_PHONE_TEXT_PX, PHONE_SHOWN_PX, smallest_text_px
+    from voicecoach.judge.targets import load_targets
+    from voicecoach.qa.summary import distribution_figure
+
+    _, db, _ = pages
+    rows = Store(db).rows()
+    for lang in ("zh", "en"):
+        for fig in (distribution_figure(rows, load_targets(None), lang=lang, columns=1), trend_figure(rows, lang=lang, narrow=True)):
+            px, text = smallest_text_px(fig, PHONE_SHOWN_PX)
+            assert px >= MIN_PHONE_TEXT_PX, f"{text!r} shows at {px:.1f} px on a phone"

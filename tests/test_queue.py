@@ -48,3 +48,12 @@ def test_two_voices_on_one_channel_is_read_from_a_stored_flag():
     assert reasons({**row("one"), "extra": json.dumps({"team": "north"})}) == ()
     q = listening_queue([row("low", score=40.0), {**row("two", score=95.0), "two_voices": 1}])
     assert [e.row["call_id"] for e in q] == ["two", "low"]
+
+
+def test_a_failed_file_comes_before_a_low_score_with_every_dimension_out_of_band():
+    """Additive weights alone would put a call with a low score and six dimensions out of band
+    (1.5 + 6 x 0.5 = 4.5) before a failed file (4.0); the page promises the failed file first."""
+    worst = row("worst", score=20.0, pace="too_fast", pauses="long_pauses", volume="too_quiet", pitch="monotone", articulation="unclear", drawl="drawled")
+    q = listening_queue([worst, {**row("broken", status="error"), "error_message": "corrupt"}])
+    assert [e.row["call_id"] for e in q] == ["broken", "worst"]
+    assert q[1].priority > q[0].priority  # the case that the weights alone would get wrong

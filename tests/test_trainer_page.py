@@ -12,6 +12,8 @@ from browser import WIDTHS, browser, cjk_glyphs_drawn, needs_chromium, no_horizo
 from synth import SR, FakeRecognizer, utterance
 from voicecoach.analysis import analyze
 from voicecoach.trainer.compare import _dimension_of_change, compare
+from voicecoach.report.charts import PHONE_W_IN
+from voicecoach.trainer.charts import overlay_figure, pace_figure
 from voicecoach.trainer.html import dimension_verdicts, write_compare_report
 
 PHRASES = [8, 9, 8, 9, 8, 9]
@@ -93,6 +95,17 @@ def test_the_trainer_page_in_chromium_fits_a_phone_and_plays_benchmark_then_trai
             page.locator("#pairs button.play.both").first.click()
             page.wait_for_function("window.played.includes('t')", timeout=20000)
             assert page.evaluate("window.played")[:2] == ["b", "t"]
+            # the first sentence named in 'what to change' plays that stretch of the trainee's take
+            change = page.locator("#changes button.play.t").first
+            start, end = float(change.get_attribute("data-start")), float(change.get_attribute("data-end"))
+            change.click()
+            page.wait_for_function(f"document.getElementById('player-t').currentTime > {start + 0.05}", timeout=10000)
+            assert start <= page.evaluate("document.getElementById('player-t').currentTime") <= end + 1.0
+            # charts fit the column; on a phone the narrow variant, nothing scrolls sideways
+            charts = page.eval_on_selector_all(".chart img", "is => is.map(i => [i.getBoundingClientRect().width, i.naturalWidth, i.parentElement.parentElement.scrollWidth > i.parentElement.parentElement.clientWidth])")
+            assert charts and all(shown <= width and not scrolls for shown, _, scrolls in charts), charts
+            if width < 640:
+                assert all(natural == round(PHONE_W_IN * 200) for _, natural, _ in charts), charts
             page.screenshot(path=str(tmp_path / f"compare-{lang}-{width}.png"), full_page=True)
             page.close()
 
@@ -109,3 +122,16 @@ def test_a_trainee_off_the_guide_on_the_trainers_side_is_never_told_to_copy_the_
     v = {x["name"]: x for x in dimension_verdicts(cmp, "en")}
     assert v["volume"]["line"].startswith("louder than your trainer") and "aim for the guide" in v["volume"]["note"]
     assert v["volume"]["guide"] == "too quiet"
+
+
+def test_the_trainer_phone_charts_text_reads_at_10_px(quiet_trainer):
+    """The phone variants of the pace and overlay charts show every text at 10 px or more
+    across a 390 px phone; the desktop variants, squeezed onto a phone, would not."""
+    from chart_text import MIN_PHONE_TEXT_PX, PHONE_SHOWN_PX, smallest_text_px
+
+    for lang, cmp in quiet_trainer.items():
+        end = cmp.benchmark.duration_s
+        for fig in (pace_figure(cmp, lang=lang, narrow=True), overlay_figure(cmp, start_s=0, end_s=end, lang=lang, narrow=True)):
+            px, text = smallest_text_px(fig, PHONE_SHOWN_PX)
+            assert px >= MIN_PHONE_TEXT_PX, f"{text!r} shows at {px:.1f} px on a phone"
+        assert smallest_text_px(overlay_figure(cmp, start_s=0, end_s=end, lang=lang), PHONE_SHOWN_PX)[0] < MIN_PHONE_TEXT_PX

@@ -123,14 +123,20 @@ def export_cmd(
     agent: Optional[str] = typer.Option(None, "--agent", help="One agent only."),
     verdict: Optional[str] = typer.Option(None, "--verdict", help="Calls with this verdict on any dimension (too_fast, drawled...)."),
     status: Optional[str] = typer.Option(None, "--status", help="done or error."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Headers and verdicts in zh, zh-Hant or en (default: the machine-readable column keys and verdict words)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Headers and verdicts in zh, zh-Hant or en (default: zh for XLSX, which is for people; the column keys for CSV, which is for machines)."),
+    keys: bool = typer.Option(False, "--keys", help="Column keys and verdict words (pace_score, too_fast) in XLSX too, for a program that reads it."),
 ) -> None:
     """Export the stored results to CSV or XLSX, one row per call."""
     from voicecoach.qa.export import export
     from voicecoach.qa.store import Store
 
     _check_lang(lang)
-    n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status, **_given(lang=lang))
+    if keys and lang is not None:
+        raise VoiceCoachError.of(N_("--keys writes the column keys, --lang headers in a language: give one of them, got both"))
+    sheet_lang = lang
+    if lang is None and not keys and (fmt or out.suffix.lstrip(".")).lower() == "xlsx":
+        sheet_lang = "zh"  # a spreadsheet is read by people: the default report language, not column keys
+    n = export(Store(db, must_exist=True), out, fmt=fmt, since=_date(since, "--since"), until=_date(until, "--until"), agent=agent, verdict=verdict, status=status, **_given(lang=sheet_lang))
     _say(i18n.cli_text(lang, N_("{n} rows -> {out}"), n=n, out=out))
 
 
@@ -145,7 +151,7 @@ def summary_cmd(
     until: Optional[str] = typer.Option(None, "--until", help="Calls on or before this date."),
     targets: Optional[Path] = typer.Option(None, "--targets", help="Targets TOML whose bands the charts show."),
     reports: Optional[Path] = typer.Option(None, "--reports", help="The folder of per-call report pages written by voicecoach batch --reports (default: <out>/reports)."),
-    render_reports: bool = typer.Option(False, "--render-reports", help="Write the missing report pages of the calls in the listening queue first (analysed again from their recordings and the transcript cache)."),
+    render_reports: bool = typer.Option(False, "--render-reports", help="First write the missing report page of every call (analysed again from its recording and the transcript cache; the listening queue's calls first)."),
     model: Optional[str] = ModelOpt,
 ) -> None:
     """A summary report of the stored results: by agent and dimension, trends, calls worth a listen."""
@@ -162,7 +168,9 @@ def summary_cmd(
         from voicecoach.recognize import build_recognizer
 
         rows = store.rows(since=_date(since, "--since"), until=_date(until, "--until"))
-        render_missing_pages([e.row for e in listening_queue(rows)], reports or out / "reports", recognizer=build_recognizer(**_given(model=model)),
+        queued = [e.row for e in listening_queue(rows)]  # the calls to hear first get their pages first
+        seen = {r["key"] for r in queued}
+        render_missing_pages(queued + [r for r in rows if r["key"] not in seen], reports or out / "reports", recognizer=build_recognizer(**_given(model=model)),
                              targets=str(targets) if targets else None, **_given(lang=lang))
     path = write_summary(store, out, by=by, targets=str(targets) if targets else None, reports_dir=reports, since=_date(since, "--since"), until=_date(until, "--until"),
                          **_given(lang=lang))

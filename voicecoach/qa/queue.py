@@ -29,6 +29,9 @@ LOW_SCORE = 60.0
 WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "two_voices": 3.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
 """What each reason adds to a call's priority (out_of_band: per dimension)."""
 
+MUST_HEAR = ("failed", "dead_air", "two_voices")
+"""Reasons that put a call before every call without one (then by priority)."""
+
 ON_TARGET = ("within", "not_measured", "uncertain", None)
 
 
@@ -101,8 +104,10 @@ def priority(rs: tuple[Reason, ...]) -> float:
 
 
 def listening_queue(rows: list[dict], n: int = 15) -> list[QueueEntry]:
-    """The ``n`` calls to hear first: every call with a reason, highest priority first, then
-    lowest overall score."""
+    """The ``n`` calls to hear first: every call with a reason, those with a reason in
+    :data:`MUST_HEAR` first, then highest priority, then lowest overall score."""
     entries = [QueueEntry(r, rs, priority(rs)) for r in rows if (rs := reasons(r))]
-    entries.sort(key=lambda e: (-e.priority, e.row.get("overall_score") if e.row.get("overall_score") is not None else -1.0))
+    # a failed file, dead air or a second voice first, however many dimensions a low score has out of band
+    entries.sort(key=lambda e: (not any(r.code in MUST_HEAR for r in e.reasons), -e.priority,
+                                e.row.get("overall_score") if e.row.get("overall_score") is not None else -1.0))
     return entries[:n]

@@ -55,6 +55,11 @@ class GroupSummary:
 NO_AGENT = "(no agent)"  # the group of calls whose manifest row names no agent
 
 
+def agent_label(name: str, lang: str) -> str:
+    """An agent as the page names it: the group without an agent in the page's language."""
+    return i18n.gettext(lang, "(no agent)") if name == NO_AGENT else name
+
+
 def summarise(rows: list[dict], *, by: str = "agent") -> list[GroupSummary]:
     """Group results by ``agent`` (agent_id), ``date`` or ``all``."""
     key = {"agent": lambda r: r.get("agent_id") or NO_AGENT, "date": lambda r: str(r.get("call_date") or "(no date)"), "all": lambda r: "all"}[by]
@@ -161,7 +166,7 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str, column
     n_rows = max(1, -(-len(shown) // columns))
     with chart_style(lang):
         h = 3.25 * n_rows
-        fig = Figure(figsize=(4 * columns, h), dpi=100)
+        fig = Figure(figsize=(4 * columns, h), dpi=100 if columns > 1 else 200)  # a phone: sharp on a 2x screen
         top_in = 0.52 if n_rows <= 2 else 0.8  # room for the title (six dimensions: as before)
         fig.subplots_adjust(left=0.06 * 3 / columns, right=0.98, top=1 - top_in / h, bottom=0.91 / h, wspace=0.35, hspace=0.55)
         axes = fig.subplots(n_rows, columns, squeeze=False).ravel()
@@ -180,9 +185,10 @@ def distribution_figure(rows: list[dict], targets: Targets, *, lang: str, column
             ax.axhspan(lo, hi, color=GOOD, alpha=0.15, lw=0)
             base = dim.headline_figure.unit.split(" (")[0]
             unit = "%" if scale == 100.0 else unit_label({"semitones": "st"}.get(base, base), lang)
-            ax.set_title(f"{dimension_name(d, lang)} · {check_label(dim.headline, lang)}" + (f" ({unit})" if unit else ""), fontsize=9)  # the figure's name and unit, not its column key
-            ax.set_xticks(range(len(agents)), agents, rotation=45, ha="right", fontsize=7)
-            ax.tick_params(axis="y", labelsize=7)
+            ax.set_title(f"{dimension_name(d, lang)} · {check_label(dim.headline, lang)}" + (f" ({unit})" if unit else ""), fontsize=9 if columns > 1 else 10)  # the figure's name and unit, not its column key
+            fs = 7 if columns > 1 else 8.5  # one column: shown about 360 px wide on a phone, 8.5 pt reads at 10.5 px
+            ax.set_xticks(range(len(agents)), [agent_label(a, lang) for a in agents], rotation=45, ha="right", fontsize=fs)
+            ax.tick_params(axis="y", labelsize=fs)
             for sp in ("top", "right"):
                 ax.spines[sp].set_visible(False)
         fig.suptitle(i18n.pgettext(lang, "chart", "Each dimension over the calls; green = target band"), fontsize=11)
@@ -216,17 +222,17 @@ def grid_figure(groups: list[GroupSummary], *, lang: str):
                 ax.text(j, i, "–" if not np.isfinite(data[i, j]) else f"{data[i, j]:.0f}", ha="center", va="center", fontsize=8,
                         color="white" if score_class(data[i, j]) == "bad" else "#1f2933")
         ax.set_xticks(range(len(names)), [dimension_name(d, lang) for d in names], fontsize=8)
-        ax.set_yticks(range(len(groups)), [g.name for g in groups], fontsize=8)
+        ax.set_yticks(range(len(groups)), [agent_label(g.name, lang) for g in groups], fontsize=8)
         ax.xaxis.tick_top()
         ax.set_title(i18n.pgettext(lang, "chart", "Mean score: green {good} or more, red under {low}").format(good=f"{PASS_SCORE:.0f}", low=f"{LOW_SCORE:.0f}"), fontsize=10, pad=22)
         im.set_gid("score-grid")
         return fig
 
 
-def trend_figure(rows: list[dict], *, lang: str):
+def trend_figure(rows: list[dict], *, lang: str, narrow: bool = False):
     """Each agent's mean overall score per ISO week (a line; one colour per agent) over its
     single calls (faint dots); None when the calls carry fewer than two dates (an empty time
-    axis says nothing)."""
+    axis says nothing). ``narrow``: the phone's variant, legend below the axes."""
     from matplotlib.figure import Figure
 
     from voicecoach.report.fonts import chart_lang, chart_style
@@ -242,8 +248,10 @@ def trend_figure(rows: list[dict], *, lang: str):
     if len({r["call_date"] for r in done}) < 2:
         return None
     with chart_style(lang):
-        fig = Figure(figsize=(9, 3.4), dpi=100)
-        fig.subplots_adjust(left=0.08, right=0.82, top=0.88, bottom=0.18)
+        n_agents = len({r.get("agent_id") or NO_AGENT for r in done})
+        h = 3.4 + (0.2 * -(-n_agents // 2) + 0.4 if narrow else 0)
+        fig = Figure(figsize=(3.9, h) if narrow else (9, 3.4), dpi=200 if narrow else 100)
+        fig.subplots_adjust(left=0.13 if narrow else 0.08, right=0.96 if narrow else 0.82, top=1 - 0.55 / h if narrow else 0.88, bottom=(1.0 + 0.2 * -(-n_agents // 2)) / h if narrow else 0.18)
         ax = fig.subplots()
         by_agent: dict[str, list[dict]] = defaultdict(list)
         for r in done:
@@ -255,15 +263,19 @@ def trend_figure(rows: list[dict], *, lang: str):
             for r in rs:  # the Monday of the call's ISO week
                 weeks[r["call_date"] - dt.timedelta(days=r["call_date"].weekday())].append(r["overall_score"])
             xs = sorted(weeks)
-            ax.plot(xs, [np.mean(weeks[x]) for x in xs], marker="o", ms=4, color=colour, label=ag, gid=f"weekly-{ag}")
+            ax.plot(xs, [np.mean(weeks[x]) for x in xs], marker="o", ms=4, color=colour, label=agent_label(ag, lang), gid=f"weekly-{ag}")
         ax.set_ylim(0, 100)
         import matplotlib.dates as mdates
 
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5 if narrow else 10))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
-        ax.set_title(i18n.pgettext(lang, "chart", "Overall score: weekly mean per agent (line), single calls (dots)"), loc="left", fontsize=10)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-        ax.tick_params(axis="x", labelsize=7, rotation=30)
+        ax.set_title(i18n.pgettext(lang, "chart", "Overall score: weekly mean per agent (line), single calls (dots)"), loc="left", fontsize=10, wrap=narrow)
+        if narrow:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8.5, frameon=False, ncol=2)
+        else:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+        ax.tick_params(axis="x", labelsize=8.5 if narrow else 7, rotation=30)
+        ax.tick_params(axis="y", labelsize=8.5 if narrow else 10)
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
         return fig
@@ -346,7 +358,7 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     groups = summarise(rows, by=by)
     charts = {}
     figures = (("distribution", distribution_figure(rows, tgt, lang=lang)), ("distribution_phone", distribution_figure(rows, tgt, lang=lang, columns=1)),
-               ("grid", grid_figure(groups, lang=lang)), ("trend", trend_figure(rows, lang=lang)))
+               ("grid", grid_figure(groups, lang=lang)), ("trend", trend_figure(rows, lang=lang)), ("trend_phone", trend_figure(rows, lang=lang, narrow=True)))
     for name, fig in figures:
         if fig is None:
             continue
@@ -355,7 +367,7 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
             fig.savefig(p, pil_kwargs=PNG)
         charts[name] = png_data_uri(p)
     env = environment(lang)
-    env.globals["score_class"] = score_class
+    env.globals.update(score_class=score_class, agent_label=lambda name: agent_label(name, lang))
     failed = [r for r in rows if r["status"] != "done"]
     view = lambda r: {"r": r, "week": iso_week(r.get("call_date")), "team": team(r), "file": os.path.basename(r.get("path") or ""), **call_links(r, out, reports)}  # noqa: E731
     queue = [{**view(e.row), "why": reason_texts(e, lang), "dims": sorted({d for x in e.reasons for d in x.dimensions})} for e in listening_queue(rows)]

@@ -28,6 +28,7 @@ GOOD, WARN, BAD, SLOW, GREY = "#2e9d5b", "#f0a020", "#d63b3b", "#3b73d6", "#9aa0
 TIMELINE_CHUNK_S = 60.0
 MAX_TIMELINES = 6
 MAX_POINTS = 2400  # per plotted track: about one per pixel column
+PHONE_W_IN = 3.9  # a chart this wide shows 8 pt text at 10.5 px on a 390 px phone (370 px shown)
 PNG = {"compress_level": 1}  # zlib level 1: a third of the encoding time, 1.3 x the bytes
 
 T = {
@@ -103,11 +104,11 @@ def timeline_figure(a, *, start_s: float, end_s: float, lang: str) -> Figure:
     """
     lang = chart_lang(lang)
     with chart_style(lang):
-        # narrow, so that 8-10 pt text stays legible on a phone (shown about 370 px wide), at a
-        # resolution that stays sharp on a desktop (shown up to 880 px)
-        w = 5.2
-        fig = Figure(figsize=(w, 9.0), dpi=170)  # fixed margins: constrained layout costs 0.2 s a chart
-        fig.subplots_adjust(left=0.7 / w, right=1 - 0.2 / w, top=0.95, bottom=0.13, hspace=0.62)
+        # narrow (PHONE_W_IN), so that its 8-11 pt text reads at 11-15 px on a phone (shown
+        # about 370 px wide), at a resolution that stays sharp on a desktop (shown up to 560 px)
+        w = PHONE_W_IN
+        fig = Figure(figsize=(w, 10.4), dpi=180)  # fixed margins: constrained layout costs 0.2 s a chart
+        fig.subplots_adjust(left=0.62 / w, right=1 - 0.12 / w, top=0.96, bottom=0.12, hspace=0.75)
         panels = [PANELS[d.chart.timeline] for d in dimensions.registered() if d.chart.timeline in PANELS]
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, height_ratios=[h for _, h in panels]))
         for ax, (draw, _) in zip(axes, panels):
@@ -144,7 +145,7 @@ def _pace_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     ax.set_yticks([])
     ax.set_title(_t("pace", lang), loc="left", fontsize=10)
     handles = [matplotlib.patches.Patch(color=c, label=_t(k, lang)) for c, k in ((GOOD, "ok"), (WARN, "edge"), (BAD, "fast"), (SLOW, "slow"))]
-    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.12), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
 
@@ -167,7 +168,7 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
     band = a.targets["volume.active_level_dbov"]
     ax.axhspan(band.min, band.max, color=GOOD, alpha=0.12, lw=0, label=_t("target", lang))
     ax.axhline(a.loudness.active_level_dbov, color="#2f3640", lw=1, ls="--")
-    ax.text(t0, a.loudness.active_level_dbov + 1, f" {_t('your_level', lang)} {a.loudness.active_level_dbov:.1f}", fontsize=7, va="bottom", color="#2f3640")
+    ax.text(t0, a.loudness.active_level_dbov + 1, f" {_t('your_level', lang)} {a.loudness.active_level_dbov:.1f}", fontsize=8, va="bottom", color="#2f3640")
     for p in a.pauses.pauses:
         if p.end_s < t0 or p.start_s > t1:
             continue
@@ -190,7 +191,7 @@ def _volume_panel(ax, a, t0: float, t1: float, lang: str) -> None:
                P(color=WARN, alpha=0.5, label=_t("long_pause", lang)), P(color=BAD, alpha=0.5, label=_t("dead_air", lang))]
     if any(p.listening for p in a.pauses.pauses):
         handles.append(P(color=SLOW, alpha=0.2, label=_t("listening", lang)))
-    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.14), handlelength=1.2, columnspacing=1.0)
+    ax.legend(handles=handles, loc="upper center", fontsize=9, ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.14), handlelength=1.2, columnspacing=1.0)
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
 
@@ -268,10 +269,10 @@ def summary_figure(a, *, lang: str) -> Figure:
     lang = chart_lang(lang)
     dims = a.dimensions
     with chart_style(lang):
-        # narrow (5.6 in) with the name above each row, so that it reads on a phone too
-        h = 1.05 * len(dims) + 1.3
-        fig = Figure(figsize=(5.2, h), dpi=150)
-        fig.subplots_adjust(left=0.04, right=0.96, top=1 - 0.75 / h, bottom=0.75 / h, hspace=2.1)
+        # narrow (PHONE_W_IN) with the name above each row, so that it reads on a phone too
+        h = 1.1 * len(dims) + 1.6
+        fig = Figure(figsize=(PHONE_W_IN, h), dpi=180)
+        fig.subplots_adjust(left=0.04, right=0.96, top=1 - 0.75 / h, bottom=0.95 / h, hspace=2.1)
         axes = fig.subplots(len(dims), 1)
         for ax, d in zip(np.atleast_1d(axes), dims):
             _bullet(ax, d, lang)
@@ -281,7 +282,7 @@ def summary_figure(a, *, lang: str) -> Figure:
         handles = [matplotlib.patches.Patch(color=GOOD, alpha=0.25, label=_t("target", lang)),
                    L([], [], ls="", marker="o", ms=8, color=GOOD, label=_t("your_figure", lang)),
                    L([], [], ls="", marker="o", ms=8, color=GREY, markerfacecolor="white", markeredgewidth=2, label=_t("uncertain", lang))]
-        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8.5, frameon=False, bbox_to_anchor=(0.5, 0.0))
         return fig
 
 
@@ -313,14 +314,20 @@ def _bullet(ax, d, lang: str) -> None:
     score = "–" if d.score is None else _points(f"{d.score:.0f}", lang)
     ax.set_title(name, loc="left", fontsize=10, fontweight="bold", pad=3)
     ax.set_title(f"{score}  {verdict}", loc="right", fontsize=10, color=color, fontweight="bold", pad=3)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.tick_params(axis="x", labelsize=8.5)
     if unit == "ratio":
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_percent_tick))
     elif unit == "count":
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel(_axis_label(d, lang), fontsize=8, labelpad=1)
+    ax.set_xlabel(_axis_label(d, lang), fontsize=8.5, labelpad=1)
     for sp in ("top", "right", "left"):
         ax.spines[sp].set_visible(False)
+
+
+def _percent_tick(x: float, _pos=None) -> str:
+    """A share as a tick reads it: "5%", "2.5%" (never "5.0%")."""
+    p = 100 * x
+    return f"{p:.0f}%" if abs(p - round(p)) < 1e-6 else f"{p:.1f}%"
 
 
 def _axis_label(d, lang: str) -> str:

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from voicecoach import i18n
 from voicecoach.i18n import NP_
-from voicecoach.report.charts import BAD, GREY, PNG, decimate_max, mmss, timeline_chunks
+from voicecoach.report.charts import BAD, GREY, PHONE_W_IN, PNG, decimate_max, mmss, timeline_chunks
 from voicecoach.report.fonts import chart_lang, chart_style, quiet_font_log
 
 import matplotlib  # noqa: E402  (rc_context, ticker)
@@ -35,15 +35,18 @@ def _t(k: str, lang: str) -> str:
     return i18n.pgettext(lang, "chart", T[k])
 
 
-def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
-    """Pitch contours and loudness envelopes of both takes on the benchmark's time axis."""
+def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str, narrow: bool = False) -> Figure:
+    """Pitch contours and loudness envelopes of both takes on the benchmark's time axis.
+
+    ``narrow``: the phone's variant, :data:`~voicecoach.report.charts.PHONE_W_IN` wide and
+    taller, so that its text reads at 11-14 px when shown 370 px wide.
+    """
     lang = chart_lang(lang)
     a, b = cmp.trainee, cmp.benchmark
     with chart_style(lang):
-        w = 4.0 + 10.0 * min(1.0, (end_s - start_s) / 60.0)
-        w = max(8.0, w)
-        fig = Figure(figsize=(w, 6.0), dpi=100)
-        fig.subplots_adjust(left=0.75 / w, right=1 - 0.25 / w, top=0.90, bottom=0.10, hspace=0.35)
+        w = PHONE_W_IN if narrow else max(8.0, 4.0 + 10.0 * min(1.0, (end_s - start_s) / 60.0))
+        fig = Figure(figsize=(w, 7.0 if narrow else 6.0), dpi=200 if narrow else 100)
+        fig.subplots_adjust(left=0.55 / w, right=1 - 0.15 / w, top=0.92, bottom=0.13 if narrow else 0.10, hspace=0.35)
         ax_p, ax_l = fig.subplots(2, 1, sharex=True)
         for an, color, label, warp in ((b, BENCH, _t("bench", lang), False), (a, TRAINEE, _t("trainee", lang), True)):
             tr = an.pitch_track
@@ -66,7 +69,9 @@ def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
                         level = (level + 1) % 2 if x - last_x < 0.08 * (end_s - start_s) else 0
                         last_x = x
                         y = (7.0 if warp else 9.5) - 1.6 * level
-                        ax_p.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(x, y), color=color, fontsize=8, ha="center", fontweight="bold")
+                        edge = (x - start_s) / max(end_s - start_s, 1e-9)  # a label near an edge grows inwards
+                        ha = "right" if edge > 0.85 else "left" if edge < 0.15 else "center"
+                        ax_p.annotate(f"{_t('drawl', lang)} {e.final_ratio:.1f}×", xy=(x, y), color=color, fontsize=8, ha=ha, fontweight="bold")
         for s in b.segmentation.sentences:
             if start_s <= s.start_s <= end_s:
                 for ax in (ax_p, ax_l):
@@ -74,27 +79,32 @@ def overlay_figure(cmp, *, start_s: float, end_s: float, lang: str) -> Figure:
                 ax_p.text(s.start_s, 11, str(s.index + 1), fontsize=8, color=GREY)
         ax_p.set_ylim(-12, 12.5)
         ax_p.axhline(0, color=GREY, lw=0.5)
-        ax_p.set_title(_t("pitch", lang), loc="left", fontsize=10)
+        ax_p.set_title(_t("pitch", lang), loc="left", fontsize=10, wrap=narrow)
         ax_p.legend(loc="lower right", fontsize=8, frameon=False, ncol=2)
         ax_l.set_ylim(-40, 15)
-        ax_l.set_title(_t("level", lang), loc="left", fontsize=10)
+        ax_l.set_title(_t("level", lang), loc="left", fontsize=10, wrap=narrow)
         ax_l.set_xlim(start_s, end_s)
         ax_l.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(mmss))
-        ax_l.set_xlabel(_t("time", lang), fontsize=9)
+        if narrow:
+            ax_l.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, steps=[1, 2, 3, 5, 6, 10], integer=True))
+        ax_l.set_xlabel(_t("time", lang), fontsize=9, wrap=narrow)
         for ax in (ax_p, ax_l):
             for sp in ("top", "right"):
                 ax.spines[sp].set_visible(False)
         return fig
 
 
-def pace_figure(cmp, *, lang: str) -> Figure:
-    """Per-sentence pace of both takes, side by side; missing sentences marked."""
+def pace_figure(cmp, *, lang: str, narrow: bool = False) -> Figure:
+    """Per-sentence pace of both takes, side by side; missing sentences marked.
+
+    ``narrow``: the phone's variant (see :func:`overlay_figure`), its legend below the bars.
+    """
     lang = chart_lang(lang)
     pairs = [p for p in cmp.pairs if p.status != "extra"]
     with chart_style(lang):
-        w = min(16.0, max(7.0, 0.55 * len(pairs) + 2.5))
-        fig = Figure(figsize=(w, 3.4), dpi=100)
-        fig.subplots_adjust(left=0.9 / w, right=1 - 0.3 / w, top=0.86, bottom=0.18)
+        w = PHONE_W_IN if narrow else min(16.0, max(7.0, 0.55 * len(pairs) + 2.5))
+        fig = Figure(figsize=(w, 3.9 if narrow else 3.4), dpi=200 if narrow else 100)
+        fig.subplots_adjust(left=(0.55 if narrow else 0.9) / w, right=1 - (0.15 if narrow else 0.3) / w, top=0.9 if narrow else 0.86, bottom=0.3 if narrow else 0.18)
         ax = fig.subplots()
         x = np.arange(len(pairs))
         bv = [p.benchmark.rate_cps if p.benchmark else np.nan for p in pairs]
@@ -107,13 +117,17 @@ def pace_figure(cmp, *, lang: str) -> Figure:
                 ax.text(i + 0.2, 0.05 * top, _t("missing", lang), rotation=90, color=BAD, fontsize=8, ha="center", va="bottom")
             elif any(d.figure == "rate_cps" and d.perceptible for d in p.differences):
                 ax.text(i + 0.2, tv[i] + 0.02 * top, "●", color=BAD, fontsize=9, ha="center")
-        ax.set_xticks(x, [str(i + 1) for i in range(len(pairs))], fontsize=8)
+        every = 1 if not narrow or len(pairs) <= 14 else int(np.ceil(len(pairs) / 14))  # labels that do not touch
+        ax.set_xticks(x, [str(i + 1) if i % every == 0 else "" for i in range(len(pairs))], fontsize=8)
         ax.set_xlabel(_t("sentence", lang), fontsize=9)
         ax.set_title(_t("pace", lang), loc="left", fontsize=10, pad=6)
         handles, labels = ax.get_legend_handles_labels()
         handles.append(matplotlib.lines.Line2D([], [], marker="o", color=BAD, ls="", ms=5))
         labels.append(_t("audible", lang))
-        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.01), fontsize=8, frameon=False, ncol=3)
+        if narrow:
+            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8.5, frameon=False, ncol=3, handlelength=1.0, columnspacing=0.8)
+        else:
+            ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.01), fontsize=8, frameon=False, ncol=3)
         ax.set_ylim(0, top * 1.12)
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
@@ -127,15 +141,18 @@ def write_compare_charts(cmp, out_dir: Path, *, lang: str) -> dict[str, list[Pat
 
 def _write_compare_charts(cmp, out_dir: Path, *, lang: str) -> dict[str, list[Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"pace": [], "overlay": []}
+    # each chart twice: for a desktop, and narrow for a phone ("*_phone"; the page picks by width)
+    paths = {"pace": [], "overlay": [], "pace_phone": [], "overlay_phone": []}
     if cmp.pairs:
-        p = out_dir / "pace.png"
-        pace_figure(cmp, lang=lang).savefig(p, pil_kwargs=PNG)
-        paths["pace"].append(p)
+        for narrow, suffix in ((False, ""), (True, "_phone")):
+            p = out_dir / f"pace{suffix}.png"
+            pace_figure(cmp, lang=lang, narrow=narrow).savefig(p, pil_kwargs=PNG)
+            paths["pace" + suffix].append(p)
     if cmp.same_content:
         chunks = timeline_chunks(cmp.benchmark.duration_s)
         for k, (t0, t1) in enumerate(chunks, 1):
-            p = out_dir / (f"overlay_{k:02d}.png" if len(chunks) > 1 else "overlay.png")
-            overlay_figure(cmp, start_s=t0, end_s=t1, lang=lang).savefig(p, pil_kwargs=PNG)
-            paths["overlay"].append(p)
+            for narrow, suffix in ((False, ""), (True, "_phone")):
+                p = out_dir / (f"overlay_{k:02d}{suffix}.png" if len(chunks) > 1 else f"overlay{suffix}.png")
+                overlay_figure(cmp, start_s=t0, end_s=t1, lang=lang, narrow=narrow).savefig(p, pil_kwargs=PNG)
+                paths["overlay" + suffix].append(p)
     return paths
