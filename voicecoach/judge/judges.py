@@ -126,3 +126,9 @@ def judge_drawl(r: Rubric, m: MeasureSet, t: Targets) -> DimensionResult:
         for e in d.ends if e.flagged
     )
     return judge(r, {"drawl.flagged_ratio": d.flagged_ratio}, t, moments)
+
+
+def judge_conversation(r: Rubric, m, t: Targets) -> DimensionResult:
+    """A two-sided call: each criterion's figure is the attribute of the call's figures
+    (:class:`~voicecoach.conversation.figures.CallFigures`) named after its target key."""
+    return judge(r, {key: getattr(m, key.split(".", 1)[1]) for key in r.words}, t)
