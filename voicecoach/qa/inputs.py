@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 
 MANIFEST_FIELDS = {"path": ("path", "file", "filename", "audio"), "call_id": ("call_id", "call", "id"),
                    "agent_id": ("agent_id", "agent"), "date": ("date", "call_date"), "channel": ("channel", "agent_channel"),
-                   "customer_path": ("customer_path", "customer_file", "customer")}
+                   "customer_path": ("customer_path", "customer_file", "customer"), "kind": ("kind",)}
 """Manifest columns and the header names each is found under. ``channel``: the agent's channel
 (of a stereo call: ``left``/``right``/``1``/``2``, empty or ``mix``: guessed; ``mono``: both
 voices in one channel, separated); ``customer_path``: a two-file call's customer side (``path``
-is then the agent's file)."""
+is then the agent's file); ``kind``: ``call`` for a two-sided call, ``take`` (or empty) for one
+speaker's recording, so one manifest can hold both."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,16 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str, calls: bool =
             call_date=d or None,
             channel=((r.get(col["channel"]) or "").strip() or channel) if col["channel"] else channel,
             extra={k: v for k, v in r.items() if k not in known},
-            call=calls or cp is not None, customer_path=str(cp) if cp else None,
+            call=_is_call(r.get(col["kind"]) if col["kind"] else None, calls or cp is not None, name=path.name, line=i),
+            customer_path=str(cp) if cp else None,
         ))
     return jobs
+
+
+def _is_call(kind: str | None, default: bool, *, name: str, line: int) -> bool:
+    k = (kind or "").strip().lower()
+    if not k:
+        return default
+    if k not in ("call", "take"):
+        raise VoiceCoachError.of(N_("manifest {name} line {line}: kind '{kind}' is neither call nor take"), name=name, line=line, kind=kind)
+    return k == "call"
