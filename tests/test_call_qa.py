@@ -17,7 +17,7 @@ from voicecoach.judge import dimensions
 from voicecoach.qa.batch import run_batch
 from voicecoach.qa.call_summary import summarise_calls
 from voicecoach.qa.calls import is_call
-from voicecoach.qa.export import export
+from voicecoach.qa.export import export, meaning as _meaning, title
 from voicecoach.qa.inputs import discover
 from voicecoach.qa.queue import listening_queue
 from voicecoach.qa.store import Store
@@ -91,9 +91,10 @@ def test_export_has_call_columns_with_units_only_when_a_call_is_there(batch, tmp
     export(store, tmp_path / "all.xlsx", lang="zh")
     wb = openpyxl.load_workbook(tmp_path / "all.xlsx")
     sheet = {r[3]: r for r in wb.worksheets[1].iter_rows(min_row=2, values_only=True)}  # column, unit, meaning, key
-    for key in ("latency_median_s", "overtalk_s", "n_dead_air", "talk_ratio", "n_agent_backchannels"):
+    for key in CALL_FIGURES:  # every call column: a header and an explanation of its own, in Chinese; a unit
         column, unit, meaning, _ = sheet[key]
-        assert column and column != key and unit and meaning and any("\u4e00" <= ch <= "\u9fff" for ch in column + meaning), key
+        assert column == title(key, "zh") != title(key, "en") != key and unit, key
+        assert meaning == _meaning(key, "zh") != _meaning(key, "en"), key
 
 
 def test_summary_by_agent_and_week_equals_the_stored_figures(batch, tmp_path):

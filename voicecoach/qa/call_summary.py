@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.qa.calls import is_call
+from voicecoach.qa.calls import is_call, iso_week
 
 NO_AGENT = "(no agent)"
 
@@ -56,8 +56,6 @@ class CallGroup:
 
 def summarise_calls(rows: list[dict]) -> list[CallGroup]:
     """The measured two-sided calls of ``rows`` (flat store rows) by agent and ISO week (newest first)."""
-    from voicecoach.qa.summary import iso_week
-
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         if r.get("status") == "done" and is_call(r):

@@ -9,6 +9,7 @@ dimension verdicts and figures as rows of the store's own tables, like a take's.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -80,3 +81,15 @@ def is_call(row: dict) -> bool:
         return True
     call_only = [d for d in dimensions.registered("call") if not d.applies("take")]
     return any(row.get(f"{d.name}_verdict") is not None or any(row.get(f.key) is not None for f in d.figures) for d in call_only)
+
+
+def iso_week(d) -> str:
+    """"2026-W47" for a date (or an ISO date string); "" when there is none."""
+    if not d:
+        return ""
+    try:
+        d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
+    except ValueError:
+        return ""
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"

@@ -28,7 +28,7 @@ UNITS = {"duration_s": "s", "overall_score": "0-100", "call_date": "date", "crea
          "n_notices": "count", "attempts": "count", "call_id": "text", "agent_id": "text", "path": "text", "error_code": "text",
          "error_message": "text", "model_name": "text", "voicecoach_version": "text", "key": "text"}
 UNIT_WORDS = {"date": N_("date"), "date and time (UTC)": N_("date and time (UTC)"), "done / error": N_("done / error"), "count": N_("count"),
-              "text": N_("text"), "verdict word": N_("verdict")}
+              "text": N_("text"), "verdict word": N_("verdict"), "slope": N_("slope (no unit)")}
 """Units of the columns that hold no measured quantity, as the column sheet writes them in a language."""
 UNIT_ALIASES = {"semitones": "st"}  # a figure's unit as written -> the unit table's key
 TITLES = {
@@ -89,7 +89,7 @@ def title(column: str, lang: str) -> str:
                 from voicecoach.report.figures import unit_label
 
                 base = f.unit.split(" (")[0]
-                unit = unit_label(UNIT_ALIASES.get(base, base), lang) if f.unit not in ("0-1", "count") else ""
+                unit = unit_label(UNIT_ALIASES.get(base, base), lang) if f.unit not in ("0-1", "count", "slope") else ""
                 p = i18n.sep(lang)
                 return check_label(f.target, lang) + (f"{p['open']}{unit}{p['close']}" if unit else "")
     return column
@@ -116,7 +116,7 @@ def meaning(column: str, lang: str | None, targets=None) -> str:
                 from voicecoach.report.figures import format_band
 
                 t = (targets or load_targets(None))[f.target]
-                band = format_band(t.min, t.max, "ratio" if f.unit == "0-1" else f.unit.split(" (")[0], lang)
+                band = format_band(t.min, t.max, "ratio" if f.unit == "0-1" else "" if f.unit == "slope" else f.unit.split(" (")[0], lang)
                 return i18n.gettext(lang, FIGURE_TARGET if band else FIGURE_MEANING).format(figure=label, band=band)
     return i18n.gettext(lang, N_("A column of the manifest, as it was given."))
 

@@ -20,6 +20,7 @@ from voicecoach import i18n
 from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import check_label, dimension_name, verdict_names
+from voicecoach.qa.calls import iso_week
 from voicecoach.qa.store import Store
 from voicecoach.judge.targets import Targets, load_targets
 from voicecoach.report.fonts import quiet_font_log
@@ -96,18 +97,6 @@ def score_class(v: float | None) -> str:
     if v is None or not np.isfinite(v):
         return ""
     return "good" if v >= PASS_SCORE else "warn" if v >= LOW_SCORE else "bad"
-
-
-def iso_week(d) -> str:
-    """"2026-W47" for a date (or an ISO date string); "" when there is none."""
-    if not d:
-        return ""
-    try:
-        d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
-    except ValueError:
-        return ""
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
 
 
 @dataclass(frozen=True)
