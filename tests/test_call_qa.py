@@ -118,3 +118,16 @@ def test_the_queue_lists_the_calls_dead_air_with_its_reason(batch):
     assert "dead air: both sides silent 1 times, 7.0 s in all" in reason_texts(e, "en")
     assert [r.code for r in q["broken"].reasons] == ["failed"]
     assert "take" not in q or all(r.code != "dead_air" for r in q["take"].reasons)
+
+
+def test_cli_batch_calls_flag(batch, tmp_path):
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+
+    d, _, _ = batch
+    db = tmp_path / "cli.sqlite"
+    res = CliRunner().invoke(app, ["batch", "--calls", "--channel", "left", str(d / "stereo.wav"), "--db", str(db), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    (row,) = Store(db).rows()
+    assert row["status"] == "done" and is_call(row) and row["n_dead_air"] == 1 and row["channel"] == "left"
