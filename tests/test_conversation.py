@@ -53,7 +53,8 @@ def test_turns_known_answers_on_exact_tracks():
     assert [(d.start_s, d.end_s) for d in t.dead_air] == [(15.0, 22.0)]
     assert t.latency_median_s == pytest.approx(1.25)
     assert t.span.start_s == 1.0 and t.span.end_s == 38.0
-    assert t.longest_monologue_s(AGENT) == pytest.approx(14.0)
+    # the agent's turn 11-25 holds the 7 s of dead air: its monologues are 11-15 and 22-25
+    assert t.longest_monologue_s(AGENT) == pytest.approx(4.0)
     assert t.talk_ratio == pytest.approx(14.4 / (14.4 + 13.0))  # the customer's 0.2 s gaps are bridged
     assert t.turns_per_min == pytest.approx(5 / (37 / 60))
 
@@ -93,6 +94,20 @@ def test_starting_over_a_backchannel_is_no_interruption():
     customer = _track(20, [(4.3, 5.3)])  # the agent starts again over the customer's "嗯", who stops
     t = analyze_turns(agent, customer, frame_s=FRAME_S)
     assert t.agent_interruptions == ()
+
+
+def test_monologue_ends_at_dead_air_but_not_at_a_shorter_silence():
+    # agent only: 0-10 s, 7 s of dead air, 17-23.5 s; then 30-36 s after a 6.5 s silence, then
+    # 40-52 s after a 4 s one (under the 5 s dead-air threshold: the same monologue)
+    agent = _track(60, [(0.0, 10.0), (17.0, 23.5), (30.0, 36.0), (40.0, 52.0)])
+    customer = _track(60, [(55.0, 58.0)])
+    t = analyze_turns(agent, customer, frame_s=FRAME_S)
+    assert [(d.start_s, d.end_s) for d in t.dead_air] == [(10.0, 17.0), (23.5, 30.0)]
+    assert [(x.side, x.start_s, x.end_s) for x in t.turns][0] == (AGENT, 0.0, 52.0)  # the turn keeps its dead air
+    assert t.longest_monologue_s(AGENT) == pytest.approx(22.0)  # 30-52: the 4 s pause does not end it
+    t3 = analyze_turns(agent, customer, frame_s=FRAME_S, settings=TurnSettings(dead_air_s=3.0))
+    assert t3.longest_monologue_s(AGENT) == pytest.approx(12.0)  # now the 4 s pause is dead air too: 40-52
+    assert t.longest_monologue_s(CUSTOMER) == pytest.approx(3.0)
 
 
 def test_dead_air_threshold_is_configurable_and_edges_do_not_count():
@@ -478,3 +493,20 @@ def test_real_call_as_a_stereo_file_guesses_the_agent(real_call, tmp_path):
     assert d["turns"]["n_holds"] == 0
     assert d["pace"]["n_exchanges"] >= 5
     assert {c["key"] for c in d["checks"]} >= {"conversation.talk_ratio", "conversation.latency_median_s", "conversation.n_dead_air", "conversation.pace_gap_cps"}
+
+
+def test_sample_call_monologue_stops_at_its_dead_air():
+    """Real speech: the bundled stereo call's agent turn 14.0-37.5 s holds 7 s of dead air
+    (17.3-24.4 s); the agent's longest monologue is the 13.1 s after it, not the 23.5 s turn."""
+    from pathlib import Path
+
+    from voicecoach.conversation.inputs import load_stereo_call
+
+    r = analyze_call(load_stereo_call(Path(__file__).parent.parent / "samples" / "call_stereo.wav"), pace=False)
+    t = r.turns
+    longest_turn = max(x.duration_s for x in t.side_turns(AGENT))
+    assert [(round(d.start_s, 1), round(d.end_s, 1)) for d in t.dead_air] == [(17.3, 24.4)]
+    assert longest_turn == pytest.approx(23.5, abs=0.1)
+    turn = t.side_turns(AGENT)[1]
+    assert t.longest_monologue_s(AGENT) == pytest.approx(turn.end_s - t.dead_air[0].end_s, abs=1e-6)
+    assert t.longest_monologue_s(AGENT) == pytest.approx(13.1, abs=0.1)

@@ -163,6 +163,8 @@ def test_bad_declarations_are_refused():
         "needs zh and en": dataclasses.replace(good, label={"en": "Headroom"}),
         "tip for the verdict 'within'": dataclasses.replace(good, tips={"no_headroom": good.tips["no_headroom"]}),
         "lower-case identifier": dataclasses.replace(good, name="Head room"),
+        "applies_to must name": dataclasses.replace(good, applies_to=("phone",)),
+        "applies_to must name one": dataclasses.replace(good, applies_to=()),
     }
     for message, bad in cases.items():
         with pytest.raises(ValueError, match=message):
@@ -177,3 +179,36 @@ def test_a_1_1_report_migrates_to_the_current_schema(analysed):
     assert migrate_report(current) is current
     with pytest.raises(InputError, match="upgrade voicecoach"):
         migrate_report({**current, "schema_version": "2.0"})
+
+
+def test_a_call_only_dimension_stays_off_single_sided_takes(analysed, tmp_path):
+    """A dimension declared with applies_to=("call",) (like the built-in "conversation") adds
+    nothing to a take: no card, chart row, report.json section, store value or export column."""
+    import dataclasses
+
+    from voicecoach.qa.export import columns, export
+    from voicecoach.qa.inputs import Job
+    from voicecoach.qa.store import Store
+    from voicecoach.qa.work import result_row
+    from voicecoach.report import write_report
+    from voicecoach.report.charts import summary_figure
+
+    assert "conversation" in dimensions.names(None) and "conversation" in dimensions.names("call")
+    assert dimensions.get("conversation").weight is None and "conversation" not in load_targets().weights
+    with registered_for(dataclasses.replace(headroom(min_db=60.0), applies_to=("call",))):
+        assert dimensions.names() == BUILT_IN and dimensions.names("call") == ("conversation", "headroom")
+        a = analysed()
+        assert [d.name for d in a.dimensions] == list(BUILT_IN) and "headroom" not in a.overall.weights
+        report = a.to_dict()
+        assert [x["name"] for x in report["dimensions"]] == list(BUILT_IN) and not {"headroom", "conversation"} & set(report["measures"])
+        assert len(summary_figure(a, lang="en").axes) == 6
+        page = write_report(a, tmp_path / "r.report").html.read_text(encoding="utf-8")
+        assert 'id="dim-headroom"' not in page and 'id="dim-conversation"' not in page
+        store = Store(tmp_path / "qa.sqlite")
+        store.put(*result_row(Job("a.wav", call_id="C1"), "k1", "f", "s", {"status": "done", "report": report}))
+        export(store, tmp_path / "takes.csv")
+        with open(tmp_path / "takes.csv", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f))
+        assert header == columns() and not [h for h in header if h.startswith(("headroom", "conversation")) or h in ("talk_ratio", "n_dead_air")]
+        assert "headroom_db" in columns(("take", "call"))
+        _check_verdicts_now()

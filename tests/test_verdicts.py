@@ -224,7 +224,7 @@ def test_every_analysis_of_the_session_is_checked(base):
 
 def test_every_check_and_verdict_has_words_in_both_languages():
     words = dict(QUALITY_WORDS)
-    for d in dimensions.registered():
+    for d in dimensions.registered(None):
         words.update(d.rubric.words)
     for key in words:
         for lang in ("zh", "en"):

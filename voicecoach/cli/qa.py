@@ -45,6 +45,7 @@ def batch_cmd(
     allow_any_path: bool = typer.Option(False, "--allow-any-path", help="Let manifest entries point outside the manifest's folder and the folders given."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
     reports: Optional[Path] = typer.Option(None, "--reports", help="Folder for each call's report page (give the same folder to voicecoach summary --reports to link them)."),
+    calls: bool = typer.Option(False, "--calls", help="Each recording is a two-sided call (stereo, one side per channel; --channel left/right names the agent's, mono separates the voices): measure turn-taking, overtalk, latency, dead air. A manifest row with customer_path is a two-file call."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
     from voicecoach.qa.batch import run_batch
@@ -57,7 +58,7 @@ def batch_cmd(
     if not inputs and manifest is None:
         raise VoiceCoachError.of(N_("give folders or files to score, or --manifest calls.csv"))
     _check_lang(lang)
-    jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, **_given(channel=channel))
+    jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, calls=calls, **_given(channel=channel))
     store = Store(db)
     settings = BatchSettings(targets=str(targets) if targets else None, phrases=str(phrases) if phrases else None, script=str(script) if script else None, time_limit_s=time_limit,
                              **_given(model=model, lang=lang, device=device))

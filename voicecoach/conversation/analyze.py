@@ -21,6 +21,7 @@ import numpy as np
 
 from voicecoach.audio import FRAME_S, NARROW_RATE_HZ, Audio, SourceInfo, resample
 from voicecoach.conversation.backchannel import Backchannel, TimedText, label_backchannels
+from voicecoach.conversation.figures import CallFigures, call_figures
 from voicecoach.conversation.inputs import CallAudio, guess_agent_index
 from voicecoach.conversation.pace_match import PaceMatch, PaceSettings, match_pace
 from voicecoach.conversation.turns import AGENT, TurnSettings, TurnTaking, analyze_turns
@@ -135,6 +136,11 @@ class CallAnalysis:
     targets_files: tuple[str, ...]
     sources: tuple[SourceInfo, ...] = ()
     separation: VoiceSplit | None = None
+
+    @property
+    def figures(self) -> CallFigures:
+        """The whole-call figures (the ``conversation`` dimension's measures)."""
+        return call_figures(self)
 
     def check(self, key: str) -> CallCheck:
         for c in self.checks:

@@ -188,8 +188,14 @@ class TurnTaking:
         return tuple(t for t in self.turns if t.side == side)
 
     def longest_monologue_s(self, side: str) -> float:
-        """Longest turn of one side, s (0 when the side never takes the floor)."""
-        return max((t.duration_s for t in self.side_turns(side)), default=0.0)
+        """Longest stretch of one side holding the floor, s (0 when the side never takes it).
+
+        A turn keeps the dead air inside it (the other side did not take the floor), but a
+        monologue ends at dead air: the side stopped talking for at least
+        ``settings.dead_air_s``, so what follows is a new monologue. Each turn is cut at the
+        dead-air stretches inside it and the longest piece counts.
+        """
+        return max((piece for t in self.side_turns(side) for piece in _pieces(t, self.dead_air)), default=0.0)
 
     @property
     def turns_per_min(self) -> float:
@@ -246,6 +252,17 @@ class TurnTaking:
             "agent_backchannels": [b.to_dict() for b in self.agent_backchannels],
             "settings": self.settings.to_dict(),
         }
+
+
+def _pieces(turn: Turn, dead_air: tuple[Interval, ...]) -> list[float]:
+    """Durations of a turn cut at the dead-air stretches inside it, s."""
+    out, start = [], turn.start_s
+    for d in dead_air:
+        if d.start_s >= start and d.end_s <= turn.end_s:
+            out.append(d.start_s - start)
+            start = d.end_s
+    out.append(turn.end_s - start)
+    return out
 
 
 def _finite_or_none(x: float) -> float | None:

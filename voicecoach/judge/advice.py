@@ -97,7 +97,7 @@ def verdict_name(word: str, lang: str) -> str:
 
 def verdict_names(lang: str) -> dict[str, str]:
     """Every verdict word's name in ``lang``."""
-    words = list(VERDICT_NAMES) + [w for d in dimensions.registered() for w in d.verdicts]
+    words = list(VERDICT_NAMES) + [w for d in dimensions.registered(None) for w in d.verdicts]
     return {w: verdict_name(w, lang) for w in words}
 
 

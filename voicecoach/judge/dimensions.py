@@ -33,6 +33,9 @@ from voicecoach.measures.measure_set import MeasureSet
 from voicecoach.judge.scoring import DimensionResult, Rubric
 from voicecoach.judge.targets import Targets, register_defaults, unregister_defaults
 
+INPUTS = ("take", "call")
+"""What a dimension can apply to: a single-sided take (one speaker's recording) or a
+two-sided call (agent and customer on their own channels or files)."""
 LANGS = ("zh", "en")
 """The languages a plug-in's own ``{"zh": ..., "en": ...}`` texts must have."""
 Text = Union[str, Mapping[str, str]]
@@ -194,6 +197,11 @@ class Dimension:
         ``{"min"/"max"/"value", "falloff", "unit", "reason", "source"}`` (TOML fields).
     weight : float or None
         Its default weight in the overall score, when ``data/targets.toml`` has none.
+    applies_to : tuple of str
+        The inputs (``INPUTS``) it is measured on. A dimension that does not apply to an input
+        is absent from its results: no card, chart row, report.json section, store or export
+        column (:func:`registered` lists the dimensions of one input). A call-only dimension's
+        ``measures`` receives the :class:`~voicecoach.conversation.analyze.CallAnalysis`.
     """
 
     name: str
@@ -214,6 +222,11 @@ class Dimension:
     changes: Mapping[str, Text] = field(default_factory=dict)
     targets: Mapping[str, Mapping] = field(default_factory=dict)
     weight: float | None = None
+    applies_to: tuple[str, ...] = ("take",)
+
+    def applies(self, kind: str | None) -> bool:
+        """Whether it is measured on ``kind`` of input (``INPUTS``); None: any."""
+        return kind is None or kind in self.applies_to
 
     @property
     def rubric(self) -> Rubric:
@@ -261,6 +274,8 @@ def register(dimension: Dimension) -> Dimension:
     own = {f.key for f in d.figures}
     if any(c.key not in own for c in d.contrasts) or any(k not in d.changes for c in (*d.contrasts, d.sentence_contrast) if c for k in c.changes.values()):
         raise UsageError(f"dimension {d.name!r}: a contrast names a figure it does not keep or a change it does not describe")
+    if not d.applies_to or any(k not in INPUTS for k in d.applies_to):
+        raise UsageError(f"dimension {d.name!r}: applies_to must name one or more of {', '.join(INPUTS)}; got {d.applies_to!r}")
     if "within" not in d.tips:
         raise UsageError(f"dimension {d.name!r} needs a tip for the verdict 'within'")
     if d.targets or d.weight is not None:
@@ -285,13 +300,17 @@ def registered_for(dimension: Dimension) -> Iterator[Dimension]:
         unregister(dimension.name)
 
 
-def registered() -> tuple[Dimension, ...]:
-    """Every dimension, in report order."""
-    return tuple(_REGISTRY.values())
+def registered(kind: str | None = "take") -> tuple[Dimension, ...]:
+    """The dimensions measured on ``kind`` of input (``INPUTS``; None: every one), in report order.
+
+    The default is the single-sided take, what every report, score and chart of one recording
+    shows; the QA layer asks for ``"call"`` (or None, to store and read any row).
+    """
+    return tuple(d for d in _REGISTRY.values() if d.applies(kind))
 
 
-def names() -> tuple[str, ...]:
-    return tuple(_REGISTRY)
+def names(kind: str | None = "take") -> tuple[str, ...]:
+    return tuple(d.name for d in registered(kind))
 
 
 def get(name: str) -> Dimension:
@@ -301,9 +320,9 @@ def get(name: str) -> Dimension:
         raise KeyError(f"no dimension {name!r}; registered: {', '.join(_REGISTRY)}") from None
 
 
-def figures() -> tuple[tuple[Dimension, Figure], ...]:
-    """Every stored figure with its dimension, in report order."""
-    return tuple((d, f) for d in _REGISTRY.values() for f in d.figures)
+def figures(kind: str | None = "take") -> tuple[tuple[Dimension, Figure], ...]:
+    """Every stored figure of the dimensions of ``kind`` (see :func:`registered`) with its dimension, in report order."""
+    return tuple((d, f) for d in registered(kind) for f in d.figures)
 
 
 def criterion(key: str) -> Criterion | None:

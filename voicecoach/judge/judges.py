@@ -148,3 +148,9 @@ def judge_wording(r: Rubric, m: MeasureSet, t: Targets) -> DimensionResult:
     moments = tuple(Moment(h.start_s, h.end_s, h.kind, f"{h.heard} → {h.suggest}" if h.suggest else h.heard, h.confidence, "confidence")
                     for h in w.hits if h.kind in kinds)
     return judge(r, figures, t, moments)
+
+
+def judge_conversation(r: Rubric, m, t: Targets) -> DimensionResult:
+    """A two-sided call: each criterion's figure is the attribute of the call's figures
+    (:class:`~voicecoach.conversation.figures.CallFigures`) named after its target key."""
+    return judge(r, {key: getattr(m, key.split(".", 1)[1]) for key in r.words}, t)

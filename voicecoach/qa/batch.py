@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from voicecoach.audio.filecheck import file_sha256
+from voicecoach.qa.calls import files_hash
 from voicecoach.qa.engines import LocalPool, RayEngine
 from voicecoach.qa.inputs import Job
 from voicecoach.qa.store import Store, owner_id
@@ -103,8 +104,9 @@ def run_batch(
     keys_seen: dict[str, Job] = {}
     hashed = []
     for job in jobs:
-        fh = file_sha256(job.path) or hashlib.sha256(f"unreadable:{job.path}".encode()).hexdigest()
-        sh = fingerprints.setdefault(job.channel, settings.fingerprint(job.channel))
+        fh = files_hash([file_sha256(p) or hashlib.sha256(f"unreadable:{p}".encode()).hexdigest() for p in (job.path, job.customer_path) if p])
+        how = f"call:{job.channel}" if job.call else job.channel  # a recording scored as a call is another result
+        sh = fingerprints.setdefault(how, settings.fingerprint(how))
         hashed.append((job, f"{fh}:{sh[:64]}", fh, sh))
     stored = store.status_of(k for _, k, _, _ in hashed)
     for job, key, fh, sh in hashed:

@@ -28,7 +28,7 @@ UNITS = {"duration_s": "s", "overall_score": "0-100", "call_date": "date", "crea
          "n_notices": "count", "attempts": "count", "call_id": "text", "agent_id": "text", "path": "text", "error_code": "text",
          "error_message": "text", "model_name": "text", "voicecoach_version": "text", "key": "text"}
 UNIT_WORDS = {"date": N_("date"), "date and time (UTC)": N_("date and time (UTC)"), "done / error": N_("done / error"), "count": N_("count"),
-              "text": N_("text"), "verdict word": N_("verdict")}
+              "text": N_("text"), "verdict word": N_("verdict"), "slope": N_("slope (no unit)")}
 """Units of the columns that hold no measured quantity, as the column sheet writes them in a language."""
 UNIT_ALIASES = {"semitones": "st"}  # a figure's unit as written -> the unit table's key
 TITLES = {
@@ -38,6 +38,12 @@ TITLES = {
     "model_name": NP_("column", "model"), "voicecoach_version": NP_("column", "voicecoach version"), "attempts": NP_("column", "attempts"),
     "created_at": NP_("column", "scored at"), "key": NP_("column", "key"),
     "n_syllables": NP_("column", "syllables"), "median_f0_hz": NP_("column", "median pitch (Hz)"),
+    # a two-sided call's figures that are not judged against a target
+    "longest_monologue_customer_s": NP_("column", "customer's longest turn (s)"), "overtalk_s": NP_("column", "both talking, total (s)"),
+    "n_overlaps": NP_("column", "both talking ≥ 1 s (count)"), "longest_overlap_s": NP_("column", "longest stretch both talking (s)"),
+    "n_agent_interruptions": NP_("column", "agent interruptions (count)"), "dead_air_s": NP_("column", "dead air, total (s)"),
+    "n_holds": NP_("column", "holds (count)"), "hold_s": NP_("column", "holds, total (s)"),
+    "n_agent_backchannels": NP_("column", "agent backchannels (嗯, 对...)"),
 }
 """Headers of the columns that are not a dimension's score, verdict or judged figure, for an
 export in a language (context "column")."""
@@ -73,7 +79,7 @@ def title(column: str, lang: str) -> str:
     """A column's header in ``lang``: "语速 得分", "speaking rate (pauses included) (syllables/s)"."""
     if column in TITLES:
         return i18n.pgettext(lang, "column", TITLES[column])
-    for d in dimensions.registered():
+    for d in dimensions.registered(None):
         if column == f"{d.name}_score":
             return i18n.pgettext(lang, "column", "{dimension} score").format(dimension=dimension_name(d.name, lang))
         if column == f"{d.name}_verdict":
@@ -83,7 +89,7 @@ def title(column: str, lang: str) -> str:
                 from voicecoach.report.figures import unit_label
 
                 base = f.unit.split(" (")[0]
-                unit = unit_label(UNIT_ALIASES.get(base, base), lang) if f.unit not in ("0-1", "count") else ""
+                unit = unit_label(UNIT_ALIASES.get(base, base), lang) if f.unit not in ("0-1", "count", "slope") else ""
                 p = i18n.sep(lang)
                 return check_label(f.target, lang) + (f"{p['open']}{unit}{p['close']}" if unit else "")
     return column
@@ -95,7 +101,7 @@ def meaning(column: str, lang: str | None, targets=None) -> str:
     lang = lang or "en"
     if column in MEANINGS:
         return i18n.gettext(lang, MEANINGS[column])
-    for d in dimensions.registered():
+    for d in dimensions.registered(None):
         name = dimension_name(d.name, lang)
         if column == f"{d.name}_score":
             return i18n.gettext(lang, SCORE_MEANING).format(dimension=name)
@@ -110,7 +116,7 @@ def meaning(column: str, lang: str | None, targets=None) -> str:
                 from voicecoach.report.figures import format_band
 
                 t = (targets or load_targets(None))[f.target]
-                band = format_band(t.min, t.max, "ratio" if f.unit == "0-1" else f.unit.split(" (")[0], lang)
+                band = format_band(t.min, t.max, "ratio" if f.unit == "0-1" else "" if f.unit == "slope" else f.unit.split(" (")[0], lang)
                 return i18n.gettext(lang, FIGURE_TARGET if band else FIGURE_MEANING).format(figure=label, band=band)
     return i18n.gettext(lang, N_("A column of the manifest, as it was given."))
 
@@ -134,15 +140,25 @@ def unit_text(unit: str, lang: str | None) -> str:
 
 def units() -> dict[str, str]:
     """Column -> unit or meaning, for the XLSX column sheet (figures: as each dimension declares)."""
-    return {**UNITS, **{f.key: f.unit for _, f in dimensions.figures()}}
+    return {**UNITS, **{f.key: f.unit for _, f in dimensions.figures(None)}}
 
 
-def columns() -> list[str]:
-    """Every column, in order: the call, each dimension's score and verdict, each figure, provenance."""
+def kinds_of(rows: list[dict]) -> tuple[str, ...]:
+    """The inputs (``dimensions.INPUTS``) whose columns an export of ``rows`` has: single-sided
+    takes always; two-sided calls when a row holds a call-only dimension's verdict or figure."""
+    call_only = [d for d in dimensions.registered("call") if not d.applies("take")]
+    keys = [f"{d.name}_verdict" for d in call_only] + [f.key for d in call_only for f in d.figures]
+    return ("take", "call") if any(r.get(k) is not None for r in rows for k in keys) else ("take",)
+
+
+def columns(kinds: tuple[str, ...] = ("take",)) -> list[str]:
+    """Every column, in order: the call, each dimension's score and verdict, each figure, provenance
+    (the dimensions of the inputs ``kinds``: a call-only dimension's columns only with "call")."""
+    dims = [d for d in dimensions.registered(None) if any(d.applies(k) for k in kinds)]
     cols = list(BASE_COLUMNS)
-    for d in dimensions.registered():
+    for d in dims:
         cols += [f"{d.name}_score", f"{d.name}_verdict"]
-    cols += [f.key for _, f in dimensions.figures()]
+    cols += [f.key for d in dims for f in d.figures]
     return cols + TAIL_COLUMNS
 
 
@@ -151,9 +167,9 @@ def table(store: Store, *, lang: str | None = None, **filters) -> tuple[list[str
     headers and verdicts in that language."""
     rows = store.rows(**filters)
     extras = sorted({k for r in rows if r.get("extra") for k in json.loads(r["extra"])})
-    cols = columns()
+    cols = columns(kinds_of(rows))
     header = cols + extras if lang is None else [title(c, lang) for c in cols] + extras
-    verdicts = {f"{d.name}_verdict" for d in dimensions.registered()} if lang is not None else set()
+    verdicts = {f"{d.name}_verdict" for d in dimensions.registered(None)} if lang is not None else set()
     out = []
     for r in rows:
         extra = json.loads(r["extra"]) if r.get("extra") else {}
@@ -225,7 +241,7 @@ def table_keys(store: Store, **filters) -> list[str]:
     """The column keys of :func:`table`'s header (the machine-readable one)."""
     rows = store.rows(**filters)
     extras = sorted({k for r in rows if r.get("extra") for k in json.loads(r["extra"])})
-    return [neutralise(h) for h in columns() + extras]
+    return [neutralise(h) for h in columns(kinds_of(rows)) + extras]
 
 
 def _xlsx(path: Path, header: list[str], rows: list[list], *, keys: list[str] | None = None, lang: str | None = None) -> None:

@@ -19,7 +19,13 @@ log = logging.getLogger(__name__)
 
 
 MANIFEST_FIELDS = {"path": ("path", "file", "filename", "audio"), "call_id": ("call_id", "call", "id"),
-                   "agent_id": ("agent_id", "agent"), "date": ("date", "call_date"), "channel": ("channel", "agent_channel")}
+                   "agent_id": ("agent_id", "agent"), "date": ("date", "call_date"), "channel": ("channel", "agent_channel"),
+                   "customer_path": ("customer_path", "customer_file", "customer"), "kind": ("kind",)}
+"""Manifest columns and the header names each is found under. ``channel``: the agent's channel
+(of a stereo call: ``left``/``right``/``1``/``2``, empty or ``mix``: guessed; ``mono``: both
+voices in one channel, separated); ``customer_path``: a two-file call's customer side (``path``
+is then the agent's file); ``kind``: ``call`` for a two-sided call, ``take`` (or empty) for one
+speaker's recording, so one manifest can hold both."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,15 @@ class Job:
     call_date : str or None
         ISO date (YYYY-MM-DD).
     channel : str
-        Which channel is the agent (``mix``, ``left``, ``right``, ``1``...).
+        Which channel is the agent (``mix``, ``left``, ``right``, ``1``...; of a call also
+        ``mono``: one channel holding both voices).
     extra : dict
         Any other manifest columns, kept with the result.
+    call : bool
+        A two-sided call (agent and customer), measured with
+        :func:`voicecoach.conversation.analyze_call`; else a single-sided take.
+    customer_path : str or None
+        A two-file call's customer recording (``path`` is the agent's).
     """
 
     path: str
@@ -44,13 +56,15 @@ class Job:
     call_date: str | None = None
     channel: str = "mix"
     extra: dict = field(default_factory=dict)
+    call: bool = False
+    customer_path: str | None = None
 
 
 # --------------------------------------------------------------------------------------- inputs
 
 
 def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike | None = None, channel: str = "mix",
-             allow_any_path: bool = False) -> list[Job]:
+             allow_any_path: bool = False, calls: bool = False) -> list[Job]:
     """Jobs from folders (recursive), files, globs, and/or a CSV manifest.
 
     A manifest's ``path`` column is relative to the manifest's folder (or to the first input
@@ -59,6 +73,9 @@ def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike
 
     Parameters
     ----------
+    calls : bool
+        Every recording is a two-sided call (stereo, one side per channel; or ``channel`` mono).
+        A manifest row with a ``customer_path`` is a two-file call whatever this says.
     allow_any_path : bool
         Let manifest entries point outside the folders named (the manifest's own folder and
         the input folders). By default such an entry (an absolute path elsewhere, ``../``, or
@@ -69,7 +86,7 @@ def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike
     if manifest is not None:
         m = Path(manifest)
         base = Path(inputs[0]) if inputs and Path(inputs[0]).is_dir() else None
-        jobs += _from_manifest(m, base=base, channel=channel)
+        jobs += _from_manifest(m, base=base, channel=channel, calls=calls)
         if not allow_any_path:
             roots = [m.parent] + [Path(i) for i in inputs if Path(i).is_dir()]
             _refuse_outside(jobs, roots, m)
@@ -84,13 +101,13 @@ def discover(inputs: Sequence[str | os.PathLike], *, manifest: str | os.PathLike
             files = sorted(Path(f) for f in glob.glob(str(item), recursive=True) if Path(f).is_file())
             if not files:
                 raise VoiceCoachError.of(N_("{item} matches no file; give a folder, a file, a glob or --manifest"), item=item)
-        jobs += [Job(str(f), call_id=f.stem, channel=channel) for f in files]
+        jobs += [Job(str(f), call_id=f.stem, channel=channel, call=calls) for f in files]
     return jobs
 
 
 def _refuse_outside(jobs: list[Job], roots: list[Path], manifest: Path) -> None:
     resolved = [r.resolve() for r in roots]
-    outside = [j for j in jobs if not any(Path(j.path).resolve().is_relative_to(r) for r in resolved)]
+    outside = [j for j in jobs if not all(any(Path(p).resolve().is_relative_to(r) for r in resolved) for p in (j.path, j.customer_path) if p)]
     if outside:
         first = outside[0]
         raise VoiceCoachError(
@@ -99,7 +116,7 @@ def _refuse_outside(jobs: list[Job], roots: list[Path], manifest: Path) -> None:
         )
 
 
-def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
+def _from_manifest(path: Path, *, base: Path | None, channel: str, calls: bool = False) -> list[Job]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
@@ -117,6 +134,8 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
     for i, r in enumerate(rows, 2):
         p = Path(r[col["path"]].strip())
         p = p if p.is_absolute() else root / p
+        cp = (r.get(col["customer_path"]) or "").strip() if col["customer_path"] else ""
+        cp = (Path(cp) if Path(cp).is_absolute() else root / cp) if cp else None
         d = (r.get(col["date"]) or "").strip() if col["date"] else ""
         if d:
             try:
@@ -130,5 +149,16 @@ def _from_manifest(path: Path, *, base: Path | None, channel: str) -> list[Job]:
             call_date=d or None,
             channel=((r.get(col["channel"]) or "").strip() or channel) if col["channel"] else channel,
             extra={k: v for k, v in r.items() if k not in known},
+            call=_is_call(r.get(col["kind"]) if col["kind"] else None, calls or cp is not None, name=path.name, line=i),
+            customer_path=str(cp) if cp else None,
         ))
     return jobs
+
+
+def _is_call(kind: str | None, default: bool, *, name: str, line: int) -> bool:
+    k = (kind or "").strip().lower()
+    if not k:
+        return default
+    if k not in ("call", "take"):
+        raise VoiceCoachError.of(N_("manifest {name} line {line}: kind '{kind}' is neither call nor take"), name=name, line=line, kind=kind)
+    return k == "call"

@@ -4,7 +4,10 @@ A call enters the queue for what the lead has to act on, not for its score alone
 
 * ``failed``: the file could not be scored (the error is the reason's detail); someone has to
   look at it, or nobody ever will;
-* ``dead_air``: the pauses verdict is dead air (both sides silent past the target);
+* ``dead_air``: the pauses verdict is dead air (both sides silent past the target); on a
+  two-sided call, any dead air the call measured (its detail: how many stretches, how long in all);
+* ``interrupts``: a two-sided call in which the agent interrupted the customer (its detail:
+  how many times);
 * ``uncertain``: a dimension the analysis itself could not judge (low coverage, counts that
   disagree, too little speech): a person must listen before anyone trusts it;
 * ``low_score``: an overall score under :data:`LOW_SCORE`;
@@ -26,7 +29,7 @@ from voicecoach.judge import dimensions
 LOW_SCORE = 60.0
 """An overall score below this puts a call in the queue on its own."""
 
-WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "two_voices": 3.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
+WEIGHTS = {"failed": 4.0, "dead_air": 3.0, "two_voices": 3.0, "interrupts": 2.0, "uncertain": 2.0, "low_score": 1.5, "out_of_band": 0.5}
 """What each reason adds to a call's priority (out_of_band: per dimension)."""
 
 MUST_HEAR = ("failed", "dead_air", "two_voices")
@@ -42,11 +45,12 @@ class Reason:
     Attributes
     ----------
     code : str
-        ``failed``, ``dead_air``, ``two_voices``, ``uncertain``, ``low_score`` or ``out_of_band``.
+        ``failed``, ``dead_air``, ``interrupts``, ``two_voices``, ``uncertain``, ``low_score`` or ``out_of_band``.
     dimensions : tuple of str
         The dimensions it concerns (empty for ``failed`` and ``low_score``).
     detail : str
-        The error message of a failed call; else empty.
+        The error message of a failed call; a call's dead air ``"<count> <total s>"`` and
+        interruptions ``"<count>"``; else empty.
     """
 
     code: str
@@ -67,10 +71,14 @@ def reasons(row: dict) -> tuple[Reason, ...]:
     """Why ``row`` (a flat row of :meth:`voicecoach.qa.store.Store.rows`) belongs in the queue."""
     if row.get("status") != "done":
         return (Reason("failed", detail=row.get("error_message") or row.get("error_code") or ""),) if row.get("status") == "error" else ()
-    names = dimensions.names()
+    names = dimensions.names(None)
     out = []
     if row.get("pauses_verdict") == "dead_air":
         out.append(Reason("dead_air", ("pauses",)))
+    if (row.get("n_dead_air") or 0) > 0:  # a two-sided call's dead air (the conversation dimension)
+        out.append(Reason("dead_air", ("conversation",), f"{row['n_dead_air']:g} {row.get('dead_air_s') or 0.0:.1f}"))
+    if (row.get("n_agent_interruptions") or 0) > 0:
+        out.append(Reason("interrupts", ("conversation",), f"{row['n_agent_interruptions']:g}"))
     if _two_voices(row):
         out.append(Reason("two_voices"))
     unsure = tuple(d for d in names if row.get(f"{d}_verdict") == "uncertain")
@@ -79,7 +87,8 @@ def reasons(row: dict) -> tuple[Reason, ...]:
     score = row.get("overall_score")
     if score is not None and score < LOW_SCORE:
         out.append(Reason("low_score"))
-    off = tuple(d for d in names if row.get(f"{d}_verdict") not in ON_TARGET and not (d == "pauses" and row.get(f"{d}_verdict") == "dead_air"))
+    said = {("pauses", "dead_air"), ("conversation", "dead_air"), ("conversation", "interrupts")}  # reasons of their own above
+    off = tuple(d for d in names if row.get(f"{d}_verdict") not in ON_TARGET and (d, row.get(f"{d}_verdict")) not in said)
     if off:
         out.append(Reason("out_of_band", off))
     return tuple(out)

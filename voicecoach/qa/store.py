@@ -230,8 +230,8 @@ class Store:
         dr, fg = self.t.dimension_results, self.t.figures
         if verdict:
             q = q.where(c.id.in_(sa.select(dr.c.result_id).where(dr.c.verdict == verdict)))
-        empty = {f"{d.name}_{what}": None for d in dimensions.registered() for what in ("score", "verdict")}
-        empty.update({f.key: None for _, f in dimensions.figures()})
+        empty = {f"{d.name}_{what}": None for d in dimensions.registered(None) for what in ("score", "verdict")}
+        empty.update({f.key: None for _, f in dimensions.figures(None)})
         with self.engine.connect() as conn:
             out = [{**dict(r._mapping), **empty} for r in conn.execute(q)]
             by_id = {r["id"]: r for r in out}
@@ -269,10 +269,10 @@ class Store:
 
 def _split(row: dict) -> tuple[dict, list[dict], list[dict]]:
     """A flat result row -> (its ``results`` columns, its dimension rows, its figure rows),
-    by the registered dimensions (``<name>_score``, ``<name>_verdict``, figure keys)."""
+    by the registered dimensions of any input (``<name>_score``, ``<name>_verdict``, figure keys)."""
     row = dict(row)
     dims, figs = [], []
-    for d in dimensions.registered():
+    for d in dimensions.registered(None):
         score, verdict = row.pop(f"{d.name}_score", None), row.pop(f"{d.name}_verdict", None)
         if score is not None or verdict is not None:
             dims.append({"dimension": d.name, "score": score, "verdict": verdict})

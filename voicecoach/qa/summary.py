@@ -20,6 +20,7 @@ from voicecoach import i18n
 from voicecoach.i18n import N_
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import check_label, dimension_name, verdict_names
+from voicecoach.qa.calls import iso_week
 from voicecoach.qa.store import Store
 from voicecoach.judge.targets import Targets, load_targets
 from voicecoach.report.fonts import quiet_font_log
@@ -101,18 +102,6 @@ def score_class(v: float | None) -> str:
     if v is None or not np.isfinite(v):
         return ""
     return "good" if v >= PASS_SCORE else "warn" if v >= LOW_SCORE else "bad"
-
-
-def iso_week(d) -> str:
-    """"2026-W47" for a date (or an ISO date string); "" when there is none."""
-    if not d:
-        return ""
-    try:
-        d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
-    except ValueError:
-        return ""
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
 
 
 @dataclass(frozen=True)
@@ -306,8 +295,13 @@ def reason_texts(entry, lang: str) -> list[str]:
         if r.code == "failed":
             code = entry.row.get("error_code")
             out.append(i18n.gettext(lang, "failed: {reason}").format(reason=i18n.gettext(lang, ERROR_LABELS[code]) if code in ERROR_LABELS else r.detail))
+        elif r.code == "dead_air" and r.detail:  # a two-sided call: how many stretches, how long
+            n, total = r.detail.split()
+            out.append(i18n.gettext(lang, "dead air: both sides silent {n} times, {total} s in all").format(n=n, total=total))
         elif r.code == "dead_air":
             out.append(i18n.gettext(lang, "dead air: both sides silent too long"))
+        elif r.code == "interrupts":
+            out.append(i18n.gettext(lang, "the agent interrupted the customer {n} times").format(n=r.detail))
         elif r.code == "two_voices":
             out.append(i18n.gettext(lang, "two voices on the agent's channel"))
         elif r.code == "uncertain":
@@ -353,7 +347,11 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     out = Path(out_dir)
     (out / "charts").mkdir(parents=True, exist_ok=True)
     reports = Path(reports_dir) if reports_dir is not None else out / "reports"
-    rows = store.rows(**filters)
+    from voicecoach.qa.call_summary import summarise_calls
+    from voicecoach.qa.calls import is_call
+
+    every = store.rows(**filters)
+    rows = [r for r in every if not is_call(r)]  # single-sided takes: scores, charts, weeks
     tgt = load_targets(targets)
     groups = summarise(rows, by=by)
     charts = {}
@@ -368,17 +366,18 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
         charts[name] = png_data_uri(p)
     env = environment(lang)
     env.globals.update(score_class=score_class, agent_label=lambda name: agent_label(name, lang))
-    failed = [r for r in rows if r["status"] != "done"]
+    failed = [r for r in every if r["status"] != "done"]
     view = lambda r: {"r": r, "week": iso_week(r.get("call_date")), "team": team(r), "file": os.path.basename(r.get("path") or ""), **call_links(r, out, reports)}  # noqa: E731
-    queue = [{**view(e.row), "why": reason_texts(e, lang), "dims": sorted({d for x in e.reasons for d in x.dimensions})} for e in listening_queue(rows)]
+    queue = [{**view(e.row), "why": reason_texts(e, lang), "dims": sorted({d for x in e.reasons for d in x.dimensions})} for e in listening_queue(every)]
     html = env.get_template("summary.html.j2").render(
         by=by, groups=groups, dims=dimensions.names(), dim_names={d: dimension_name(d, lang) for d in dimensions.names()},
         verdicts=verdict_names(lang), queue=queue, calls=[view(r) for r in rows if r["status"] == "done"], weeks=weekly(rows),
         failed=[{**view(r), "why": i18n.gettext(lang, ERROR_LABELS[r["error_code"]]) if r.get("error_code") in ERROR_LABELS else (r.get("error_message") or "")} for r in failed],
-        n_done=sum(r["status"] == "done" for r in rows), n_failed=len(failed), charts=charts, filters=filters,
+        call_groups=summarise_calls(every),
+        n_done=sum(r["status"] == "done" for r in every), n_failed=len(failed), charts=charts, filters=filters,
         agents=sorted({r.get("agent_id") or NO_AGENT for r in rows}), teams=sorted({t for r in rows if (t := team(r))}),
         week_list=sorted({w for r in rows if (w := iso_week(r.get("call_date")))}, reverse=True),
-        audio=_hm(sum((r["duration_s"] or 0) for r in rows if r["status"] == "done")), no_agent=NO_AGENT, pass_score=PASS_SCORE, low_score=LOW_SCORE,
+        audio=_hm(sum((r["duration_s"] or 0) for r in every if r["status"] == "done")), no_agent=NO_AGENT, pass_score=PASS_SCORE, low_score=LOW_SCORE,
     )
     path = out / "summary.html"
     path.write_text(html, encoding="utf-8")

@@ -137,15 +137,21 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
         else:
             source = path
         try:
-            a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script, whole_call=True)
-            report = a.to_dict()
+            if job.get("call"):  # a two-sided call: no recognition, no report page
+                from voicecoach.qa.calls import call_report
+
+                a, report = None, call_report(source, job, _WORKER["targets"])
+            else:
+                a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script, whole_call=True)
+                report = a.to_dict()
         finally:  # disarmed inside the try: a timer firing just now is still caught below
             if armed:
                 _disarm()
                 armed = False
-        report["source"]["path"] = path
+        if a is not None:
+            report["source"]["path"] = path
         out = {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
-        if s.reports:
+        if s.reports and a is not None:
             out["report_html"] = _report_html(a, s.lang)
         return out
     except _TimeLimit:
@@ -224,12 +230,16 @@ def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict
     row = {
         "key": key, "file_sha256": file_hash, "settings_sha256": settings_hash, "path": job.path, "call_id": job.call_id,
         "agent_id": job.agent_id, "call_date": date.fromisoformat(job.call_date) if job.call_date else None, "channel": job.channel,
-        "status": out["status"], "extra": json.dumps(job.extra, ensure_ascii=False) if job.extra else None,
+        "status": out["status"], "extra": json.dumps({**job.extra, **({"call": True} if job.call else {})}, ensure_ascii=False) if job.extra or job.call else None,
         "elapsed_s": out.get("elapsed_s"), "worker": out.get("worker"), "voicecoach_version": __version__,
     }
     if out["status"] != "done":
         row.update(error_code=out.get("code"), error_message=out.get("message"))
         return row, []
+    if job.call:
+        from voicecoach.qa.calls import call_row
+
+        return call_row(job, row, out), []
     r = out["report"]
     if (r.get("voices") or {}).get("confident"):  # the listening queue's "two voices" reason (qa/queue.py)
         row["extra"] = json.dumps({**(job.extra or {}), "two_voices": True}, ensure_ascii=False)

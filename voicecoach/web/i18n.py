@@ -30,7 +30,7 @@ OTHER_STAGE = N_("measuring")
 ROLES = {"agent": NP_("role", "Agent"), "trainer": NP_("role", "Trainer"), "qa": NP_("role", "QA"), "admin": NP_("role", "Administrator")}
 """Each account role's name (web.tables.ROLES); the forms send the code."""
 
-REASONS = {"failed": N_("failed"), "dead_air": N_("dead air"), "uncertain": N_("uncertain"), "low_score": N_("low score"),
+REASONS = {"failed": N_("failed"), "dead_air": N_("dead air"), "interrupts": N_("agent interrupts"), "uncertain": N_("uncertain"), "low_score": N_("low score"),
            "out_of_band": N_("off target")}
 """Why a call is in the listening queue (voicecoach.qa.queue's reason codes)."""
 
