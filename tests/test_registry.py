@@ -201,7 +201,7 @@ def test_a_call_only_dimension_stays_off_single_sided_takes(analysed, tmp_path):
         assert [d.name for d in a.dimensions] == list(BUILT_IN) and "headroom" not in a.overall.weights
         report = a.to_dict()
         assert [x["name"] for x in report["dimensions"]] == list(BUILT_IN) and not {"headroom", "conversation"} & set(report["measures"])
-        assert len(summary_figure(a, lang="en").axes) == 6
+        assert len(summary_figure(a, lang="en").axes) == len(BUILT_IN)
         page = write_report(a, tmp_path / "r.report").html.read_text(encoding="utf-8")
         assert 'id="dim-headroom"' not in page and 'id="dim-conversation"' not in page
         store = Store(tmp_path / "qa.sqlite")
