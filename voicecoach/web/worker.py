@@ -96,14 +96,18 @@ def run(job: dict) -> dict:
             _compare(a, job)
         return {**out, "status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "cpu_s": _cpu_s() - cpu0}
     except VoiceCoachError as e:
-        message = str(e).replace(Path(job["path"]).name, job.get("label") or "the recording")
-        return {**out, "status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0}
+        stored, shown = Path(job["path"]).name, job.get("label") or "the recording"  # the file under its uploaded name
+        params = {k: v.replace(stored, shown) if isinstance(v, str) else v for k, v in e.params.items()}
+        return {**out, "status": "error", "code": e.code, "message": str(e).replace(stored, shown), "template": e.template, "params": params,
+                "elapsed_s": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - one bad file never costs the others
         import logging
 
+        from voicecoach.web.i18n import INTERNAL
+
         logging.getLogger(__name__).exception("analysis of job %s failed", job["job_id"])
-        return {**out, "status": "error", "code": "internal", "message": f"the analysis stopped with an internal error ({type(e).__name__}); try again, and tell an administrator if it happens again",
-                "elapsed_s": time.perf_counter() - t0}
+        return {**out, "status": "error", "code": "internal", "message": INTERNAL.format(kind=type(e).__name__), "template": INTERNAL,
+                "params": {"kind": type(e).__name__}, "elapsed_s": time.perf_counter() - t0}
 
 
 def _cpu_s() -> float:
