@@ -630,6 +630,65 @@ def test_qa_browses_filters_listens_and_exports(server, ann_take):
     assert t.get(f"/calls/{rid}").status == 404 and "web-take-" not in t.get("/calls").text
 
 
+def test_qa_browses_a_store_of_20000_calls_a_page_at_a_time(tmp_path):
+    """Filters, count and paging run in SQL: every page is the right slice of the generated
+    truth (newest first), a trainer's team stays theirs, and a page takes well under a second
+    (bound 2 s: measured under load; benchmarks/web_store.py measures it)."""
+    from large_store import fill
+
+    from voicecoach.web import WebConfig
+
+    config = WebConfig(db=str(tmp_path / "big.sqlite"), data_dir=tmp_path / "d", workers=1)
+    srv = Server(config, start_queue=False)
+    try:
+        srv.user("quinn", "qa")
+        srv.user("tara", "trainer", "east")
+        for a in ("e1", "e2"):
+            srv.user(a, "agent", "east")
+        calls = fill(srv.state.store, 20_000, agents=["e1", "e2", "w1", "w2", "w3"], rng=np.random.default_rng(7))
+        newest = sorted(calls, key=lambda c: (c.call_date, c.id), reverse=True)
+        shown = lambda text: [int(x) for x in re.findall(r'<a href="/calls/(\d+)">gen-', text)]  # noqa: E731
+        q = Client(srv)
+        q.login("quinn")
+        times = []
+
+        def timed(path):
+            t0 = time.perf_counter()
+            r = q.get(path) if not path.startswith("tara ") else t.get(path[5:])
+            times.append(time.perf_counter() - t0)
+            assert r.status == 200, path
+            return r.text
+
+        page = timed("/calls")
+        assert "(20000)" in page and shown(page) == [c.id for c in newest[:200]]
+        page = timed("/calls?page=3")
+        assert shown(page) == [c.id for c in newest[400:600]] and 'rel="prev"' in page and 'rel="next"' in page
+        assert shown(timed("/calls?page=100")) == [c.id for c in newest[19_800:]]
+        want = [c.id for c in newest if c.agent == "w1" and c.verdicts["pace"] == "too_fast" and c.call_date >= dt_date(2026, 6, 1)]
+        page = timed("/calls?agent=w1&dimension=pace&verdict=too_fast&since=2026-06-01")
+        assert f"({len(want)})" in page and shown(page) == want[:200] and 0 < len(want) < 20_000
+        any_dim = [c.id for c in newest if "monotone" in c.verdicts.values() and c.agent in ("e1", "e2")]
+        page = timed("/calls?verdict=monotone&team=east")
+        assert f"({len(any_dim)})" in page and shown(page) == any_dim[:200]
+        t = Client(srv)
+        t.login("tara")
+        east = [c.id for c in newest if c.agent in ("e1", "e2")]
+        for path in ("tara /calls", "tara /calls?team=west"):  # a trainer cannot choose another team
+            page = timed(path)
+            assert f"({len(east)})" in page and shown(page) == east[:200]
+        west = next(c.id for c in newest if c.agent == "w2")
+        assert t.get(f"/calls/{west}").status == 404 and q.get(f"/calls/{west}").status == 200
+        assert max(times) < 2.0, times
+    finally:
+        srv.stop()
+
+
+def dt_date(y, m, d):
+    import datetime
+
+    return datetime.date(y, m, d)
+
+
 def test_qa_sees_calls_scored_by_the_command_line_batch(server, tmp_path):
     """A row written as `voicecoach batch` writes it (library result_row + Store.put) is browsable,
     with its audio served from the path the batch stored."""
