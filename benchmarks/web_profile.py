@@ -10,7 +10,7 @@ by write_report()'s own parts (json, charts + the page's audio, html). Processor
 process's (all its threads: CTranslate2's too) plus its waited-for children (the report's audio
 helper); on a loaded machine wall time is not meaningful, processor time still is.
 
-The last run is also profiled with cProfile; the top functions by cumulative and own time
+The last run is also profiled with cProfile on processor time; the top functions by cumulative and own time
 go into benchmarks/results/<out>.md with the stage table.
 """
 
@@ -86,7 +86,7 @@ def main() -> None:
     load_cpu = cpu_s() - c
     runs = []
     with tempfile.TemporaryDirectory() as d:
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)  # processor time (all threads), not wall: meaningful under load
         for i in range(args.runs):
             p = Path(d) / f"take{i}.flac"
             p.write_bytes(take(args.seconds, seed=int(time.time() * 1000) % 2**31 + i))
