@@ -4,7 +4,7 @@
 
 Does what one analysis worker does (voicecoach.web.worker: the recogniser built and loaded once,
 then analyze() and write_report() per job) on 2-minute takes made as benchmarks/web_speed.py
-makes them (fresh bytes each run, so nothing comes from the transcript cache), and records the
+makes them (one take, --seed, in every run; no transcript cache), and records the
 processor time of each stage: the analysis stages by analyze()'s progress callback, the report
 by write_report()'s own parts (json, charts + the page's audio, html). Processor time is this
 process's (all its threads: CTranslate2's too) plus its waited-for children (the report's audio
@@ -73,23 +73,33 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="web_profile")
+    ap.add_argument("--seed", type=int, default=20261202, help="the take's pauses and noise: the same take in every run and version")
     args = ap.parse_args()
     from web_speed import take
 
     from voicecoach.judge.targets import load_targets
-    from voicecoach.web.worker import make_recognizer
 
     load0 = os.getloadavg()[0]
     c = cpu_s()
-    recognizer = make_recognizer(None, "base", args.threads)  # once per worker, as web.worker.init
+    from voicecoach.recognize import build_recognizer
+
+    # once per worker, as web.worker.init (make_recognizer), but without the transcript cache so
+    # that the same take can be recognised in each run (the cache's lookup, a hash of the
+    # samples, is about 0.2 s of a real job's processor time)
+    recognizer = build_recognizer("base", cpu_threads=args.threads, use_cache=False)
+    recognizer.load()
     targets = load_targets(None)
+    from voicecoach.web import worker
+
+    if hasattr(worker, "_warm"):
+        worker._warm()  # what web.worker.init loads besides the recogniser
     load_cpu = cpu_s() - c
     runs = []
     with tempfile.TemporaryDirectory() as d:
         prof = cProfile.Profile(time.process_time)  # processor time (all threads), not wall: meaningful under load
         for i in range(args.runs):
             p = Path(d) / f"take{i}.flac"
-            p.write_bytes(take(args.seconds, seed=int(time.time() * 1000) % 2**31 + i))
+            p.write_bytes(take(args.seconds, seed=args.seed))
             last = i == args.runs - 1
             t0 = time.perf_counter()
             r = one_job(p, Path(d) / f"report{i}", recognizer, targets, prof if last else None)
@@ -107,7 +117,7 @@ def main() -> None:
     names = list(dict.fromkeys(k for r in runs for k in r["stages_cpu_s"]))
     lines = [f"# Processor time per stage of a {args.seconds:.0f}-s take in a web worker (benchmarks/web_profile.py)", "",
              f"{os.cpu_count()} cores, {args.threads} recogniser threads; load average {res['load_before']} before, {res['load_after']} after "
-             "(measured under load: processor seconds are meaningful, wall seconds are not). Model load once per worker: "
+             "(measured under load: processor seconds are meaningful, wall seconds are not). Models and fonts loaded once per worker: "
              f"{res['model_load_cpu_s']} s of CPU (not per job).", "",
              "| stage | " + " | ".join(f"run {i + 1} CPU s" for i in range(len(runs))) + " |", "|---|" + "---|" * len(runs)]
     for n in names:

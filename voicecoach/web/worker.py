@@ -43,6 +43,20 @@ def init(settings: dict) -> None:
         engine=sa.create_engine(engine_url(settings["db"]), future=True, **({"connect_args": {"timeout": 30}} if settings["db_is_sqlite"] else {})),
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
+    _warm()
+
+
+def _warm() -> None:
+    """What every job would otherwise load on the first one: the voice encoder's weights, the
+    chart font and matplotlib (each kept per process by the library)."""
+    from voicecoach.web.library import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - the first job then loads them, and says what is missing
+        import logging
+
+        logging.getLogger(__name__).warning("warming the analysis worker up failed", exc_info=True)
 
 
 def _watch_parent(parent_pid: int) -> None:
