@@ -47,7 +47,7 @@ def one_job(path: Path, out: Path, recognizer, targets, profile: cProfile.Profil
     c0 = cpu_s()
     if profile:
         profile.enable()
-    a = analyze(str(path), recognizer=recognizer, targets=targets, lang="zh", max_duration_s=120 * 60,
+    a = analyze(str(path), recognizer=recognizer, targets=targets, lang="zh", max_duration_s=120 * 60, use_cache=False,
                 progress=lambda stage: marks.append((stage, cpu_s())))
     marks.append(("report", cpu_s()))
     files = write_report(a, out, lang="zh")
