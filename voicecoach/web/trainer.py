@@ -124,9 +124,12 @@ async def publish_script(request: Request) -> Response:
 def _new_version(engine, sid: int, version: int, *, title: str, text: str, by: int, up, keep_benchmark: int | None = None) -> None:
     """Version ``version`` of script ``sid``: its text, and its benchmark take (a new upload,
     queued, or the one kept from the version before); the script row shows it from now on."""
+    v = T.script_versions.c
+    with engine.begin() as conn:  # the version first: the queue may take the benchmark's job at once, and reads its text there
+        conn.execute(T.script_versions.insert().values(script_id=sid, version=version, title=title, text=text, benchmark_take_id=keep_benchmark, by_id=by, created_at=now()))
     bid = add_take(engine, by, up, kind="benchmark", script_id=sid, script_version=version) if up is not None else keep_benchmark
     with engine.begin() as conn:
-        conn.execute(T.script_versions.insert().values(script_id=sid, version=version, title=title, text=text, benchmark_take_id=bid, by_id=by, created_at=now()))
+        conn.execute(T.script_versions.update().where((v.script_id == sid) & (v.version == version)).values(benchmark_take_id=bid))
         conn.execute(T.scripts.update().where(T.scripts.c.id == sid).values(title=title, text=text, version=version, benchmark_take_id=bid))
 
 
