@@ -99,6 +99,21 @@ def test_encoder_known_properties():
 
 
 @needs_weights
+def test_encoder_on_one_blas_thread_gives_the_same_d_vectors_and_leaves_the_limit():
+    """embed() runs the LSTM on one BLAS thread (cheaper on a busy machine): the d-vectors equal
+    those of the same network on the process's own BLAS threads, and the limit ends with the call."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    enc = embed.shared_encoder()
+    mels = enc.mel_frames(np.random.default_rng(3).standard_normal(16_000 * 20).astype(np.float32) * 0.03)
+    batch = np.stack([mels[k * 50:k * 50 + 100] for k in range(30)])
+    with threadpool_limits(2, user_api="blas"):
+        before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert np.array_equal(enc.embed(batch), enc._embed(batch))
+        assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+@needs_weights
 @needs_audio
 def test_same_speaker_more_similar_than_different_speakers():
     """Halves of one real clip are closer (cosine) than clips of different people."""

@@ -80,7 +80,7 @@ class Server:
         from voicecoach.web import tables as T
 
         with self.state.engine.connect() as conn:
-            n = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in (T.users, T.takes, T.jobs, T.scripts)}
+            n = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in (T.users, T.takes, T.jobs, T.scripts, T.script_versions)}
         up = self.config.uploads_dir
         n["files"] = sorted(p.name for p in up.rglob("*")) if up.exists() else []
         n["other"] = sorted(p.name for p in Path(self.config.data_dir).iterdir() if p.name not in ("uploads", "reports"))
@@ -392,9 +392,58 @@ def test_a_bad_recording_fails_with_one_sentence_and_costs_no_other(server):
     bad = c.upload("/takes", [("file", "silence.wav", _wav(5, silent=True))]).json()["take"]
     good = c.upload("/takes", [("file", "ok.wav", _wav(6))]).json()["take"]
     s = c.wait_done(bad)
-    assert s["status"] == "failed" and "silent" in s["error"] and "Traceback" not in s["error"]
-    assert s["error"].count(";") >= 1 and "\n" not in s["error"]
+    assert s["status"] == "failed" and "静音" in s["error"] and "Traceback" not in s["error"]  # the server's language (zh)
+    en = c.get(f"/takes/{bad}/status?lang=en").json()["error"]
+    assert "silent" in en and en.count(";") >= 1 and "\n" not in en
     assert c.wait_done(good)["status"] == "done"
+
+
+def test_a_failed_jobs_sentence_is_stored_as_its_message_id_and_shown_in_the_viewers_language(server):
+    """web_jobs keeps the message id and its values; each viewer reads the sentence in their
+    language, with the uploaded name (never the stored file's hash name) in it."""
+    from voicecoach.web import tables as T
+
+    c = Client(server)
+    c.login("bob")
+    bad = c.upload("/takes", [("file", "静音 take.wav", _wav(5, silent=True))]).json()["take"]
+    assert c.wait_done(bad)["status"] == "failed"
+    with server.state.engine.connect() as conn:
+        job = conn.execute(sa.select(T.jobs).where(T.jobs.c.take_id == bad)).one()
+    assert job.error_template.startswith("{name} is silent (peak {peak_dbfs")
+    params = json.loads(job.error_params)
+    assert params["name"] == "静音 take.wav" and isinstance(params["peak_dbfs"], (int, float))
+    en = c.get(f"/takes/{bad}/status?lang=en").json()["error"]
+    zh = c.get(f"/takes/{bad}/status?lang=zh").json()["error"]
+    assert en.startswith("静音 take.wav is silent (peak ") and "check the microphone" in en
+    assert zh.startswith("静音 take.wav 是静音（峰值 ") and "麦克风" in zh and "silent" not in zh
+    assert f"{params['peak_dbfs']:.0f} dBFS" in en and f"{params['peak_dbfs']:.0f} dBFS" in zh
+    assert "麦克风" in c.get(f"/takes/{bad}?lang=zh").text and "check the microphone" in c.get(f"/takes/{bad}?lang=en").text
+    with server.state.engine.begin() as conn:  # a row from before the message ids: its English sentence, in any language
+        conn.execute(T.jobs.update().where(T.jobs.c.id == job.id).values(error_template=None, error_params=None))
+    assert c.get(f"/takes/{bad}/status?lang=zh").json()["error"] == job.error
+    with server.state.engine.begin() as conn:
+        conn.execute(T.jobs.update().where(T.jobs.c.id == job.id).values(error_template=job.error_template, error_params=job.error_params))
+
+
+def test_an_older_database_gets_the_new_web_columns(tmp_path):
+    """tables.upgrade adds the columns later versions need to a database made before them."""
+    from voicecoach.web import tables as T
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    old = sa.MetaData()
+    for t in T.metadata.sorted_tables:  # the tables as first released: without the added columns
+        cols = [c._copy() for c in t.columns if (t.name, c.name) not in T.ADDED_COLUMNS]
+        sa.Table(t.name, old, *cols)
+    old.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO web_users (username, role, active, created_at) VALUES ('t', 'trainer', 1, '2026-01-01')"))
+        conn.execute(sa.text("INSERT INTO web_scripts (title, text, trainer_id, created_at) VALUES ('a', 'b', 1, '2026-01-01')"))
+    T.upgrade(engine)
+    T.upgrade(engine)  # twice: nothing left to add
+    cols = {t: {c["name"] for c in sa.inspect(engine).get_columns(t)} for t in ("web_scripts", "web_takes", "web_jobs")}
+    assert all(name in cols[t] for t, name in T.ADDED_COLUMNS)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version FROM web_scripts")).scalar() == 1
 
 
 def test_uploads_at_once_are_queued_and_never_more_run_than_there_are_workers(server):
@@ -582,6 +631,68 @@ def test_qa_browses_filters_listens_and_exports(server, ann_take):
     assert t.get(f"/calls/{rid}").status == 404 and "web-take-" not in t.get("/calls").text
 
 
+def test_qa_browses_a_store_of_20000_calls_a_page_at_a_time(tmp_path):
+    """Filters, count and paging run in SQL: every page is the right slice of the generated
+    truth (newest first), a trainer's team stays theirs, and a whole page costs a fraction of
+    reading every row, as the page did before (benchmarks/web_store.py measures the times)."""
+    from large_store import fill
+
+    from voicecoach.web import WebConfig
+
+    config = WebConfig(db=str(tmp_path / "big.sqlite"), data_dir=tmp_path / "d", workers=1)
+    srv = Server(config, start_queue=False)
+    try:
+        srv.user("quinn", "qa")
+        srv.user("tara", "trainer", "east")
+        for a in ("e1", "e2"):
+            srv.user(a, "agent", "east")
+        calls = fill(srv.state.store, 20_000, agents=["e1", "e2", "w1", "w2", "w3"], rng=np.random.default_rng(7))
+        newest = sorted(calls, key=lambda c: (c.call_date, c.id), reverse=True)
+        shown = lambda text: [int(x) for x in re.findall(r'<a href="/calls/(\d+)">gen-', text)]  # noqa: E731
+        q = Client(srv)
+        q.login("quinn")
+        times = []
+
+        def timed(path):
+            t0 = time.perf_counter()
+            r = q.get(path) if not path.startswith("tara ") else t.get(path[5:])
+            times.append(time.perf_counter() - t0)
+            assert r.status == 200, path
+            return r.text
+
+        page = timed("/calls")
+        assert "(20000)" in page and shown(page) == [c.id for c in newest[:200]]
+        page = timed("/calls?page=3")
+        assert shown(page) == [c.id for c in newest[400:600]] and 'rel="prev"' in page and 'rel="next"' in page
+        assert shown(timed("/calls?page=100")) == [c.id for c in newest[19_800:]]
+        want = [c.id for c in newest if c.agent == "w1" and c.verdicts["pace"] == "too_fast" and c.call_date >= dt_date(2026, 6, 1)]
+        page = timed("/calls?agent=w1&dimension=pace&verdict=too_fast&since=2026-06-01")
+        assert f"({len(want)})" in page and shown(page) == want[:200] and 0 < len(want) < 20_000
+        any_dim = [c.id for c in newest if "monotone" in c.verdicts.values() and c.agent in ("e1", "e2")]
+        page = timed("/calls?verdict=monotone&team=east")
+        assert f"({len(any_dim)})" in page and shown(page) == any_dim[:200]
+        t = Client(srv)
+        t.login("tara")
+        east = [c.id for c in newest if c.agent in ("e1", "e2")]
+        for path in ("tara /calls", "tara /calls?team=west"):  # a trainer cannot choose another team
+            page = timed(path)
+            assert f"({len(east)})" in page and shown(page) == east[:200]
+        west = next(c.id for c in newest if c.agent == "w2")
+        assert t.get(f"/calls/{west}").status == 404 and q.get(f"/calls/{west}").status == 200
+        t0 = time.perf_counter()
+        assert len(srv.state.store.rows()) == 20_000  # what the page read before it paged in SQL
+        all_rows_s = time.perf_counter() - t0
+        assert sorted(times)[len(times) // 2] < all_rows_s / 3, (times, all_rows_s)  # relative: the machine may be loaded
+    finally:
+        srv.stop()
+
+
+def dt_date(y, m, d):
+    import datetime
+
+    return datetime.date(y, m, d)
+
+
 def test_qa_sees_calls_scored_by_the_command_line_batch(server, tmp_path):
     """A row written as `voicecoach batch` writes it (library result_row + Store.put) is browsable,
     with its audio served from the path the batch stored."""
@@ -663,6 +774,73 @@ def test_trainer_publishes_a_script_and_the_agent_gets_the_comparison(server):
     o = Client(server)
     o.login("cai")  # another team: neither the script nor the take
     assert o.get(f"/scripts/{sid}").status == 404 and o.get(s["comparison"]).status == 404
+
+
+def test_trainer_sees_the_teams_trainees_and_edits_a_script_and_old_takes_keep_their_benchmark(server, ann_take):
+    from voicecoach.web import tables as T
+
+    t = Client(server)
+    t.login("tina")
+    page = t.get("/trainer?lang=en").text
+    with server.state.engine.connect() as conn:
+        ids = {r.username: r.id for r in conn.execute(sa.select(T.users.c.username, T.users.c.id))}
+    assert f'data-trainee="{ids["ann"]}"' in page and f'data-trainee="{ids["bob"]}"' in page
+    assert f'data-trainee="{ids["cai"]}"' not in page  # another team
+    assert f'href="/takes/{ann_take}/report"' in page and 'data-dimension="overall"' in page
+    mine = t.get(f"/trainer/trainees/{ids['ann']}")
+    assert mine.status == 200 and f'href="/takes/{ann_take}/report"' in mine.text
+    assert t.get(f"/takes/{ann_take}/report").status == 200
+
+    # version 1 of a script with benchmark A; ann's take is compared with A
+    r = t.upload("/scripts", [("file", "a.flac", (SAMPLES / "good_take.flac").read_bytes())],
+                 fields={"title": "确认", "text": "好的，我帮您查询一下，请稍等。"}, accept_json=False)
+    sid = int(re.search(r'name="script_id" value="(\d+)"', r.text).group(1))
+    assert f'href="/scripts/{sid}/edit"' in r.text
+    c = Client(server)
+    c.login("ann")
+    c.get(f"/scripts/{sid}")
+    first = c.upload("/takes", [("file", "one.flac", (SAMPLES / "too_fast.flac").read_bytes())], fields={"script_id": sid}).json()["take"]
+    assert c.wait_done(first, timeout_s=180)["status"] == "done"
+
+    # another team's trainer: none of tina's trainees, not her script; nothing written
+    server.user("tess", "trainer", "south")
+    o = Client(server)
+    o.login("tess")
+    o.get("/trainer")
+    before = server.counts()
+    assert o.get(f"/trainer/trainees/{ids['ann']}").status == 404 and o.get(f"/trainer/trainees/{ids['tina']}").status == 404
+    assert o.get(f"/trainer/trainees/999999").status == 404 and o.get(f"/scripts/{sid}/edit").status == 404
+    r = o.upload(f"/scripts/{sid}/edit", [("file", "x.flac", (SAMPLES / "good_take.flac").read_bytes())], fields={"title": "x", "text": "y"}, accept_json=False)
+    assert r.status == 404 and f"/takes/{first}" not in o.get("/trainer").text
+    assert o.get(f"/takes/{first}/comparison").status == 404
+    assert server.counts() == before
+    assert c.get(f"/scripts/{sid}/edit").status == 403  # an agent edits no script
+
+    # version 2: new text and benchmark B; the first take keeps A and its comparison
+    t.get(f"/scripts/{sid}/edit")
+    r = t.upload(f"/scripts/{sid}/edit", [("file", "b.flac", (SAMPLES / "monotone.flac").read_bytes())],
+                 fields={"title": "确认（新）", "text": "好的，我马上帮您查询，请您稍等片刻。"}, accept_json=False)
+    assert r.status == 200 and "请您稍等片刻" in r.text
+    c.get(f"/scripts/{sid}")
+    second = c.upload("/takes", [("file", "two.flac", (SAMPLES / "too_fast.flac").read_bytes())], fields={"script_id": sid}).json()["take"]
+    assert c.wait_done(second, timeout_s=180)["status"] == "done"
+    with server.state.engine.connect() as conn:
+        takes = {r.id: r for r in conn.execute(sa.select(T.takes).where(T.takes.c.script_id == sid))}
+        versions = {v.version: v for v in conn.execute(sa.select(T.script_versions).where(T.script_versions.c.script_id == sid))}
+    assert set(versions) == {1, 2} and versions[1].text == "好的，我帮您查询一下，请稍等。" and versions[2].text.endswith("稍等片刻。")
+    assert versions[1].benchmark_take_id != versions[2].benchmark_take_id
+    assert (takes[first].script_version, takes[first].benchmark_take_id) == (1, versions[1].benchmark_take_id)
+    assert (takes[second].script_version, takes[second].benchmark_take_id) == (2, versions[2].benchmark_take_id)
+    assert takes[versions[2].benchmark_take_id].kind == "benchmark" and takes[versions[2].benchmark_take_id].script_version == 2
+    assert t.get(f"/takes/{first}/comparison").status == 200 and t.get(f"/takes/{second}/comparison").status == 200
+    team = t.get(f"/trainer/trainees/{ids['ann']}").text
+    assert team.index(f'/takes/{second}/comparison') < team.index(f'/takes/{first}/comparison')  # newest first
+
+    # a changed text without a new benchmark: no benchmark of the old text for takes of the new
+    t.post(f"/scripts/{sid}/edit", {"title": "确认（新）", "text": "好的，请稍等。"})
+    with server.state.engine.connect() as conn:
+        s3 = conn.execute(sa.select(T.scripts).where(T.scripts.c.id == sid)).one()
+    assert s3.version == 3 and s3.benchmark_take_id is None
 
 
 # ----------------------------------------------------------------------------- the queue

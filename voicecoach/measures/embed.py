@@ -161,7 +161,10 @@ class VoiceEncoder:
         numpy.ndarray
             Shape (batch, 256): non-negative, unit length.
         """
-        h_in = np.asarray(mels, np.float32)
+        with _one_blas_thread():
+            return self._embed(np.asarray(mels, np.float32))
+
+    def _embed(self, h_in: np.ndarray) -> np.ndarray:
         b, t, _ = h_in.shape
         h = np.zeros((b, 256), np.float32)
         for w_ih, w_hh, bias in self._layers:
@@ -192,6 +195,17 @@ def shared_encoder(weights: str | os.PathLike | None = None) -> VoiceEncoder:
         if key not in _SHARED:
             _SHARED[key] = VoiceEncoder(path)
         return _SHARED[key]
+
+
+def _one_blas_thread():
+    """The LSTM's products on one BLAS thread: each step multiplies only (windows x 256) by
+    (256 x 1024), too small to share, and OpenBLAS's threads spin while they wait. On the
+    2-core web worker, 120 windows of a 2-minute take cost 6.7 s of processor time (18 s
+    wall) under load with its threads and 1.1 s (2.8 s) without; the d-vectors are bit-identical
+    (tests/test_separation.py). threadpoolctl sets the limit for this call only."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

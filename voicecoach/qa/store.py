@@ -197,9 +197,10 @@ class Store:
                 conn.execute(self.aliases.insert().values(result_id=r.id, path=path, call_id=call_id, seen_at=datetime.now(timezone.utc).replace(tzinfo=None)))
 
     # -- reading --------------------------------------------------------------------------
-    def rows(self, *, since: date | None = None, until: date | None = None, agent: str | None = None,
-             verdict: str | None = None, status: str | None = None) -> list[dict]:
-        """Results as flat dicts (without the full report), filtered.
+    def rows(self, *, since: date | None = None, until: date | None = None, agent: str | None = None, verdict: str | None = None,
+             status: str | None = None, agents: Iterable[str] | None = None, dimension: str | None = None, ids: Iterable[int] | None = None,
+             newest_first: bool = False, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Results as flat dicts (without the full report), filtered and paged in SQL.
 
         Each dict holds the ``results`` columns, and for every registered dimension (and any
         other stored) ``<dimension>_score``, ``<dimension>_verdict`` and its figures by key
@@ -208,28 +209,28 @@ class Store:
         Parameters
         ----------
         verdict : str, optional
-            Calls with this verdict on at least one dimension.
+            Calls with this verdict on at least one dimension (on ``dimension`` when given).
+        agents : iterable of str, optional
+            Calls of any of these agents (a team); an empty one matches nothing.
+        ids : iterable of int, optional
+            Only these results.
+        newest_first : bool
+            Ordered by call date, then id, newest first (default: oldest first, by call id).
+        limit, offset : int
+            A page of at most ``limit`` rows after the first ``offset``.
         """
         import sqlalchemy as sa
 
         c = self.results.c
-        q = sa.select(*[col for col in self.results.columns if col.name != "report"]).order_by(c.call_date, c.call_id, c.id)
-        if since:
-            q = q.where(c.call_date >= since)
-        if until:
-            q = q.where(c.call_date <= until)
-        if agent:
-            q = q.where(c.agent_id == agent)
-        if status:
-            q = q.where(c.status == status)
+        q = self._where(sa.select(*[col for col in self.results.columns if col.name != "report"]), since=since, until=until, agent=agent,
+                        verdict=verdict, status=status, agents=agents, dimension=dimension, ids=ids)
+        q = q.order_by(c.call_date.desc(), c.id.desc()) if newest_first else q.order_by(c.call_date, c.call_id, c.id)
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
         if self._target_version < 4:  # an old layout, opened as it is (tests of the migration)
-            if verdict:
-                q = q.where(sa.or_(*[getattr(c, f"{d}_verdict") == verdict for d in _V3_DIMENSIONS]))
             with self.engine.connect() as conn:
                 return [dict(r._mapping) for r in conn.execute(q)]
         dr, fg = self.t.dimension_results, self.t.figures
-        if verdict:
-            q = q.where(c.id.in_(sa.select(dr.c.result_id).where(dr.c.verdict == verdict)))
         empty = {f"{d.name}_{what}": None for d in dimensions.registered(None) for what in ("score", "verdict")}
         empty.update({f.key: None for _, f in dimensions.figures(None)})
         with self.engine.connect() as conn:
@@ -243,6 +244,36 @@ class Store:
                 for f in conn.execute(sa.select(fg.c.result_id, fg.c.figure, fg.c.value).where(fg.c.result_id.in_(chunk))):
                     by_id[f.result_id][f.figure] = f.value
         return out
+
+    def count(self, **filters) -> int:
+        """How many results :meth:`rows` gives with these filters (no paging)."""
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(self._where(sa.select(sa.func.count()).select_from(self.results), **filters)).scalar())
+
+    def verdicts(self) -> list[str]:
+        """Every verdict stored on some dimension, sorted."""
+        import sqlalchemy as sa
+
+        dr = self.t.dimension_results
+        with self.engine.connect() as conn:
+            return sorted(v for (v,) in conn.execute(sa.select(dr.c.verdict).distinct()) if v)
+
+    def _where(self, q, *, since=None, until=None, agent=None, verdict=None, status=None, agents=None, dimension=None, ids=None):
+        import sqlalchemy as sa
+
+        c = self.results.c
+        for cond, clause in ((since, lambda: c.call_date >= since), (until, lambda: c.call_date <= until), (agent, lambda: c.agent_id == agent),
+                             (status, lambda: c.status == status), (agents is not None, lambda: c.agent_id.in_(list(agents))),
+                             (ids is not None, lambda: c.id.in_(list(ids)))):
+            q = q.where(clause()) if cond else q
+        if verdict and self._target_version < 4:
+            return q.where(sa.or_(*[getattr(c, f"{d}_verdict") == verdict for d in ([dimension] if dimension else _V3_DIMENSIONS)]))
+        if verdict:
+            dr = self.t.dimension_results
+            q = q.where(c.id.in_(sa.select(dr.c.result_id).where((dr.c.verdict == verdict) & ((dr.c.dimension == dimension) if dimension else sa.true()))))
+        return q
 
     def report(self, key: str) -> dict | None:
         import sqlalchemy as sa

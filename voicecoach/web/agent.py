@@ -1,7 +1,7 @@
 """Agents' pages: upload or record a take, watch it being analysed, its report, the history
 with a trend per dimension, and practice on a trainer's script with the comparison.
-Trainers' pages (their team's takes, publishing a script with a benchmark take) live here too:
-they are the same takes seen from the other side."""
+Who may see a take, a take's rows and the trend across takes live here too; the trainers'
+pages (voicecoach.web.trainer) show the same takes from the other side."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from voicecoach.web.library import dimension_names
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import User, now
-from voicecoach.web.i18n import stage_label
+from voicecoach.web.i18n import job_error, stage_label
 from voicecoach.web.library import N_, i18n
 from voicecoach.web.pages import error_text, lang_of, render
 from voicecoach.web.jobqueue import compare_dir, report_dir
@@ -35,8 +35,7 @@ def routes() -> list[Route]:
         Route("/takes/{take_id:int}", take_page), Route("/takes/{take_id:int}/status", take_status),
         Route("/takes/{take_id:int}/report", take_report), Route("/takes/{take_id:int}/comparison", take_comparison),
         Route("/takes/{take_id:int}/audio", take_audio),
-        Route("/scripts", scripts_page, methods=["GET"]), Route("/scripts", publish_script, methods=["POST"]),
-        Route("/scripts/{script_id:int}", script_page), Route("/trainer", trainer_page),
+        Route("/scripts", scripts_page, methods=["GET"]), Route("/scripts/{script_id:int}", script_page),
     ]
 
 
@@ -75,11 +74,12 @@ def _job(conn, take_id: int):
 
 async def history(request: Request) -> Response:
     s = security.require(request)
-    takes = _takes(request, where=T.takes.c.user_id == s.user.id, kinds=("take",))
-    return render(request, "takes.html", takes=takes, trend=_trend(takes), dims=dimension_names(), script=None)
+    takes = takes_of(request, where=T.takes.c.user_id == s.user.id, kinds=("take",))
+    return render(request, "takes.html", takes=takes, trend=trend(takes), dims=dimension_names(), script=None)
 
 
-def _takes(request: Request, *, where, kinds=("take",), limit: int = HISTORY_LIMIT) -> list[dict]:
+def takes_of(request: Request, *, where, kinds=("take",), limit: int = HISTORY_LIMIT) -> list[dict]:
+    """Takes (newest first) with their job's state, owner and script title; ``summary`` parsed."""
     t, j, u = T.takes.c, T.jobs.c, T.users.c
     joined = (T.takes.join(T.users, u.id == t.user_id).outerjoin(T.jobs, j.take_id == t.id)  # one job per take
               .outerjoin(T.scripts, T.scripts.c.id == t.script_id))
@@ -92,7 +92,7 @@ def _takes(request: Request, *, where, kinds=("take",), limit: int = HISTORY_LIM
     return rows
 
 
-def _trend(takes: list[dict]) -> dict:
+def trend(takes: list[dict]) -> dict:
     """Per dimension: an SVG polyline of the scores of the analysed takes, oldest first."""
     done = [t["summary"] for t in reversed(takes) if t["summary"]]
     out = {}
@@ -115,37 +115,38 @@ async def upload(request: Request) -> Response:
     st = request.app.state
     form = await request.form(max_files=1, max_fields=10)
     await security.check_csrf(request, s, form)
-    script_id = _int(form.get("script_id"))
+    script_id, script_version = _int(form.get("script_id")), None
     if script_id is not None:
-        _visible_script(request, script_id)
+        script_version = _visible_script(request, script_id).version
     f = form.get("file")
     wants_json = "application/json" in request.headers.get("accept", "")
     if f is None or isinstance(f, str):
-        return _refuse(request, i18n.gettext(lang_of(request), NOTHING_SENT), wants_json)
+        return refuse(request, i18n.gettext(lang_of(request), NOTHING_SENT), wants_json)
     try:
         up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
     except UploadError as e:
-        return _refuse(request, error_text(request, e), wants_json, status=413 if "larger than" in str(e) else 400)
+        return refuse(request, error_text(request, e), wants_json, status=413 if "larger than" in str(e) else 400)
     finally:
         await f.close()
-    take_id = add_take(st.engine, s.user.id, up, kind="take", script_id=script_id)
+    take_id = add_take(st.engine, s.user.id, up, kind="take", script_id=script_id, script_version=script_version)
     st.queue.poke()
     if wants_json:
         return JSONResponse({"take": take_id, "url": f"/takes/{take_id}"}, status_code=201)
     return RedirectResponse(f"/takes/{take_id}", status_code=303)
 
 
-def add_take(engine, user_id: int, up, *, kind: str, script_id: int | None = None, batch_id: str | None = None, agent: str | None = None) -> int:
+def add_take(engine, user_id: int, up, *, kind: str, script_id: int | None = None, script_version: int | None = None,
+             batch_id: str | None = None, agent: str | None = None) -> int:
     """A take and its queued job, in one transaction."""
     with engine.begin() as conn:
         take_id = int(conn.execute(T.takes.insert().values(
-            user_id=user_id, kind=kind, file_sha256=up.sha256, file_ext=up.ext, label=up.label, size_bytes=up.size_bytes,
-            duration_s=up.duration_s, script_id=script_id, batch_id=batch_id, agent=agent, compared=False, created_at=now())).inserted_primary_key[0])
+            user_id=user_id, kind=kind, file_sha256=up.sha256, file_ext=up.ext, label=up.label, size_bytes=up.size_bytes, duration_s=up.duration_s,
+            script_id=script_id, script_version=script_version, batch_id=batch_id, agent=agent, compared=False, created_at=now())).inserted_primary_key[0])
         conn.execute(T.jobs.insert().values(take_id=take_id, status="queued", attempts=0, created_at=now()))
     return take_id
 
 
-def _refuse(request: Request, sentence: str, wants_json: bool, status: int = 400) -> Response:
+def refuse(request: Request, sentence: str, wants_json: bool, status: int = 400) -> Response:
     if wants_json:
         return JSONResponse({"error": sentence}, status_code=status)
     return render(request, "message.html", status_code=status, message=sentence)
@@ -163,7 +164,9 @@ async def take_page(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     summary = json.loads(take.summary) if take.summary else None
-    return render(request, "take.html", take=take, job=job, summary=summary, dims=dimension_names(), stage=stage_label(job.stage if job else None, lang_of(request)))
+    lang = lang_of(request)
+    return render(request, "take.html", take=take, job=job, summary=summary, dims=dimension_names(), stage=stage_label(job.stage if job else None, lang),
+                  error=job_error(job, lang))
 
 
 async def take_status(request: Request) -> Response:
@@ -171,7 +174,7 @@ async def take_status(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         job = _job(conn, take.id)
     status = job.status if job else "failed"
-    body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job.error if job else None,
+    body = {"status": status, "stage": stage_label(job.stage if job else None, lang_of(request)), "error": job_error(job, lang_of(request)),
             "analysis_s": round(job.elapsed_s, 2) if job and job.elapsed_s is not None else None,
             "cpu_s": round(job.cpu_s, 2) if job and job.cpu_s is not None else None}
     if status == "done":
@@ -221,7 +224,7 @@ def _visible_script(request: Request, script_id: int):
     return row
 
 
-def _scripts_for(request: Request, user: User) -> list:
+def scripts_for(request: Request, user: User) -> list:
     c = T.scripts.c
     q = sa.select(T.scripts).order_by(c.id.desc())
     if user.role not in ("admin", "qa"):
@@ -232,47 +235,11 @@ def _scripts_for(request: Request, user: User) -> list:
 
 async def scripts_page(request: Request) -> Response:
     s = security.require(request)
-    return render(request, "scripts.html", scripts=_scripts_for(request, s.user))
+    return render(request, "scripts.html", scripts=scripts_for(request, s.user))
 
 
 async def script_page(request: Request) -> Response:
     s = security.require(request)
     script = _visible_script(request, request.path_params["script_id"])
-    takes = _takes(request, where=(T.takes.c.user_id == s.user.id) & (T.takes.c.script_id == script.id))
+    takes = takes_of(request, where=(T.takes.c.user_id == s.user.id) & (T.takes.c.script_id == script.id))
     return render(request, "script.html", script=script, takes=takes, dims=dimension_names())
-
-
-async def publish_script(request: Request) -> Response:
-    """A trainer publishes a script with their benchmark take (analysed like any take)."""
-    s = security.require(request, "trainer")
-    st = request.app.state
-    form = await request.form(max_files=1, max_fields=10)
-    await security.check_csrf(request, s, form)
-    title, text = str(form.get("title") or "").strip()[:200], str(form.get("text") or "").strip()[:20000]
-    if not title or not text:
-        return _refuse(request, "a script needs a title and its text; fill both in and publish again", False)
-    f = form.get("file")
-    up = None
-    if f is not None and not isinstance(f, str) and f.filename:
-        try:
-            up = await receive(f, st.config.uploads_dir, max_bytes=st.config.max_upload_bytes, max_duration_s=st.config.max_duration_s)
-        except UploadError as e:
-            return _refuse(request, error_text(request, e), False)
-        finally:
-            await f.close()
-    with st.engine.begin() as conn:
-        sid = int(conn.execute(T.scripts.insert().values(title=title, text=text, team=s.user.team, trainer_id=s.user.id, created_at=now())).inserted_primary_key[0])
-    if up is not None:
-        bid = add_take(st.engine, s.user.id, up, kind="benchmark", script_id=sid)
-        with st.engine.begin() as conn:
-            conn.execute(T.scripts.update().where(T.scripts.c.id == sid).values(benchmark_take_id=bid))
-        st.queue.poke()
-    return RedirectResponse(f"/scripts/{sid}", status_code=303)
-
-
-async def trainer_page(request: Request) -> Response:
-    s = security.require(request, "trainer")
-    u = T.users.c
-    team_ids = sa.select(u.id).where(u.team == s.user.team) if s.user.role != "admin" else sa.select(u.id)
-    takes = _takes(request, where=T.takes.c.user_id.in_(team_ids), kinds=("take",), limit=200)
-    return render(request, "trainer.html", takes=takes, dims=dimension_names(), scripts=_scripts_for(request, s.user))

@@ -97,12 +97,12 @@ class _Headers:
 
 def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     """The web app over ``config.db`` and ``config.data_dir``."""
-    from voicecoach.web import admin, agent, qa
+    from voicecoach.web import admin, agent, qa, trainer
     from voicecoach.web.jobqueue import JobQueue
 
     store = Store(config.db)
     engine = store.engine
-    tables.metadata.create_all(engine)
+    tables.upgrade(engine)
     Path(config.data_dir).mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
@@ -118,7 +118,7 @@ def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     routes = [
         Route("/", home), Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]), Route("/healthz", lambda r: JSONResponse({"ok": True})),
-        *agent.routes(), *qa.routes(), *admin.routes(),
+        *agent.routes(), *trainer.routes(), *qa.routes(), *admin.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _internal_error},

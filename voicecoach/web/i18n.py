@@ -35,6 +35,13 @@ REASONS = {"failed": N_("failed"), "dead_air": N_("dead air"), "interrupts": N_(
 """Why a call is in the listening queue (voicecoach.qa.queue's reason codes)."""
 
 
+CRASHED = N_("the analysis process stopped while working on this recording (out of memory, or a crash); upload it again, and tell an administrator if it happens again")
+INTERNAL = N_("the analysis stopped with an internal error ({kind}); try again, and tell an administrator if it happens again")
+NOT_RUN = N_("the analysis could not run ({kind}); try again")
+UNKNOWN_FAILURE = N_("the analysis failed; try again")
+"""A failed job's sentences that come from the queue, not from the library's errors."""
+
+
 def choose(asked: str | None, remembered: str | None, default: str | None) -> str:
     """The page language: ``?lang=`` if it names a language, else the remembered one (cookie),
     else the server's default (``voicecoach serve --lang``); normalised by voicecoach.i18n."""
@@ -61,3 +68,21 @@ def role_name(role: str, lang: str) -> str:
 
 def reason_name(code: str, lang: str) -> str:
     return i18n.gettext(lang, REASONS[code]) if code in REASONS else code
+
+
+def job_error(job, lang: str) -> str | None:
+    """A failed job's sentence in ``lang``: its message id (web_jobs.error_template, the English
+    source string) translated and filled from its stored values; the stored English sentence
+    when there is no id (older rows) or the translation cannot be filled."""
+    if job is None or not job.error:
+        return None
+    template = getattr(job, "error_template", None)
+    if not template:
+        return job.error
+    import json
+
+    try:
+        params = json.loads(job.error_params or "{}")
+        return i18n.gettext(lang, template).format(**params)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return job.error

@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import now
 from voicecoach.web.config import WebConfig
+from voicecoach.web.i18n import CRASHED, NOT_RUN, UNKNOWN_FAILURE
 
 log = logging.getLogger(__name__)
 
-CRASHED = "the analysis process stopped while working on this recording (out of memory, or a crash); upload it again, and tell an administrator if it happens again"
 
 
 def report_dir(config: WebConfig, key: str) -> Path:
@@ -142,14 +142,14 @@ class JobQueue:
             if taken != 1:
                 return None
             m = row._mapping
-            script_text, benchmark = None, None
+            script_text, benchmark, benchmark_id = None, None, None
             if m["script_id"] is not None:
-                s = conn.execute(sa.select(T.scripts.c.text, T.scripts.c.benchmark_take_id).where(T.scripts.c.id == m["script_id"])).first()
+                s = _script_version(conn, m["script_id"], m["script_version"])
                 script_text = s.text if s else None
                 if s and s.benchmark_take_id and m["kind"] == "take":
                     b = conn.execute(sa.select(T.takes).where(T.takes.c.id == s.benchmark_take_id)).first()
                     if b is not None:
-                        benchmark = str(self.config.uploads_dir / f"{b.file_sha256}.{b.file_ext}")
+                        benchmark, benchmark_id = str(self.config.uploads_dir / f"{b.file_sha256}.{b.file_ext}"), b.id
         key = f"{m['file_sha256']}:{self._settings_sha[:64]}"
         if script_text:
             key = f"{m['file_sha256']}:{hashlib.sha256((self._settings_sha + script_text).encode()).hexdigest()}"
@@ -159,7 +159,7 @@ class JobQueue:
                "key": key, "report_dir": str(report_dir(self.config, key)), "script_text": script_text,
                "created": m["created_at"].date().isoformat()}
         if benchmark:
-            job.update(benchmark=benchmark, compare_dir=str(compare_dir(self.config, m["id"])))
+            job.update(benchmark=benchmark, benchmark_take_id=benchmark_id, compare_dir=str(compare_dir(self.config, m["id"])))
         return job
 
     def _already_stored(self, job: dict) -> bool:
@@ -184,10 +184,11 @@ class JobQueue:
             try:
                 out = fut.result()
             except BrokenProcessPool:
-                out = {"status": "error", "code": "worker_crashed", "message": CRASHED}
+                out = {"status": "error", "code": "worker_crashed", "message": CRASHED, "template": CRASHED}
                 self._restart_pool()
             except Exception as e:  # noqa: BLE001
-                out = {"status": "error", "code": "internal", "message": f"the analysis could not run ({type(e).__name__}); try again"}
+                kind = type(e).__name__
+                out = {"status": "error", "code": "internal", "message": NOT_RUN.format(kind=kind), "template": NOT_RUN, "params": {"kind": kind}}
             self._finish(job, out)
 
     def _restart_pool(self) -> None:
@@ -211,11 +212,26 @@ class JobQueue:
             summary = json.dumps(_summary(out.get("report") or {}), ensure_ascii=False)
         with self.engine.begin() as conn:
             if out["status"] == "done":
-                conn.execute(T.takes.update().where(T.takes.c.id == job["take_id"]).values(result_key=job["key"], summary=summary, compared=bool(job.get("benchmark"))))
+                conn.execute(T.takes.update().where(T.takes.c.id == job["take_id"]).values(result_key=job["key"], summary=summary, compared=bool(job.get("benchmark")),
+                                                                                       benchmark_take_id=job.get("benchmark_take_id")))
                 conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="done", stage=None, error=None, finished_at=now(), elapsed_s=out.get("elapsed_s"), cpu_s=out.get("cpu_s")))
             else:
-                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(status="failed", stage=None, error=out.get("message") or "the analysis failed; try again",
-                                                                                      finished_at=now(), elapsed_s=out.get("elapsed_s")))
+                template = out.get("template") or (None if out.get("message") else UNKNOWN_FAILURE)
+                conn.execute(T.jobs.update().where(T.jobs.c.id == job["job_id"]).values(
+                    status="failed", stage=None, error=out.get("message") or UNKNOWN_FAILURE, error_template=template,
+                    error_params=json.dumps(out.get("params") or {}, ensure_ascii=False, default=str) if template else None,
+                    finished_at=now(), elapsed_s=out.get("elapsed_s")))
+
+
+def _script_version(conn, script_id: int, version: int | None):
+    """The text and benchmark take of the script version a take was uploaded against (the
+    script as it is now for a take from before versions were kept)."""
+    v = T.script_versions.c
+    if version is not None:
+        row = conn.execute(sa.select(v.text, v.benchmark_take_id).where((v.script_id == script_id) & (v.version == version))).first()
+        if row is not None:
+            return row
+    return conn.execute(sa.select(T.scripts.c.text, T.scripts.c.benchmark_take_id).where(T.scripts.c.id == script_id)).first()
 
 
 def _ready() -> bool:

@@ -23,6 +23,21 @@ from voicecoach.trainer.compare import compare
 from voicecoach.trainer.html import write_compare_report
 
 
+def warm_up() -> None:
+    """Load once, in a new analysis process, what each analysis keeps per process: the voice
+    encoder (when its weights are installed), matplotlib and the chart font."""
+    from voicecoach.errors import ModelError
+    from voicecoach.measures.embed import shared_encoder
+    from voicecoach.report import charts  # noqa: F401 - matplotlib and the chart code
+    from voicecoach.report.fonts import cjk_font
+
+    cjk_font()
+    try:
+        shared_encoder()
+    except ModelError:  # not installed: each report says the second voice was not checked
+        pass
+
+
 def dimension_names() -> tuple[str, ...]:
     """The registered dimensions, in report order (the columns of the history and call tables)."""
     return _dimensions.names()
@@ -30,4 +45,4 @@ def dimension_names() -> tuple[str, ...]:
 
 __all__ = ["i18n", "N_", "NP_", "analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "run_batch",
            "export", "Job", "discover", "listening_queue", "Store", "engine_url", "summarise", "worth_a_listen", "BatchSettings", "result_row",
-           "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names"]
+           "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names", "warm_up"]

@@ -50,6 +50,20 @@ scripts = sa.Table(
     sa.Column("trainer_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False),
     sa.Column("benchmark_take_id", sa.Integer),  # a take of the trainer's (web_takes.id)
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1, server_default="1"),  # web_script_versions.version now in effect
+)
+
+script_versions = sa.Table(
+    "web_script_versions", metadata,  # every text and benchmark a script has had: a take is compared with its own version's
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("script_id", sa.Integer, sa.ForeignKey("web_scripts.id"), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("benchmark_take_id", sa.Integer),
+    sa.Column("by_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("script_id", "version"),
 )
 
 takes = sa.Table(
@@ -68,6 +82,8 @@ takes = sa.Table(
     sa.Column("result_key", sa.String(130)),  # the store's results.key once analysed
     sa.Column("summary", sa.Text),  # JSON: overall and per-dimension score and verdict (the history page)
     sa.Column("compared", sa.Boolean, nullable=False, default=False),  # a comparison page with the script's benchmark exists
+    sa.Column("script_version", sa.Integer),  # the script's version when the take was uploaded (its text and benchmark)
+    sa.Column("benchmark_take_id", sa.Integer),  # the benchmark take its comparison was made against
     sa.Column("created_at", sa.DateTime, nullable=False, index=True),
 )
 
@@ -77,7 +93,9 @@ jobs = sa.Table(
     sa.Column("take_id", sa.Integer, sa.ForeignKey("web_takes.id"), nullable=False, index=True),
     sa.Column("status", sa.String(10), nullable=False, index=True),  # queued, running, done, failed
     sa.Column("stage", sa.String(40)),
-    sa.Column("error", sa.Text),  # one sentence for the user
+    sa.Column("error", sa.Text),  # one sentence for the user, English (logs, and rows older than error_template)
+    sa.Column("error_template", sa.Text),  # its message id (the English source string in the catalogues) ...
+    sa.Column("error_params", sa.Text),  # ... and the values that fill it (JSON): shown in each viewer's language
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("started_at", sa.DateTime),
@@ -87,3 +105,22 @@ jobs = sa.Table(
 )
 
 ROLES = ("agent", "trainer", "qa", "admin")
+
+ADDED_COLUMNS = (("web_scripts", "version"), ("web_takes", "script_version"), ("web_takes", "benchmark_take_id"),
+                 ("web_jobs", "error_template"), ("web_jobs", "error_params"))
+"""Columns added after the first release of these tables, in order: :func:`upgrade` adds them
+to an older database (``create_all`` makes missing tables, never missing columns)."""
+
+
+def upgrade(engine) -> None:
+    """Create the missing web tables and add the columns of :data:`ADDED_COLUMNS` that an older
+    database lacks (nullable, or with a server default: no row needs rewriting)."""
+    metadata.create_all(engine)
+    have = {t: {c["name"] for c in sa.inspect(engine).get_columns(t)} for t in {t for t, _ in ADDED_COLUMNS}}
+    with engine.begin() as conn:
+        for table, name in ADDED_COLUMNS:
+            if name not in have[table]:
+                col = metadata.tables[table].c[name]
+                ddl = col.type.compile(dialect=engine.dialect)
+                default = f" DEFAULT {col.server_default.arg}" if col.server_default is not None else ""
+                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}{default}{' NOT NULL' if default and not col.nullable else ''}"))

@@ -43,6 +43,20 @@ def init(settings: dict) -> None:
         engine=sa.create_engine(engine_url(settings["db"]), future=True, **({"connect_args": {"timeout": 30}} if settings["db_is_sqlite"] else {})),
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
+    _warm()
+
+
+def _warm() -> None:
+    """What every job would otherwise load on the first one: the voice encoder's weights, the
+    chart font and matplotlib (each kept per process by the library)."""
+    from voicecoach.web.library import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - the first job then loads them, and says what is missing
+        import logging
+
+        logging.getLogger(__name__).warning("warming the analysis worker up failed", exc_info=True)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -96,14 +110,18 @@ def run(job: dict) -> dict:
             _compare(a, job)
         return {**out, "status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "cpu_s": _cpu_s() - cpu0}
     except VoiceCoachError as e:
-        message = str(e).replace(Path(job["path"]).name, job.get("label") or "the recording")
-        return {**out, "status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0}
+        stored, shown = Path(job["path"]).name, job.get("label") or "the recording"  # the file under its uploaded name
+        params = {k: v.replace(stored, shown) if isinstance(v, str) else v for k, v in e.params.items()}
+        return {**out, "status": "error", "code": e.code, "message": str(e).replace(stored, shown), "template": e.template, "params": params,
+                "elapsed_s": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - one bad file never costs the others
         import logging
 
+        from voicecoach.web.i18n import INTERNAL
+
         logging.getLogger(__name__).exception("analysis of job %s failed", job["job_id"])
-        return {**out, "status": "error", "code": "internal", "message": f"the analysis stopped with an internal error ({type(e).__name__}); try again, and tell an administrator if it happens again",
-                "elapsed_s": time.perf_counter() - t0}
+        return {**out, "status": "error", "code": "internal", "message": INTERNAL.format(kind=type(e).__name__), "template": INTERNAL,
+                "params": {"kind": type(e).__name__}, "elapsed_s": time.perf_counter() - t0}
 
 
 def _cpu_s() -> float:
