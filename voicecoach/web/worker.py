@@ -99,7 +99,7 @@ def run(job: dict) -> dict:
     out = {"worker": _W["name"]}
     cpu0 = _cpu_s()
     try:
-        a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"],
+        a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"], whole_call=job.get("kind") == "call",
                     script_text=job.get("script_text"), max_duration_s=s["max_duration_s"], progress=_stage(job["job_id"]))
         _stage(job["job_id"])("report")
         write_report(a, job["report_dir"], lang=s["lang"])
