@@ -33,6 +33,7 @@ import numpy as np
 from voicecoach.audio import Audio
 from voicecoach.audio.activity import Activity, runs
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
+from voicecoach.measures.syllables import detect_nuclei
 
 FILLER_CHARS = frozenset("嗯呃额啊")
 """Recognised syllables that are filled pauses when they stand alone."""
@@ -62,6 +63,9 @@ class FillerRule:
         Smallest median frame-to-frame F0 change, semitones (a voice is never perfectly steady).
     context_s : float
         A signal filler lies within this of a recognised syllable, s.
+    min_spread : float
+        A stretch found under recognised syllables (:func:`_grown`) must lie over at least this
+        many median syllables of recognised time while holding one nucleus at most.
     pause_s : float
         Gap to the next recognised syllable that counts as a pause around a transcript filler, s.
     """
@@ -74,6 +78,7 @@ class FillerRule:
     min_jitter_st: float = 0.01
     context_s: float = 3.0
     pause_s: float = 0.15
+    min_spread: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,9 @@ class Candidate:
 
     ``range_st``, ``slope_st_per_s``: F0 10-90 % range and slope; ``change_db``: spectral change;
     ``n_harmonics``; ``jitter_st``: median frame-to-frame F0 change; ``context_s``: distance to
-    the nearest recognised syllable, s (inf without any).
+    the nearest recognised syllable, s (inf without any); ``spread``: for a stretch found under
+    recognised syllables, the median syllables of recognised time it lies over (0 for one found
+    outside them).
     """
 
     start_s: float
@@ -156,12 +163,13 @@ class Candidate:
     n_harmonics: int
     jitter_st: float
     context_s: float
+    spread: float = 0.0
 
     def passes(self, rule: FillerRule) -> bool:
         return (self.end_s - self.start_s >= rule.min_s and self.range_st <= rule.max_range_st
                 and abs(self.slope_st_per_s) <= rule.max_slope_st_per_s and self.change_db <= rule.max_change_db
                 and self.n_harmonics >= rule.min_harmonics and self.jitter_st >= rule.min_jitter_st
-                and self.context_s <= rule.context_s)
+                and self.context_s <= rule.context_s and (self.spread == 0.0 or self.spread >= rule.min_spread))
 
     def confidence(self, rule: FillerRule) -> float:
         margins = [1 - self.range_st / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
@@ -254,6 +262,59 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         change, n_harm = _spectral_figures(audio, start, end, f0)
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
         out.append(Candidate(start, end, float(p90 - p10), slope, change, n_harm, jitter, near))
+    steady = _close_gaps(pitch_track.voiced & speech, 2) & ~moving
+    for a, b, spread in _grown(steady, t, frame, words, typical, activity, detect_nuclei(activity, pitch_track).times_s, out, min_s):
+        start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
+        st = st_all[a:b]
+        ok = np.isfinite(st)
+        if ok.sum() < 5:
+            continue
+        p10, p90 = np.percentile(st[ok], [10, 90])
+        change, n_harm = _spectral_figures(audio, start, end, float(np.median(pitch_track.f0_hz[a:b][ok])))
+        out.append(Candidate(start, end, float(p90 - p10), float(np.polyfit(t[a:b][ok], st[ok], 1)[0]), change, n_harm,
+                             float(np.median(np.abs(np.diff(st[ok])))), 0.0, spread))
+    return sorted(out, key=lambda c: c.start_s)
+
+
+_SPREAD_SYLLABLES = 1.5
+"""Least recognised time (in median syllables) a steady one-nucleus stretch must lie over to be measured as a candidate (the rule's ``min_spread`` decides whether it is a filler)."""
+
+
+def _grown(steady: np.ndarray, t: np.ndarray, frame: float, words: Sequence, typical: float, activity: Activity, nuclei: np.ndarray,
+           found: Sequence[Candidate], min_s: float) -> list[tuple[int, int, float]]:
+    """Steady voiced runs (frame index spans, and their spread) found from the signal alone, under recognised syllables.
+
+    The recogniser re-times the syllables round a filler it deleted, spreading a word evenly over
+    it, so no syllable edge marks it. A run of voiced frames whose F0 never jumps is cut into
+    syllables at the level dip between the signal's own nuclei
+    (:func:`~voicecoach.measures.syllables.detect_nuclei`); a piece lying over at least
+    ``_SPREAD_SYLLABLES`` median syllables of recognised time is one held sound where the
+    recogniser put several syllables: a candidate. Pieces that overlap a candidate already found
+    are left out.
+    """
+    if typical <= 0:
+        return []
+    spans = np.array(words, float).reshape(-1, 2)
+    level = np.nan_to_num(activity.level_db, nan=-200.0)
+    out = []
+    for a, b in zip(*runs(steady)):
+        if (b - a) * frame < min_s:
+            continue
+        inside = nuclei[(nuclei >= t[a]) & (nuclei <= t[b - 1])]
+        cuts = [a]
+        for n0, n1 in zip(inside[:-1], inside[1:]):
+            k0, k1 = np.searchsorted(activity.times_s, [n0, n1])
+            dip = activity.times_s[k0 + int(np.argmin(level[k0:k1 + 1]))] if k1 > k0 else n0
+            cuts.append(int(np.clip(np.searchsorted(t, dip), a, b)))
+        for p, q in zip(cuts, cuts[1:] + [b]):
+            if (q - p) * frame < min_s:
+                continue
+            start, end = float(t[p] - frame / 2), float(t[q - 1] + frame / 2)
+            if any(c.start_s < end and start < c.end_s for c in found):
+                continue
+            covered = float(np.sum(np.clip(np.minimum(spans[:, 1], end) - np.maximum(spans[:, 0], start), 0, None)))
+            if covered / typical >= _SPREAD_SYLLABLES:
+                out.append((p, q, covered / typical))
     return out
 
 
