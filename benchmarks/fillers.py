@@ -384,7 +384,7 @@ def report(cases: list[Case], *, seconds: float) -> tuple[str, bool]:
     sources = sorted({c.source for c in cases})
     lines = ["# Filled pauses (嗯/呃): inserted and found again; false flags on untouched real speech", "",
              "Made by `python benchmarks/fillers.py` (see its docstring for how the cases are built). "
-             f"{len(cases)} analyses of {len({c.clip for c in cases})} real clips, 16 kHz and telephone 8 kHz; "
+             f"{len(cases)} analyses of {len({c.clip for c in cases})} recordings (19 real clips, tts/ and calls/), 16 kHz and 8 kHz; "
              f"total {seconds:.0f} s measured under load on a shared 2-core machine"
              + (" (the analyses of the last full run, their candidates found again by the current code with --reuse)." if REUSED else "."), "",
              "## Leave one source out", "",
