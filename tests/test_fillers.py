@@ -90,6 +90,36 @@ def test_a_filler_shorter_than_200_ms_or_with_moving_pitch_is_not_one():
     assert _analyse(x, sp.chars).filled_pauses.moments == ()
 
 
+def _spread_over(chars, t0, k=3):
+    """The recogniser's re-timing round a filler it deleted: the ``k`` syllables after the gap
+    holding the filler at ``t0`` spread evenly from ``t0`` to the end of the last of them."""
+    i = next(j for j, (_, s, _) in enumerate(chars) if s > t0)
+    end = chars[i + k - 1][2]
+    step = (end - t0) / k
+    return chars[:i] + [(c[0], t0 + j * step, t0 + (j + 1) * step) for j, c in enumerate(chars[i:i + k])] + chars[i + k:]
+
+
+@pytest.mark.parametrize("band", ["16k", "8k"])
+def test_a_filler_the_recogniser_spread_a_word_over_is_found(band):
+    """Known answer: a 0.5 s filler right before a phrase whose first three syllables the
+    recogniser re-timed evenly over the filler and themselves (no syllable edge marks it, none is
+    stretched past twice the median). The signal holds one nucleus there: found; the same
+    re-timing over plain speech (no filler, several nuclei) is not."""
+    rng = np.random.default_rng(5)
+    sp = _speech_with_gaps()
+    g0, g1 = sp.pauses[0]
+    y = filled_pause(0.5, sr=SR, f0_hz=190, rng=rng, vowel="nasal", drift_st=-0.5)
+    x, truth = _splice_into_gaps(sp, [(g1 - g0 - 0.5, y)])  # ends where the phrase starts
+    (t0, t1), = truth
+    chars = _spread_over(list(sp.chars), t0)
+    fp = _analyse(x, chars, band=band).filled_pauses
+    hits = [m for m in fp.moments if min(m.end_s, t1) - max(m.start_s, t0) >= 0.5 * (t1 - t0)]
+    assert len(hits) == 1 and hits[0].source == "signal", fp.moments
+    assert len(fp.moments) == 1, fp.moments
+    plain = _analyse(sp.samples, _spread_over(list(sp.chars), g1 - 0.5)).filled_pauses
+    assert plain.moments == ()
+
+
 def _tones(n: int, kind: str) -> np.ndarray:
     t = np.arange(n) / SR
     if kind == "ring_back":  # China's ring-back tone, 450 Hz

@@ -12,7 +12,7 @@ The recogniser deletes many filled pauses, so they are looked for twice:
   harmonics stand out of the spectrum (a ring-back tone or a pure tone has one or two), its F0
   wobbles like a voice (an electronic hum or a synthesiser note is steadier than any larynx),
   and it lies within ``context_s`` of recognised speech (hold music far from any word is not a
-  hesitation).
+  hesitation); or such a stretch under a word the recogniser spread over a filler (:func:`_grown`).
 
 Where the two overlap they are one moment, of source "transcript". Pitch and the speech/silence
 decision are the ones the measure stage already made (:mod:`voicecoach.measures.pitch`,
@@ -25,7 +25,7 @@ pauses inserted (benchmarks/fillers.py, benchmarks/results/fillers.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -33,6 +33,7 @@ import numpy as np
 from voicecoach.audio import Audio
 from voicecoach.audio.activity import Activity, runs
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
+from voicecoach.measures.syllables import detect_nuclei
 
 FILLER_CHARS = frozenset("嗯呃额啊")
 """Recognised syllables that are filled pauses when they stand alone."""
@@ -62,6 +63,11 @@ class FillerRule:
         Smallest median frame-to-frame F0 change, semitones (a voice is never perfectly steady).
     context_s : float
         A signal filler lies within this of a recognised syllable, s.
+    smooth : bool
+        Hold ``max_range_st`` to the F0 range round its straight-line fit, not the plain range (a
+        smooth fall within ``max_slope_st_per_s`` passes: a real 嗯 may fall 3 st in 0.3 s).
+    min_spread : float
+        Median syllables of recognised time a one-nucleus stretch under them (:func:`_grown`) lies over.
     pause_s : float
         Gap to the next recognised syllable that counts as a pause around a transcript filler, s.
     """
@@ -74,6 +80,8 @@ class FillerRule:
     min_jitter_st: float = 0.01
     context_s: float = 3.0
     pause_s: float = 0.15
+    smooth: bool = False
+    min_spread: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -141,11 +149,13 @@ class FilledPauses:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A voiced stretch outside recognised syllables and its figures (before the rule is applied).
+    """A voiced stretch (outside recognised syllables, or one held sound under them) and its figures, before the rule.
 
     ``range_st``, ``slope_st_per_s``: F0 10-90 % range and slope; ``change_db``: spectral change;
     ``n_harmonics``; ``jitter_st``: median frame-to-frame F0 change; ``context_s``: distance to
-    the nearest recognised syllable, s (inf without any).
+    the nearest recognised syllable, s (inf without any); ``spread``: the median syllables of
+    recognised time over a stretch found under them (0 outside); ``curve_st``: F0's 10-90 %
+    range round its straight-line fit.
     """
 
     start_s: float
@@ -156,15 +166,17 @@ class Candidate:
     n_harmonics: int
     jitter_st: float
     context_s: float
+    spread: float = 0.0
+    curve_st: float = float("inf")
 
     def passes(self, rule: FillerRule) -> bool:
-        return (self.end_s - self.start_s >= rule.min_s and self.range_st <= rule.max_range_st
+        return (self.end_s - self.start_s >= rule.min_s and (self.curve_st if rule.smooth else self.range_st) <= rule.max_range_st
                 and abs(self.slope_st_per_s) <= rule.max_slope_st_per_s and self.change_db <= rule.max_change_db
                 and self.n_harmonics >= rule.min_harmonics and self.jitter_st >= rule.min_jitter_st
-                and self.context_s <= rule.context_s)
+                and self.context_s <= rule.context_s and (self.spread == 0.0 or self.spread >= rule.min_spread))
 
     def confidence(self, rule: FillerRule) -> float:
-        margins = [1 - self.range_st / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
+        margins = [1 - (self.curve_st if rule.smooth else self.range_st) / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
                    1 - self.change_db / rule.max_change_db]
         return float(np.clip(0.5 + 0.5 * min(margins), 0.0, 1.0))
 
@@ -243,17 +255,69 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         if any(s < end and start < e and _room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S, start, end) < _SYLLABLE_S
                for s, e in stretched):
             continue  # it would leave no sound for the syllable the recogniser heard there
-        st = st_all[a:b]
-        ok = np.isfinite(st)
-        if ok.sum() < 5:
-            continue
-        p10, p90 = np.percentile(st[ok], [10, 90])
-        slope = float(np.polyfit(t[a:b][ok], st[ok], 1)[0])
-        jitter = float(np.median(np.abs(np.diff(st[ok]))))
-        f0 = float(np.median(pitch_track.f0_hz[a:b][ok]))
-        change, n_harm = _spectral_figures(audio, start, end, f0)
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
-        out.append(Candidate(start, end, float(p90 - p10), slope, change, n_harm, jitter, near))
+        c = _measure(audio, pitch_track, st_all, a, b, start, end, near)
+        if c is not None:
+            out.append(c)
+    steady = _close_gaps(pitch_track.voiced & speech, 2) & ~moving
+    for a, b, spread in _grown(steady, t, frame, words, typical, activity, detect_nuclei(activity, pitch_track).times_s, out, min_s):
+        start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
+        c = _measure(audio, pitch_track, st_all, a, b, start, end, 0.0)
+        if c is not None:
+            out.append(replace(c, spread=spread))
+    return sorted(out, key=lambda c: c.start_s)
+
+
+def _measure(audio: Audio, pitch_track: PitchTrack, st_all: np.ndarray, a: int, b: int, start: float, end: float, near: float) -> Candidate | None:
+    """The figures of frames ``a:b`` (``start``..``end`` s); None with under 5 pitched frames."""
+    st, tt = st_all[a:b], pitch_track.times_s[a:b]
+    if (ok := np.isfinite(st)).sum() < 5:
+        return None
+    p10, p90 = np.percentile(st[ok], [10, 90])
+    fit = np.polyfit(tt[ok], st[ok], 1)
+    c10, c90 = np.percentile(st[ok] - np.polyval(fit, tt[ok]), [10, 90])
+    change, n_harm = _spectral_figures(audio, start, end, float(np.median(pitch_track.f0_hz[a:b][ok])))
+    return Candidate(start, end, float(p90 - p10), float(fit[0]), change, n_harm, float(np.median(np.abs(np.diff(st[ok])))), near,
+                     curve_st=float(c90 - c10))
+
+
+_SPREAD_SYLLABLES = 1.5
+"""Least recognised time (median syllables) over a one-nucleus stretch for it to be measured (``min_spread`` decides)."""
+
+
+def _grown(steady: np.ndarray, t: np.ndarray, frame: float, words: Sequence, typical: float, activity: Activity, nuclei: np.ndarray,
+           found: Sequence[Candidate], min_s: float) -> list[tuple[int, int, float]]:
+    """One-nucleus pieces of steady voiced runs under recognised syllables: (first frame, end frame, spread).
+
+    The recogniser re-times the syllables round a filler it deleted, spreading a word evenly over
+    it, so no syllable edge marks it. A voiced run whose F0 never jumps is cut at the level dip
+    between the signal's own nuclei (:func:`~voicecoach.measures.syllables.detect_nuclei`); a
+    piece lying over ``_SPREAD_SYLLABLES`` median syllables of recognised time or more is one held
+    sound where the recogniser put several: a candidate, unless it overlaps one already found.
+    """
+    if typical <= 0:
+        return []
+    spans = np.array(words, float).reshape(-1, 2)
+    level = np.nan_to_num(activity.level_db, nan=-200.0)
+    out = []
+    for a, b in zip(*runs(steady)):
+        if (b - a) * frame < min_s:
+            continue
+        inside = nuclei[(nuclei >= t[a]) & (nuclei <= t[b - 1])]
+        cuts = [a]
+        for n0, n1 in zip(inside[:-1], inside[1:]):
+            k0, k1 = np.searchsorted(activity.times_s, [n0, n1])
+            dip = activity.times_s[k0 + int(np.argmin(level[k0:k1 + 1]))] if k1 > k0 else n0
+            cuts.append(int(np.clip(np.searchsorted(t, dip), a, b)))
+        for p, q in zip(cuts, cuts[1:] + [b]):
+            if (q - p) * frame < min_s:
+                continue
+            start, end = float(t[p] - frame / 2), float(t[q - 1] + frame / 2)
+            if any(c.start_s < end and start < c.end_s for c in found):
+                continue
+            covered = float(np.sum(np.clip(np.minimum(spans[:, 1], end) - np.maximum(spans[:, 0], start), 0, None)))
+            if covered / typical >= _SPREAD_SYLLABLES:
+                out.append((p, q, covered / typical))
     return out
 
 
