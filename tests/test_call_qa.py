@@ -303,3 +303,21 @@ def test_mono_calls_in_a_batch(fake_worker, tmp_path):
     assert row["status"] == "done" and sentences == []
     assert all(row.get(f"{n}_verdict") is None for n in dimensions.names())
     assert json.loads(row["extra"])["delivery"] == "not_separated" and "told apart" in out["report"]["delivery"]["note"]
+
+
+def test_batch_reports_write_the_call_page_with_the_agents_delivery(fake_worker, monkeypatch, tmp_path):
+    from dataclasses import asdict, replace
+
+    from voicecoach.qa import work
+
+    monkeypatch.setitem(work._WORKER, "settings", replace(work._WORKER["settings"], reports=True))
+    job = _job(SAMPLES / "call_stereo.wav", "stereo")
+    out = work.score(asdict(job))
+    html = out["report_html"]
+    assert 'id="conversation"' in html and 'id="delivery"' in html and 'id="delivery-not-assessed"' not in html
+    row, sentences = _row(job, out)  # a store without pages: summary --render-reports writes the same page
+    store = Store(tmp_path / "qa.sqlite")
+    store.put(row, sentences)
+    assert work.render_missing_pages(store.rows(), tmp_path / "reports", recognizer=fake_worker) == 1
+    (page,) = (tmp_path / "reports").glob("*.html")
+    assert 'id="delivery"' in page.read_text(encoding="utf-8")

@@ -231,6 +231,7 @@ def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, re
     left without a page. Returns how many pages were written."""
     from voicecoach.analysis import analyze
     from voicecoach.judge.targets import load_targets
+    from voicecoach.qa.calls import has_delivery, is_call, measure_call
 
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -241,11 +242,16 @@ def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, re
         if r.get("status") != "done" or page.exists() or not os.path.isfile(r["path"]):
             continue
         try:
-            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang, whole_call=True)
+            if is_call(r):  # the call page: the conversation and the agent's delivery (when the row has it)
+                extra = json.loads(r["extra"] or "{}")
+                deliver = (lambda side: analyze(side, targets=tgt, recognizer=recognizer, lang=lang, whole_call=True)) if has_delivery(r) else None
+                m = measure_call(r["path"], {"channel": r.get("channel"), "customer_path": extra.get("customer_path")}, tgt, deliver=deliver)
+                html = _call_page_html(m, lang, Path(r["path"]).name)
+            else:
+                html = _report_html(analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang, whole_call=True), lang)
         except VoiceCoachError as e:
             log.warning("no report page for %s: %s", display_name(r["path"]), e)
             continue
-        html = _report_html(a, lang)
         if html is not None:
             tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
             tmp.write_text(html, encoding="utf-8")
