@@ -321,3 +321,21 @@ def test_batch_reports_write_the_call_page_with_the_agents_delivery(fake_worker,
     assert work.render_missing_pages(store.rows(), tmp_path / "reports", recognizer=fake_worker) == 1
     (page,) = (tmp_path / "reports").glob("*.html")
     assert 'id="delivery"' in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_local_ray_sends_both_files_of_a_two_file_call(tmp_path):
+    pytest.importorskip("ray")
+    x, sr = sf.read(SAMPLES / "call_stereo.wav", always_2d=True)
+    sf.write(tmp_path / "agent.wav", x[:, 0], sr)
+    sf.write(tmp_path / "customer.wav", x[:, 1], sr)
+    jobs = [_job(tmp_path / "agent.wav", "twofile", channel="", customer_path=str(tmp_path / "customer.wav"))]
+    pool, ray_store = Store(tmp_path / "pool.sqlite"), Store(tmp_path / "ray.sqlite")
+    settings = BatchSettings(delivery=False)  # timing only: no recogniser, fast
+    run_batch(jobs, pool, settings, workers=1)
+    p = run_batch(jobs, ray_store, settings, workers=1, engine="ray")
+    assert (p.done, p.failed) == (1, 0)
+    (a,), (b,) = pool.rows(), ray_store.rows()
+    assert b["status"] == "done" and b["n_dead_air"] == 1
+    assert [a[k] for k in CALL_FIGURES] == [b[k] for k in CALL_FIGURES]
