@@ -325,8 +325,12 @@ def test_batch_reports_write_the_call_page_with_the_agents_delivery(fake_worker,
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_local_ray_sends_both_files_of_a_two_file_call(tmp_path):
+def test_local_ray_sends_both_files_of_a_two_file_call(tmp_path, monkeypatch):
     pytest.importorskip("ray")
+    from voicecoach.qa import engines
+
+    sent, read = [], engines._read
+    monkeypatch.setattr(engines, "_read", lambda path: sent.append(path) or read(path))  # what travels to the actors
     x, sr = sf.read(SAMPLES / "call_stereo.wav", always_2d=True)
     sf.write(tmp_path / "agent.wav", x[:, 0], sr)
     sf.write(tmp_path / "customer.wav", x[:, 1], sr)
@@ -336,6 +340,7 @@ def test_local_ray_sends_both_files_of_a_two_file_call(tmp_path):
     run_batch(jobs, pool, settings, workers=1)
     p = run_batch(jobs, ray_store, settings, workers=1, engine="ray")
     assert (p.done, p.failed) == (1, 0)
+    assert sent == [str(tmp_path / "agent.wav"), str(tmp_path / "customer.wav")]  # a local Ray sees the files anyway: what was sent is the check
     (a,), (b,) = pool.rows(), ray_store.rows()
     assert b["status"] == "done" and b["n_dead_air"] == 1
     assert [a[k] for k in CALL_FIGURES] == [b[k] for k in CALL_FIGURES]
