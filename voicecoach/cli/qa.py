@@ -46,6 +46,7 @@ def batch_cmd(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", min=1.0, help="Seconds one call may take; a call that takes longer is stopped and stored as an error."),
     reports: Optional[Path] = typer.Option(None, "--reports", help="Folder for each call's report page (give the same folder to voicecoach summary --reports to link them)."),
     calls: bool = typer.Option(False, "--calls", help="Each recording is a two-sided call (stereo, one side per channel; --channel left/right names the agent's, mono separates the voices): measure turn-taking, overtalk, latency, dead air. A manifest row with customer_path is a two-file call."),
+    no_delivery: bool = typer.Option(False, "--no-delivery", help="For two-sided calls, only the conversation timing: leave out the agent's delivery (no speech recognition; faster)."),
 ) -> None:
     """Score many calls into the result store; safe to stop and run again (it resumes)."""
     from voicecoach.qa.batch import run_batch
@@ -61,7 +62,7 @@ def batch_cmd(
     jobs = discover(inputs or [], manifest=manifest, allow_any_path=allow_any_path, calls=calls, **_given(channel=channel))
     store = Store(db)
     settings = BatchSettings(targets=str(targets) if targets else None, phrases=str(phrases) if phrases else None, script=str(script) if script else None, time_limit_s=time_limit,
-                             **_given(model=model, lang=lang, device=device))
+                             delivery=not no_delivery, **_given(model=model, lang=lang, device=device))
     show, stop = _batch_progress(len(jobs))
     try:
         prog = run_batch(jobs, store, settings, engine=engine, address=address, retry_failed=retry_failed, progress=show, reports_dir=reports, **_given(workers=workers))

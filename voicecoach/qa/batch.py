@@ -95,6 +95,8 @@ def run_batch(
         for the QA summary to link to; calls already in the store keep the page they have.
     """
     prog = Progress(total=len(jobs))
+    if not settings.delivery and all(j.call for j in jobs):  # timing only: no worker loads the recogniser
+        settings = dataclasses.replace(settings, load_recognizer=False)
     if reports_dir is not None:
         settings = dataclasses.replace(settings, reports=True)
         Path(reports_dir).mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,9 @@ class CallGroup:
     agent, week : str
         ``week``: "2026-W47"; "" for calls without a date.
     n_calls : int
-        Calls measured (failed ones are listed with the summary's failed calls).
+        Calls measured.
+    n_failed : int
+        Calls that could not be measured (listed, with their reason, in the summary's failed calls).
     latency_median_s : float
         Median over the calls of each call's median response latency, s (NaN: none measured).
     overtalk_s_per_call, dead_air_s_per_call : float
@@ -42,6 +44,7 @@ class CallGroup:
     agent: str
     week: str
     n_calls: int
+    n_failed: int
     latency_median_s: float
     overtalk_s_per_call: float
     dead_air_s_per_call: float
@@ -55,13 +58,20 @@ class CallGroup:
 
 
 def summarise_calls(rows: list[dict]) -> list[CallGroup]:
-    """The measured two-sided calls of ``rows`` (flat store rows) by agent and ISO week (newest first)."""
+    """The two-sided calls of ``rows`` (flat store rows) by agent and ISO week (newest first):
+    the measured calls' figures, and how many failed."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    failed: dict[tuple[str, str], int] = defaultdict(int)
     for r in rows:
-        if r.get("status") == "done" and is_call(r):
-            groups[(r.get("agent_id") or NO_AGENT, iso_week(r.get("call_date")))].append(r)
+        if is_call(r):
+            at = (r.get("agent_id") or NO_AGENT, iso_week(r.get("call_date")))
+            if r.get("status") == "done":
+                groups[at].append(r)
+            else:
+                groups.setdefault(at, [])
+                failed[at] += 1
     out = [CallGroup(
-        agent=agent, week=week, n_calls=len(rs),
+        agent=agent, week=week, n_calls=len(rs), n_failed=failed[(agent, week)],
         latency_median_s=_stat(np.median, rs, "latency_median_s"),
         overtalk_s_per_call=_stat(np.mean, rs, "overtalk_s"), dead_air_s_per_call=_stat(np.mean, rs, "dead_air_s"),
         n_dead_air_per_call=_stat(np.mean, rs, "n_dead_air"), n_agent_interruptions_per_call=_stat(np.mean, rs, "n_agent_interruptions"),

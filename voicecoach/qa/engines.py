@@ -80,7 +80,8 @@ CRASHED = {"status": "error", "code": "worker_crashed", "message": "the worker p
 class RayEngine:
     """Ray actors, each loading the model once; on a local instance or an existing cluster.
 
-    The audio bytes travel through Ray's object store, so workers need not see the files.
+    The audio bytes (both files of a two-file call) travel through Ray's object store, so
+    workers need not see the files.
     """
 
     def __init__(self, settings: BatchSettings, workers: int, address: str | None) -> None:
@@ -106,7 +107,7 @@ class RayEngine:
                     continue
                 while not pool.has_free():  # bounded in flight: a stopped run loses only those
                     self._deliver(pool, on_result)
-                pool.submit(lambda actor, j: actor.score.remote(asdict(j), _read(j.path)), job)
+                pool.submit(lambda actor, j: actor.score.remote(asdict(j), _read(j.path), _read(j.customer_path) if j.customer_path else None), job)
             while pool.has_next():
                 self._deliver(pool, on_result)
         finally:
@@ -123,8 +124,8 @@ class _RayScorer:
     def __init__(self, settings: dict, threads: int) -> None:
         _init_worker(settings, threads)
 
-    def score(self, job: dict, audio_bytes: bytes | None) -> dict:
-        out = score(job, audio_bytes)
+    def score(self, job: dict, audio_bytes: bytes | None, customer_bytes: bytes | None = None) -> dict:
+        out = score(job, audio_bytes, customer_bytes)
         out["job"] = job
         return out
 

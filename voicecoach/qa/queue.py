@@ -5,7 +5,8 @@ A call enters the queue for what the lead has to act on, not for its score alone
 * ``failed``: the file could not be scored (the error is the reason's detail); someone has to
   look at it, or nobody ever will;
 * ``dead_air``: the pauses verdict is dead air (both sides silent past the target); on a
-  two-sided call, any dead air the call measured (its detail: how many stretches, how long in all);
+  two-sided call, any dead air the call measured (its detail: how many stretches, how long in all),
+  said once even when the agent's delivery (measured on the agent's side) says it too;
 * ``interrupts``: a two-sided call in which the agent interrupted the customer (its detail:
   how many times);
 * ``uncertain``: a dimension the analysis itself could not judge (low coverage, counts that
@@ -73,7 +74,7 @@ def reasons(row: dict) -> tuple[Reason, ...]:
         return (Reason("failed", detail=row.get("error_message") or row.get("error_code") or ""),) if row.get("status") == "error" else ()
     names = dimensions.names(None)
     out = []
-    if row.get("pauses_verdict") == "dead_air":
+    if row.get("pauses_verdict") == "dead_air" and row.get("n_dead_air") is None:  # a call's own count says it (once) below
         out.append(Reason("dead_air", ("pauses",)))
     if (row.get("n_dead_air") or 0) > 0:  # a two-sided call's dead air (the conversation dimension)
         out.append(Reason("dead_air", ("conversation",), f"{row['n_dead_air']:g} {row.get('dead_air_s') or 0.0:.1f}"))

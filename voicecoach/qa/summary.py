@@ -348,10 +348,10 @@ def write_summary(store: Store, out_dir: str | os.PathLike, *, by: str = "agent"
     (out / "charts").mkdir(parents=True, exist_ok=True)
     reports = Path(reports_dir) if reports_dir is not None else out / "reports"
     from voicecoach.qa.call_summary import summarise_calls
-    from voicecoach.qa.calls import is_call
+    from voicecoach.qa.calls import has_delivery, is_call
 
     every = store.rows(**filters)
-    rows = [r for r in every if not is_call(r)]  # single-sided takes: scores, charts, weeks
+    rows = [r for r in every if not is_call(r) or has_delivery(r)]  # delivery scores, charts, weeks: takes, and calls with the agent's delivery
     tgt = load_targets(targets)
     groups = summarise(rows, by=by)
     charts = {}

@@ -37,6 +37,8 @@ class BatchSettings:
     device: str | None = None
     time_limit_s: float | None = None  # a call that takes longer is stopped and stored as an error
     reports: bool = False  # also render each call's report.html (returned as text; the batch writes it); not in the key
+    delivery: bool = True  # a two-sided call: also the agent's delivery on the agent's side (False: timing only, no recogniser)
+    load_recognizer: bool = True  # load the recogniser when a worker starts (False: on first use; a batch of calls without delivery never loads it); not in the key
 
     def recognizer(self, **settings) -> Recognizer:
         """The recogniser these settings name (with the transcript cache), ``settings`` added."""
@@ -55,6 +57,8 @@ class BatchSettings:
         rules = load_rules(self.phrases)
         payload = {"targets": targets, "phrases": [r.to_dict() for r in rules.rules] + [rules.settings.to_dict(), rules.fillers, rules.pet, rules.polite], "recognizer": self.recognizer(use_cache=False).fingerprint(),
                    "channel": channel, "script": script, "lang": self.lang}
+        if channel.startswith("call:"):  # a call with or without the agent's delivery is another result
+            payload["delivery"] = self.delivery
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -70,7 +74,8 @@ def _init_worker(settings: dict, threads: int, parent_pid: int | None = None) ->
         _exit_with_parent(parent_pid)
     s = BatchSettings(**settings)
     recognizer = s.recognizer(cpu_threads=threads)
-    recognizer.load()
+    if s.load_recognizer:  # else on first use (faster-whisper loads the model when first asked)
+        recognizer.load()
     _WORKER.update(settings=s, recognizer=recognizer, targets=load_targets(s.targets), rules=load_rules(s.phrases), name=f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -115,32 +120,47 @@ def _disarm() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def score(job: dict, audio_bytes: bytes | None = None) -> dict:
+def _bytes_file(data: bytes, like: str):
+    """``data`` in a temporary file named like ``like`` (its suffix); the caller removes it."""
+    import tempfile
+
+    tmp = tempfile.NamedTemporaryFile(suffix=Path(like).suffix, delete=False)
+    tmp.write(data)
+    tmp.close()
+    return tmp
+
+
+def score(job: dict, audio_bytes: bytes | None = None, customer_bytes: bytes | None = None) -> dict:
     """Analyse one call in a worker; never raises: a bad file, or one that takes longer than
-    the settings' ``time_limit_s``, becomes an error result."""
+    the settings' ``time_limit_s``, becomes an error result.
+
+    ``audio_bytes`` (and ``customer_bytes``, the customer's file of a two-file call): the
+    recordings' contents, sent where the paths may not exist (a cluster)."""
     from voicecoach.analysis import analyze
 
     t0 = time.perf_counter()
     s: BatchSettings = _WORKER["settings"]
-    path = job["path"]
-    tmp = None
+    path, customer = job["path"], job.get("customer_path")
+    tmp = tmp_customer = None
     armed = False
     try:
         armed = _alarm(s.time_limit_s)
         if audio_bytes is not None:  # on a cluster the bytes travel; the path may not exist there
-            import tempfile
-
-            tmp = tempfile.NamedTemporaryFile(suffix=Path(path).suffix, delete=False)
-            tmp.write(audio_bytes)
-            tmp.close()
+            tmp = _bytes_file(audio_bytes, path)
             source = tmp.name
         else:
             source = path
+        if customer_bytes is not None and customer:
+            tmp_customer = _bytes_file(customer_bytes, customer)
+            job = {**job, "customer_path": tmp_customer.name}
         try:
-            if job.get("call"):  # a two-sided call: no recognition, no report page
-                from voicecoach.qa.calls import call_report
+            if job.get("call"):  # a two-sided call: the conversation, and the agent's delivery on the agent's side
+                from voicecoach.qa.calls import call_report, measure_call
 
-                a, report = None, call_report(source, job, _WORKER["targets"])
+                deliver = (lambda side: analyze(side, targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"],
+                                                lang=s.lang, script=s.script, whole_call=True)) if s.delivery else None
+                m = measure_call(source, job, _WORKER["targets"], deliver=deliver)
+                a, report = m.agent, call_report(m, _WORKER["targets"])
             else:
                 a = analyze(source, channel=job["channel"], targets=_WORKER["targets"], phrases=_WORKER["rules"], recognizer=_WORKER["recognizer"], lang=s.lang, script=s.script, whole_call=True)
                 report = a.to_dict()
@@ -149,9 +169,11 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
                 _disarm()
                 armed = False
         if a is not None:
-            report["source"]["path"] = path
+            (report["agent"] if job.get("call") else report)["source"]["path"] = path
         out = {"status": "done", "report": report, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
-        if s.reports and a is not None:
+        if s.reports and job.get("call"):
+            out["report_html"] = _call_page_html(m, s.lang, Path(path).name)
+        elif s.reports:
             out["report_html"] = _report_html(a, s.lang)
         return out
     except _TimeLimit:
@@ -159,14 +181,17 @@ def score(job: dict, audio_bytes: bytes | None = None) -> dict:
         return {"status": "error", "code": "time_limit", "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     except VoiceCoachError as e:
         message = str(e).replace(display_name(tmp.name), display_name(path)) if tmp else str(e)
+        if tmp_customer:
+            message = message.replace(display_name(tmp_customer.name), display_name(customer))
         return {"status": "error", "code": e.code, "message": message, "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the batch
         return {"status": "error", "code": "internal", "message": f"{type(e).__name__}: {e}", "elapsed_s": time.perf_counter() - t0, "worker": _WORKER["name"]}
     finally:
         if armed:
             _disarm()
-        if tmp is not None:
-            os.unlink(tmp.name)
+        for t in (tmp, tmp_customer):
+            if t is not None:
+                os.unlink(t.name)
 
 
 def _report_html(a, lang: str) -> str | None:
@@ -184,6 +209,21 @@ def _report_html(a, lang: str) -> str | None:
         return None
 
 
+def _call_page_html(m, lang: str, file_name: str) -> str | None:
+    """A call's page (:func:`voicecoach.conversation.page.write_call_page`: the conversation and
+    the agent's delivery), or None when it cannot be written (the scores are kept either way)."""
+    import tempfile
+
+    from voicecoach.conversation.page import write_call_page
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="voicecoach-call-") as tmp:
+            return write_call_page(m.analysis, m.call, Path(tmp) / "call.html", agent=m.agent, lang=lang, file_name=file_name).read_text(encoding="utf-8")
+    except Exception:  # noqa: BLE001 - a page that fails must not lose the call's scores
+        log.warning("the call page of %s could not be written", file_name, exc_info=False)
+        return None
+
+
 def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, recognizer: Recognizer, lang: str = "zh", targets: str | None = None) -> int:
     """Write the report page of each scored call in ``rows`` that has none in ``reports_dir``
     (a store filled without ``batch --reports``), analysing its recording again (with the
@@ -191,6 +231,7 @@ def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, re
     left without a page. Returns how many pages were written."""
     from voicecoach.analysis import analyze
     from voicecoach.judge.targets import load_targets
+    from voicecoach.qa.calls import has_delivery, is_call, measure_call
 
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -201,11 +242,16 @@ def render_missing_pages(rows: list[dict], reports_dir: str | os.PathLike, *, re
         if r.get("status") != "done" or page.exists() or not os.path.isfile(r["path"]):
             continue
         try:
-            a = analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang, whole_call=True)
+            if is_call(r):  # the call page: the conversation and the agent's delivery (when the row has it)
+                extra = json.loads(r["extra"] or "{}")
+                deliver = (lambda side: analyze(side, targets=tgt, recognizer=recognizer, lang=lang, whole_call=True)) if has_delivery(r) else None
+                m = measure_call(r["path"], {"channel": r.get("channel"), "customer_path": extra.get("customer_path")}, tgt, deliver=deliver)
+                html = _call_page_html(m, lang, Path(r["path"]).name)
+            else:
+                html = _report_html(analyze(r["path"], channel=r.get("channel") or "mix", targets=tgt, recognizer=recognizer, lang=lang, whole_call=True), lang)
         except VoiceCoachError as e:
             log.warning("no report page for %s: %s", display_name(r["path"]), e)
             continue
-        html = _report_html(a, lang)
         if html is not None:
             tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
             tmp.write_text(html, encoding="utf-8")
@@ -239,7 +285,8 @@ def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict
     if job.call:
         from voicecoach.qa.calls import call_row
 
-        return call_row(job, row, out), []
+        agent = out["report"].get("agent")
+        return call_row(job, row, out), _sentences(agent) if agent else []
     r = out["report"]
     if (r.get("voices") or {}).get("confident"):  # the listening queue's "two voices" reason (qa/queue.py)
         row["extra"] = json.dumps({**(job.extra or {}), "two_voices": True}, ensure_ascii=False)
@@ -254,7 +301,11 @@ def result_row(job: Job, key: str, file_hash: str, settings_hash: str, out: dict
             row[f"{d.name}_score"], row[f"{d.name}_verdict"] = dims[d.name]["score"], dims[d.name]["verdict"]
         for f in d.figures:
             row[f.key] = m.get(d.name, {}).get(f.field)
-    sentences = [{"idx": s["index"], "start_s": s["start_s"], "end_s": s["end_s"], "text": s["text"], "n_syllables": s["n_syllables"],
-                  "rate_cps": s["rate_cps"], "pause_before_s": s["pause_before_s"], "level_dbov": s["level_dbov"],
-                  "pitch_range_st": s["pitch_range_st"], "final_ratio": s["final_ratio"], "mean_confidence": s["mean_confidence"]} for s in r["sentences"]]
-    return row, sentences
+    return row, _sentences(r)
+
+
+def _sentences(r: dict) -> list[dict]:
+    """The store's sentence rows of a delivery report."""
+    return [{"idx": s["index"], "start_s": s["start_s"], "end_s": s["end_s"], "text": s["text"], "n_syllables": s["n_syllables"],
+             "rate_cps": s["rate_cps"], "pause_before_s": s["pause_before_s"], "level_dbov": s["level_dbov"],
+             "pitch_range_st": s["pitch_range_st"], "final_ratio": s["final_ratio"], "mean_confidence": s["mean_confidence"]} for s in r["sentences"]]

@@ -164,9 +164,9 @@ async def listen_queue(request: Request) -> Response:
 async def summary_page(request: Request) -> Response:
     """Mean scores by agent and ISO week (the library's summarise() per week)."""
     security.require(request, "qa", "trainer")
-    from voicecoach.qa.calls import is_call
+    from voicecoach.qa.calls import has_delivery, is_call
 
-    rows = [r for r in call_rows(request) if not is_call(r)]  # single-sided takes (two-sided calls have no delivery scores)
+    rows = [r for r in call_rows(request) if not is_call(r) or has_delivery(r)]  # delivery scores: takes (failed ones too), and calls with the agent's delivery
     weeks: dict[str, list] = {}
     for r in rows:
         d = r.get("call_date") or (r.get("created_at").date() if r.get("created_at") else None)
