@@ -57,6 +57,20 @@ def test_a_gap_while_the_other_channel_talks_is_listening():
     assert m.n_pauses == 0 and m.long_pauses == ()
 
 
+def test_a_long_gap_in_which_the_other_side_speaks_in_short_bursts_is_listening_not_dead_air():
+    sp = utterance([4, 4], pause_s=12.0)
+    act = _activity(sp.samples)
+    a, b = sp.pauses[0]
+    for burst_s in (0.2, 0.5):  # a 0.2 s burst alone is not enough, 0.5 s of answer is
+        other = np.full(len(act.times_s), -200.0)
+        mid = int((a + b) / 2 / 0.01)
+        other[mid:mid + int(burst_s / 0.01)] = -25.0
+        pauses = detect_pauses(act, min_pause_s=0.25, other_level_db=other)
+        assert len(pauses) == 1 and pauses[0].listening == (burst_s >= 0.3)
+        m = measure_pauses(act, pauses, long_pause_s=3.0, dead_air_s=5.0)
+        assert len(m.dead_air) == (0 if burst_s >= 0.3 else 1)
+
+
 def test_n_syllables_over_t_seconds():
     centres = np.linspace(1.0, 9.0, 40)
     pauses = (Pause(3.0, 4.0), Pause(6.0, 6.5, listening=True))

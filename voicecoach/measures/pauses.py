@@ -87,6 +87,12 @@ class PauseMeasures:
         }
 
 
+LISTEN_MIN_S = 0.3
+"""Other-side speech inside a gap (s, in all) that makes the gap listening: a short answer
+(嗯, 对, 好的) is 0.2-0.5 s; a 16 s gap in which the customer spoke for 5 s in short bursts is a
+turn exchange, not the agent's dead air (the real call in ../shared/audio/calls)."""
+
+
 def detect_pauses(activity: Activity, *, min_pause_s: float, other_level_db: np.ndarray | None = None) -> tuple[Pause, ...]:
     """Find the silent gaps between the first and last speech frame.
 
@@ -98,8 +104,10 @@ def detect_pauses(activity: Activity, *, min_pause_s: float, other_level_db: np.
         Shortest silence that counts as a pause, s (> 0). Shorter gaps are stop closures and
         breaths inside speech.
     other_level_db : numpy.ndarray, optional
-        Level track of the other channel(s) on the same 10 ms grid, dBov; a gap while it is
-        above the silence threshold for most of the gap is marked ``listening``.
+        Level track of the other channel(s) on the same 10 ms grid, dBov; a gap in which the
+        other side speaks (above the silence threshold for ``LISTEN_MIN_S`` in all, or for most
+        of a shorter gap) is marked ``listening``: the floor passed to the other side, so it is
+        neither the speaker's pause nor dead air (a call's dead air is measured on both sides).
 
     Returns
     -------
@@ -118,7 +126,8 @@ def detect_pauses(activity: Activity, *, min_pause_s: float, other_level_db: np.
             continue
         listening = False
         if other_level_db is not None and len(other_level_db) >= e:
-            listening = bool(np.mean(other_level_db[s:e] > activity.threshold_db) > 0.5)
+            talking = other_level_db[s:e] > activity.threshold_db
+            listening = bool(talking.sum() * activity.frame_s >= LISTEN_MIN_S or talking.mean() > 0.5)
         out.append(Pause(s * activity.frame_s, e * activity.frame_s, listening))
     return tuple(out)
 
