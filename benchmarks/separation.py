@@ -121,7 +121,9 @@ def main() -> int:
                   f"{info['windows']} windows embedded; confident: {info['confident']})."]
         print("RTF", rtf, info)
     out = ROOT / "benchmarks" / "results" / "separation.md"
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = out.read_text(encoding="utf-8").split("## Held-out check") if out.exists() else [""]
+    held_out = "\n## Held-out check" + kept[1] if len(kept) > 1 else ""  # written by benchmarks/separation_heldout.py
+    out.write_text("\n".join(lines) + "\n" + held_out, encoding="utf-8")
     print("\n".join(lines))
     return 0
 
