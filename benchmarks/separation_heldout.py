@@ -11,8 +11,8 @@ independent estimate. Here:
    SHIPPED settings.
 2. Leave one mix out over old + new mixes: k in 2..8 and d' in 3..6 chosen on the others (lowest
    mean DER), scored on the mix left out.
-3. The agent's figures (active level, talk ratio, median latency) mono against stereo on the new
-   mixes.
+3. The agent's figures (active level, pace: median syllable rate of the nuclei over the
+   pace-matching exchanges, talk ratio, median latency) mono against stereo on the new mixes.
 
 Window embeddings, speech decision and reference of each mix are cached in
 benchmarks/cache/separation_heldout/ (git-ignored), so a rerun only re-clusters.
@@ -112,7 +112,7 @@ def prepare(m: Mix) -> dict:
     if path.exists():
         z = np.load(path, allow_pickle=False)
         return {k: z[k] for k in z.files} | {"figures": json.loads(str(z["figures_json"]))}
-    stereo = analyze_call(call_from_arrays(m.agent, m.customer, sample_rate_hz=m.sample_rate_hz), pace=False)
+    stereo = analyze_call(call_from_arrays(m.agent, m.customer, sample_rate_hz=m.sample_rate_hz), pace=True)
     x = (m.agent.astype(np.float64) + m.customer).astype(np.float32)
     au = audio_from_array(x, sample_rate_hz=m.sample_rate_hz).audio
     nar = Audio(resample(au.samples, from_rate_hz=au.sample_rate_hz, to_rate_hz=NARROW_RATE_HZ), NARROW_RATE_HZ)
@@ -121,7 +121,7 @@ def prepare(m: Mix) -> dict:
     starts = window_starts(speech)
     emb = encoder_embeddings(au, speech, starts, shared_encoder())
     call = mono_call_from_array(x, sample_rate_hz=m.sample_rate_hz)  # the shipped path, end to end
-    mono = analyze_call(call, pace=False)
+    mono = analyze_call(call, pace=True)
     same = bool(np.array_equal(split_voices(emb, starts, speech, method="").labels, call.separation.labels))
     s, mo = stereo, mono
     figures = {"confident": bool(call.separation.confident), "same_labels_as_shipped_path": same,
@@ -129,12 +129,19 @@ def prepare(m: Mix) -> dict:
                "agent_level_db": [float(mo.agent.active_level_dbov), float(s.agent.active_level_dbov)],
                "talk_ratio": [float(mo.turns.talk_ratio), float(s.turns.talk_ratio)],
                "latency_median_s": [float(mo.turns.latency_median_s), float(s.turns.latency_median_s)],
-               "n_turns": [len(mo.turns.turns), len(s.turns.turns)]}
+               "n_turns": [len(mo.turns.turns), len(s.turns.turns)],
+               "agent_pace_cps": [_agent_pace(mo), _agent_pace(s)], "n_exchanges": [len(mo.pace.exchanges), len(s.pace.exchanges)]}
     d = {"emb": emb, "starts": starts, "speech": speech, "ref0": confident_speech(stereo.agent.activity),
          "ref1": confident_speech(stereo.customer.activity), "figures_json": np.array(json.dumps(figures))}
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **d)
     return d | {"figures": figures}
+
+
+def _agent_pace(analysis) -> float:
+    """The agent's median syllable rate over the pace-matching exchanges (nuclei), syll/s."""
+    r = [e.agent_rate_cps for e in analysis.pace.exchanges if np.isfinite(e.agent_rate_cps)]
+    return float(np.median(r)) if r else float("nan")
 
 
 def der(d: dict, k: int, dprime: float) -> tuple[float, bool]:
@@ -177,13 +184,14 @@ def main() -> int:
              "DER as in separation.md (0.25 s collar, overlap counted, against each track's own speech decision).",
              f"Shipped: k = {ship[0]}, d' {ship[1]:g}, cosine < {VoiceSettings().max_similarity}.", "",
              "## New mixes (not used to choose k or d'), shipped settings", "",
-             "| mono mix | DER | confident | agent found | agent level mono / stereo | talk ratio mono / stereo | median latency mono / stereo | turns mono / stereo |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| mono mix | DER | confident | agent found | agent level mono / stereo | agent pace mono / stereo (exchanges) | talk ratio mono / stereo | median latency mono / stereo | turns mono / stereo |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for n in new_names:
         e, conf = table[n][ship]
         f = data[n]["figures"]
         lines.append(f"| {n} | {e:.1%} | {'yes' if conf else 'no'} | {'yes' if f['agent_is_first'] else 'no'} | "
-                     f"{f['agent_level_db'][0]:.1f} / {f['agent_level_db'][1]:.1f} dBov | {f['talk_ratio'][0]:.2f} / {f['talk_ratio'][1]:.2f} | "
+                     f"{f['agent_level_db'][0]:.1f} / {f['agent_level_db'][1]:.1f} dBov | "
+                     f"{f['agent_pace_cps'][0]:.2f} / {f['agent_pace_cps'][1]:.2f} syll/s ({f['n_exchanges'][0]} / {f['n_exchanges'][1]}) | {f['talk_ratio'][0]:.2f} / {f['talk_ratio'][1]:.2f} | "
                      f"{f['latency_median_s'][0]:.2f} / {f['latency_median_s'][1]:.2f} s | {f['n_turns'][0]} / {f['n_turns'][1]} |")
         assert f["same_labels_as_shipped_path"], n
     ders = [table[n][ship][0] for n in new_names]
