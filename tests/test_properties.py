@@ -73,10 +73,10 @@ def test_a_batch_scores_a_call_exactly_as_one_analysis(tmp_path_factory, monkeyp
     wav = tmp_path_factory.mktemp("call") / "call.wav"
     sf.write(wav, sp.samples, SR, subtype="FLOAT")
     monkeypatch_module.setattr(batch, "_WORKER", {"settings": batch.BatchSettings(), "recognizer": FakeRecognizer(sp.chars),
-                                                  "targets": load_targets(), "name": "test"})
+                                                  "targets": load_targets(), "rules": None, "name": "test"})
     out = batch.score({"path": str(wav), "channel": "mix"})
     assert out["status"] == "done", out
-    alone = analyze(wav, recognizer=FakeRecognizer(sp.chars), use_cache=False).to_dict()
+    alone = analyze(wav, recognizer=FakeRecognizer(sp.chars), use_cache=False, whole_call=True).to_dict()  # a batch scores whole calls
     for d in (out["report"], alone):
         d.pop("timings_s"), d.pop("created_utc"), d["source"].pop("path")
     assert out["report"] == alone
