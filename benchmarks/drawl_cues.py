@@ -97,14 +97,7 @@ def measure(c) -> CueEnds:
     typical = typical_syllable_s(c.chars, c.phrases, fallback_s=c.fallback_typical_s)
     d = measure_drawl(c.chars, c.phrases, c.activity, c.pitch, typical_syllable_s=typical, rule=df.NEVER)
     rows = [end_cues(c, e.start_s, e.end_s, typical, e.voiced_ratio) for e in d.ends]
-    idx = None
-    if c.target is not None:
-        best = 0.0
-        for k, e in enumerate(d.ends):
-            overlap = min(c.target[1], e.end_s) - max(c.target[0], e.start_s)
-            if overlap > best:
-                best, idx = overlap, k
-    return CueEnds(c, rows, [r["voiced"] for r in rows], idx)
+    return CueEnds(c, rows, [r["voiced"] for r in rows], df.target_end(c.target, d.ends))
 
 
 def derived(rows: list[dict], pop_usual: float) -> np.ndarray:

@@ -198,6 +198,18 @@ class Ends:
     target: int | None
 
 
+def target_end(target: tuple[float, float] | None, ends) -> int | None:
+    """Index of the phrase end that overlaps the stretched final (start_s, end_s) most; None
+    when there is no target or no end overlaps it."""
+    idx, best = None, 0.0
+    if target is not None:
+        for k, e in enumerate(ends):
+            overlap = min(target[1], e.end_s) - max(target[0], e.start_s)
+            if overlap > best:
+                best, idx = overlap, k
+    return idx
+
+
 def measure(c: Construct, *, variant: str = "shipped", change_db: float = np.inf) -> Ends:
     """Run the detector's measurement (voicecoach.measures.drawl) on a construct.
 
@@ -219,14 +231,7 @@ def measure(c: Construct, *, variant: str = "shipped", change_db: float = np.inf
             elif n is not None and n.start_s < e.start_s:
                 final[k] += (e.start_s - n.start_s) / typical
                 voiced[k] += (e.start_s - n.start_s) / typical
-    idx = None
-    if c.target is not None:
-        best = 0.0
-        for k, e in enumerate(d.ends):
-            overlap = min(c.target[1], e.end_s) - max(c.target[0], e.start_s)
-            if overlap > best:
-                best, idx = overlap, k
-    return Ends(c, final, voiced, idx)
+    return Ends(c, final, voiced, target_end(c.target, d.ends))
 
 
 NEVER = DrawlRule(relative_ratio=np.inf, final_ratio=np.inf, max_usual_ratio=np.inf, min_other_ends=MIN_OTHER_ENDS, voiced_share=0.0)

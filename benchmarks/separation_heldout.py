@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.separation_eval import Mix, mixes, shared_audio  # noqa: E402
-from tests.conversation_calls import SR, Clip, _Builder, _script, load_clip, load_real_clip, to_rate  # noqa: E402
+from tests.conversation_calls import SR, Clip, _Builder, _script, load_real_clip, to_rate  # noqa: E402
 from voicecoach.audio import NARROW_RATE_HZ, Audio, audio_from_array, resample  # noqa: E402
 from voicecoach.audio.activity import compute_activity  # noqa: E402
 from voicecoach.conversation import analyze_call, call_from_arrays  # noqa: E402

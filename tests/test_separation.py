@@ -18,7 +18,7 @@ from voicecoach.conversation import analyze_call, call_from_arrays, diarization_
 from voicecoach.conversation.analyze import confident_speech
 from voicecoach.errors import ModelError, UsageError
 from voicecoach.measures import embed
-from voicecoach.measures.voices import VoiceSettings, split_voices, window_starts
+from voicecoach.measures.voices import split_voices, window_starts
 
 AUDIO = Path(os.environ.get("VOICECOACH_SHARED_AUDIO", Path(__file__).resolve().parents[2] / "shared" / "audio"))
 needs_weights = pytest.mark.skipif(embed.find_weights() is None, reason="voice encoder weights not installed: python scripts/fetch_voice_encoder.py")

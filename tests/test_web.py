@@ -809,7 +809,7 @@ def test_trainer_sees_the_teams_trainees_and_edits_a_script_and_old_takes_keep_t
     o.get("/trainer")
     before = server.counts()
     assert o.get(f"/trainer/trainees/{ids['ann']}").status == 404 and o.get(f"/trainer/trainees/{ids['tina']}").status == 404
-    assert o.get(f"/trainer/trainees/999999").status == 404 and o.get(f"/scripts/{sid}/edit").status == 404
+    assert o.get("/trainer/trainees/999999").status == 404 and o.get(f"/scripts/{sid}/edit").status == 404
     r = o.upload(f"/scripts/{sid}/edit", [("file", "x.flac", (SAMPLES / "good_take.flac").read_bytes())], fields={"title": "x", "text": "y"}, accept_json=False)
     assert r.status == 404 and f"/takes/{first}" not in o.get("/trainer").text
     assert o.get(f"/takes/{first}/comparison").status == 404

@@ -100,10 +100,9 @@ def _title_text(form) -> tuple[str, str]:
     return str(form.get("title") or "").strip()[:200], str(form.get("text") or "").strip()[:20000]
 
 
-async def publish_script(request: Request) -> Response:
-    """A trainer publishes a script with their benchmark take (analysed like any take)."""
-    s = security.require(request, "trainer")
-    st = request.app.state
+async def _script_form(request: Request, s) -> tuple | Response:
+    """The script form of publish and edit, CSRF checked: (title, text, benchmark upload or
+    None), or the page refusing it (no title or text; a bad upload)."""
     form = await request.form(max_files=1, max_fields=10)
     await security.check_csrf(request, s, form)
     title, text = _title_text(form)
@@ -113,6 +112,17 @@ async def publish_script(request: Request) -> Response:
         up = await _benchmark_upload(request, form)
     except UploadError as e:
         return refuse(request, error_text(request, e), False)
+    return title, text, up
+
+
+async def publish_script(request: Request) -> Response:
+    """A trainer publishes a script with their benchmark take (analysed like any take)."""
+    s = security.require(request, "trainer")
+    st = request.app.state
+    got = await _script_form(request, s)
+    if isinstance(got, Response):
+        return got
+    title, text, up = got
     with st.engine.begin() as conn:
         sid = int(conn.execute(T.scripts.insert().values(title=title, text=text, team=s.user.team, trainer_id=s.user.id, created_at=now(), version=1)).inserted_primary_key[0])
     _new_version(st.engine, sid, 1, title=title, text=text, by=s.user.id, up=up)
@@ -146,15 +156,10 @@ async def edit_script(request: Request) -> Response:
     s = security.require(request, "trainer")
     st = request.app.state
     script = editable_script(request, request.path_params["script_id"])
-    form = await request.form(max_files=1, max_fields=10)
-    await security.check_csrf(request, s, form)
-    title, text = _title_text(form)
-    if not title or not text:
-        return refuse(request, i18n.gettext(lang_of(request), NEEDS_TITLE_AND_TEXT), False)
-    try:
-        up = await _benchmark_upload(request, form)
-    except UploadError as e:
-        return refuse(request, error_text(request, e), False)
+    got = await _script_form(request, s)
+    if isinstance(got, Response):
+        return got
+    title, text, up = got
     if up is None and (title, text) == (script.title, script.text):
         return RedirectResponse(f"/scripts/{script.id}", status_code=303)  # nothing changed: no new version
     with st.engine.connect() as conn:
