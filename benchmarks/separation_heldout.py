@@ -55,6 +55,21 @@ REAL_AGENT = {  # a real agent (one recording cut in pieces) and real customers 
     "real agent (paraformer_example_2, F)": ("funasr_paraformer_example_2", ("sensevoice_zh", "aishell1_BAC009S0764W0121", "paddlespeech_zh", "wenet_nst_ID001")),
     "real agent (funasrnano_far_5, F0 155 Hz)": ("funasrnano_far_5", ("aishell1_BAC009S0724W0121", "sensevoice_zh", "cosyvoice_zero_shot_prompt", "wenet_nst_ID002")),
 }
+CUSTOMER_POOL = ("aishell1_BAC009S0764W0121", "wenet_nst_ID001", "paddlespeech_zh", "sensevoice_zh", "aishell1_BAC009S0724W0121",
+                 "cosyvoice_zero_shot_prompt", "wenet_nst_ID002", "funasr_asr_example_zh")
+MORE_AGENTS = ("funasr_paraformer_example_1", "funasrnano_rag_history", "funasrnano_rag_physics", "funasr_VAD_30s_mono_48k", "wenet_ios_demo_test")
+"""Every other one-speaker real clip with at least 6 s of speech (three agent pieces of >= 2 s;
+funasrnano_far_2 may hold a second voice and funasr_fsmnvad_example_0_70s several: left out)."""
+
+
+def more_real_agents() -> dict:
+    """Each clip of :data:`MORE_AGENTS` as the agent once, with four customers of other sources
+    (the file-name prefix is the source), taken in turn from :data:`CUSTOMER_POOL`."""
+    out = {}
+    for i, a in enumerate(MORE_AGENTS):
+        pool = [c for c in CUSTOMER_POOL if c.split("_")[0] != a.split("_")[0]]
+        out[f"real agent ({a})"] = (a, tuple(pool[(i + j) % len(pool)] for j in range(4)))
+    return out
 
 
 def _pieces(c: Clip, n: int) -> list[Clip]:
@@ -93,7 +108,7 @@ def new_mixes(audio_dir: Path) -> list[Mix]:
         cust = [(f"C {n}", load_real_clip(audio_dir / "real" / f"{n}.wav")) for n in clips]
         call = _script(audio_dir / "tts", cust)
         out += _rates(name, call.agent, call.customer)
-    for name, (agent, clips) in REAL_AGENT.items():
+    for name, (agent, clips) in (REAL_AGENT | more_real_agents()).items():
         out += _rates(name, *real_agent_call(audio_dir, agent, clips))
     return out
 
@@ -129,7 +144,7 @@ def prepare(m: Mix) -> dict:
                "agent_level_db": [float(mo.agent.active_level_dbov), float(s.agent.active_level_dbov)],
                "talk_ratio": [float(mo.turns.talk_ratio), float(s.turns.talk_ratio)],
                "latency_median_s": [float(mo.turns.latency_median_s), float(s.turns.latency_median_s)],
-               "n_turns": [len(mo.turns.turns), len(s.turns.turns)],
+               "n_turns": [len(mo.turns.turns), len(s.turns.turns)], "n_dead_air": [len(mo.turns.dead_air), len(s.turns.dead_air)],
                "agent_pace_cps": [_agent_pace(mo), _agent_pace(s)], "n_exchanges": [len(mo.pace.exchanges), len(s.pace.exchanges)]}
     d = {"emb": emb, "starts": starts, "speech": speech, "ref0": confident_speech(stereo.agent.activity),
          "ref1": confident_speech(stereo.customer.activity), "figures_json": np.array(json.dumps(figures))}
