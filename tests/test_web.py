@@ -305,13 +305,38 @@ def _simplified_only() -> set[str]:
     return chars("zh_Hans") - chars("zh_Hant")
 
 
+def _user_id(server, name: str) -> int:
+    from voicecoach.web import tables as T
+
+    with server.state.engine.connect() as conn:
+        return conn.execute(sa.select(T.users.c.id).where(T.users.c.username == name)).scalar_one()
+
+
+def _a_script_of_tinas(server) -> int:
+    """A script of tina's (published once, without a benchmark take, then edited, so its edit
+    page lists two versions); its title and text are ASCII so that they count as neither
+    language on the pages that show them."""
+    if getattr(server, "tinas_script", None) is None:
+        t = Client(server)
+        t.login("tina")
+        t.get("/trainer")
+        r = t.post("/scripts", {"title": "greeting", "text": "Hello, one moment please."})
+        sid = int(re.search(r"/scripts/(\d+)", r.text).group(1))
+        t.get(f"/scripts/{sid}/edit")
+        assert t.post(f"/scripts/{sid}/edit", {"title": "greeting", "text": "Hello, one moment, please."}).status == 200
+        server.tinas_script = sid
+    return server.tinas_script
+
+
 def _every_page(server, ann_take, lang: str) -> dict[str, str]:
     """Each page of each role (and the sign-in page, a refusal), asked for in ``lang`` once and then remembered."""
     pages = {}
     c = Client(server)
     pages["/login"] = c.get(f"/login?lang={lang}").text
     rows = [r for r in server.state.store.rows() if r.get("id") is not None]
-    for who, paths in (("ann", ["/takes", f"/takes/{ann_take}", "/scripts", "/takes/999999"]), ("tina", ["/trainer"]),
+    sid, ann = _a_script_of_tinas(server), _user_id(server, "ann")
+    for who, paths in (("ann", ["/takes", f"/takes/{ann_take}", "/scripts", f"/scripts/{sid}", "/takes/999999"]),
+                       ("tina", ["/trainer", f"/trainer/trainees/{ann}", f"/scripts/{sid}/edit"]),
                        ("quinn", ["/calls", "/queue", "/summary"] + ([f"/calls/{rows[0]['id']}"] if rows else [])),
                        ("admin", ["/admin/users", "/takes", "/calls"])):
         c = Client(server)
@@ -329,10 +354,14 @@ def test_every_page_in_traditional_chinese_and_in_english(server, ann_take):
     assert {"录", "语", "练"} <= simplified
     pages = _every_page(server, ann_take, "zh-Hant")
     assert "錄音" in pages["ann /takes"] and "登入" in pages["/login"] and 'lang="zh-Hant"' in pages["/login"]
+    sid, ann = _a_script_of_tinas(server), _user_id(server, "ann")
+    assert 'id="edit-form"' in pages[f"tina /scripts/{sid}/edit"] and f'href="/takes/{ann_take}"' in pages[f"tina /trainer/trainees/{ann}"]
     for name, html in pages.items():
         left = {ch for ch in _fixed_text(html) if ch in simplified}
         assert not left, f"{name}: simplified characters {sorted(left)} on a zh-Hant page"
         assert CJK.search(_fixed_text(html)), name  # and it is Chinese
+        spoken = [v for v in re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', _fixed_text(html)) if re.search("[A-Za-z]", v)]
+        assert all(CJK.search(v) for v in spoken), f"{name}: untranslated text for screen readers {spoken[:5]}"
     assert "?lang=zh" in pages["/login"] and "?lang=en" in pages["/login"]  # the switcher offers the other two
     for name, html in _every_page(server, ann_take, "en").items():
         assert not CJK.search(_fixed_text(html)), f"{name}: {CJK.findall(_fixed_text(html))[:10]} on an English page"
