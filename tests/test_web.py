@@ -305,13 +305,38 @@ def _simplified_only() -> set[str]:
     return chars("zh_Hans") - chars("zh_Hant")
 
 
+def _user_id(server, name: str) -> int:
+    from voicecoach.web import tables as T
+
+    with server.state.engine.connect() as conn:
+        return conn.execute(sa.select(T.users.c.id).where(T.users.c.username == name)).scalar_one()
+
+
+def _a_script_of_tinas(server) -> int:
+    """A script of tina's (published once, without a benchmark take, then edited, so its edit
+    page lists two versions); its title and text are ASCII so that they count as neither
+    language on the pages that show them."""
+    if getattr(server, "tinas_script", None) is None:
+        t = Client(server)
+        t.login("tina")
+        t.get("/trainer")
+        r = t.post("/scripts", {"title": "greeting", "text": "Hello, one moment please."})
+        sid = int(re.search(r"/scripts/(\d+)", r.text).group(1))
+        t.get(f"/scripts/{sid}/edit")
+        assert t.post(f"/scripts/{sid}/edit", {"title": "greeting", "text": "Hello, one moment, please."}).status == 200
+        server.tinas_script = sid
+    return server.tinas_script
+
+
 def _every_page(server, ann_take, lang: str) -> dict[str, str]:
     """Each page of each role (and the sign-in page, a refusal), asked for in ``lang`` once and then remembered."""
     pages = {}
     c = Client(server)
     pages["/login"] = c.get(f"/login?lang={lang}").text
     rows = [r for r in server.state.store.rows() if r.get("id") is not None]
-    for who, paths in (("ann", ["/takes", f"/takes/{ann_take}", "/scripts", "/takes/999999"]), ("tina", ["/trainer"]),
+    sid, ann = _a_script_of_tinas(server), _user_id(server, "ann")
+    for who, paths in (("ann", ["/takes", f"/takes/{ann_take}", "/scripts", f"/scripts/{sid}", "/takes/999999"]),
+                       ("tina", ["/trainer", f"/trainer/trainees/{ann}", f"/scripts/{sid}/edit"]),
                        ("quinn", ["/calls", "/queue", "/summary"] + ([f"/calls/{rows[0]['id']}"] if rows else [])),
                        ("admin", ["/admin/users", "/takes", "/calls"])):
         c = Client(server)
@@ -329,10 +354,14 @@ def test_every_page_in_traditional_chinese_and_in_english(server, ann_take):
     assert {"录", "语", "练"} <= simplified
     pages = _every_page(server, ann_take, "zh-Hant")
     assert "錄音" in pages["ann /takes"] and "登入" in pages["/login"] and 'lang="zh-Hant"' in pages["/login"]
+    sid, ann = _a_script_of_tinas(server), _user_id(server, "ann")
+    assert 'id="edit-form"' in pages[f"tina /scripts/{sid}/edit"] and f'href="/takes/{ann_take}"' in pages[f"tina /trainer/trainees/{ann}"]
     for name, html in pages.items():
         left = {ch for ch in _fixed_text(html) if ch in simplified}
         assert not left, f"{name}: simplified characters {sorted(left)} on a zh-Hant page"
         assert CJK.search(_fixed_text(html)), name  # and it is Chinese
+        spoken = [v for v in re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', _fixed_text(html)) if re.search("[A-Za-z]", v)]
+        assert all(CJK.search(v) for v in spoken), f"{name}: untranslated text for screen readers {spoken[:5]}"
     assert "?lang=zh" in pages["/login"] and "?lang=en" in pages["/login"]  # the switcher offers the other two
     for name, html in _every_page(server, ann_take, "en").items():
         assert not CJK.search(_fixed_text(html)), f"{name}: {CJK.findall(_fixed_text(html))[:10]} on an English page"
@@ -683,6 +712,47 @@ def test_qa_browses_a_store_of_20000_calls_a_page_at_a_time(tmp_path):
         assert len(srv.state.store.rows()) == 20_000  # what the page read before it paged in SQL
         all_rows_s = time.perf_counter() - t0
         assert sorted(times)[len(times) // 2] < all_rows_s / 3, (times, all_rows_s)  # relative: the machine may be loaded
+    finally:
+        srv.stop()
+
+
+def test_qa_export_holds_exactly_the_rows_the_calls_page_shows(tmp_path):
+    """The CSV and XLSX exports under the page's filters (team, dimension and verdict, agent,
+    dates) hold exactly the calls the page lists, and those are the generated truth."""
+    import csv as csvlib
+
+    import openpyxl
+    from large_store import fill
+
+    from voicecoach.web import WebConfig
+
+    config = WebConfig(db=str(tmp_path / "small.sqlite"), data_dir=tmp_path / "d", workers=1)
+    srv = Server(config, start_queue=False)
+    try:
+        srv.user("quinn", "qa")
+        for a in ("e1", "e2"):
+            srv.user(a, "agent", "east")
+        calls = fill(srv.state.store, 180, agents=["e1", "e2", "w1", "w2"], rng=np.random.default_rng(11))
+        q = Client(srv)
+        q.login("quinn")
+        dims = sorted(calls[0].verdicts)
+        dim, verdict = dims[0], calls[0].verdicts[dims[0]]
+        cases = {"team=east": lambda c: c.agent in ("e1", "e2"),
+                 f"dimension={dim}&verdict={verdict}": lambda c: c.verdicts[dim] == verdict,
+                 f"team=east&dimension={dim}&verdict={verdict}&since=2026-03-01": lambda c: c.agent in ("e1", "e2") and c.verdicts[dim] == verdict and c.call_date >= dt_date(2026, 3, 1)}
+        for query, keep in cases.items():
+            want = sorted(f"gen-{c.id:06d}" for c in calls if keep(c))
+            assert 0 < len(want) < len(calls), query  # a filter that leaves out some calls, and fewer than a page
+            page = q.get(f"/calls?{query}").text
+            shown = sorted(re.findall(r'<a href="/calls/\d+">(gen-\d+)</a>', page))
+            assert shown == want, query
+            csv = q.get(f"/calls/export.csv?{query}")
+            assert csv.status == 200, query
+            body = list(csvlib.DictReader(io.StringIO(csv.body.decode("utf-8-sig"))))
+            assert sorted(r["call_id"] for r in body) == want, query
+            ws = openpyxl.load_workbook(io.BytesIO(q.get(f"/calls/export.xlsx?{query}").body), read_only=True).active
+            head, *rows = list(ws.iter_rows(values_only=True))
+            assert sorted(r[head.index("call_id")] for r in rows) == want, query
     finally:
         srv.stop()
 

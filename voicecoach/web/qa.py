@@ -138,16 +138,17 @@ async def call_audio(request: Request) -> Response:
 
 
 async def export_calls(request: Request) -> Response:
-    """The filtered calls as CSV or XLSX, through the library's export (formula-safe cells)."""
+    """The filtered calls as CSV or XLSX, through the library's export (formula-safe cells): every
+    row the calls page shows under the same query (:func:`_scope`), on all its pages."""
     security.require(request, "qa")
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404)
 
-    f = _filters(request)
+    scope = _scope(request, _filters(request))  # the very filters of the calls page (team, dimension too)
     tmp = Path(tempfile.mkdtemp(prefix="vc-export-"))
     out = tmp / f"calls.{fmt}"
-    export(request.app.state.store, out, fmt=fmt, since=f["since"], until=f["until"], agent=f["agent"] or None, verdict=f["verdict"] or None)
+    export(request.app.state.store, out, fmt=fmt, **scope)
     import shutil
 
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
