@@ -415,6 +415,27 @@ def test_history_shows_takes_and_a_trend_per_dimension(server, ann_take):
     assert 'data-dimension="overall"' in page and "<polyline" in page
 
 
+def test_the_same_recording_from_two_agents_is_two_rows_each_with_its_agent(server):
+    """Identical bytes uploaded by two agents: each keeps their own take and store row (the
+    store's key once held only the file's hash, so the second upload took over the first's row)."""
+    from voicecoach.web import tables as T
+
+    data = _wav(6)
+    takes = {}
+    for who in ("ann", "bob"):
+        c = Client(server)
+        c.login(who)
+        takes[who] = c.upload("/takes", [("file", "shared.wav", data)]).json()["take"]
+        assert c.wait_done(takes[who])["status"] == "done"
+    with server.state.engine.connect() as conn:
+        keys = {who: conn.execute(sa.select(T.takes.c.result_key).where(T.takes.c.id == t)).scalar_one() for who, t in takes.items()}
+    assert keys["ann"] != keys["bob"]
+    rows = {who: server.state.store.rows(agent=who) for who in keys}
+    for who, key in keys.items():
+        assert key in {r["key"] for r in rows[who]}, who
+    assert keys["ann"].split(":")[0] == keys["bob"].split(":")[0]  # same bytes, one file on disk
+
+
 def test_a_bad_recording_fails_with_one_sentence_and_costs_no_other(server):
     c = Client(server)
     c.login("bob")

@@ -150,13 +150,13 @@ class JobQueue:
                     b = conn.execute(sa.select(T.takes).where(T.takes.c.id == s.benchmark_take_id)).first()
                     if b is not None:
                         benchmark, benchmark_id = str(self.config.uploads_dir / f"{b.file_sha256}.{b.file_ext}"), b.id
-        key = f"{m['file_sha256']}:{self._settings_sha[:64]}"
-        if script_text:
-            key = f"{m['file_sha256']}:{hashlib.sha256((self._settings_sha + script_text).encode()).hexdigest()}"
         agent = m["agent"] if m["kind"] == "call" else m["username"]  # a QA upload is not QA's own call
+        settings_sha = self._settings_sha[:64] if not script_text else hashlib.sha256((self._settings_sha + script_text).encode()).hexdigest()
+        # the store keeps a row per recording, settings and agent: the same bytes from two agents are two rows
+        key = f"{m['file_sha256']}:{hashlib.sha256(f'{settings_sha}|agent={agent}'.encode()).hexdigest()}"
         job = {"job_id": int(row[0]), "take_id": m["id"], "kind": m["kind"], "username": m["username"], "agent": agent, "label": m["label"],
                "path": str(self.config.uploads_dir / f"{m['file_sha256']}.{m['file_ext']}"), "file_sha256": m["file_sha256"],
-               "key": key, "report_dir": str(report_dir(self.config, key)), "script_text": script_text,
+               "key": key, "settings_sha": settings_sha, "report_dir": str(report_dir(self.config, key)), "script_text": script_text,
                "created": m["created_at"].date().isoformat()}
         if benchmark:
             job.update(benchmark=benchmark, benchmark_take_id=benchmark_id, compare_dir=str(compare_dir(self.config, m["id"])))
@@ -207,7 +207,7 @@ class JobQueue:
             if store:
                 bj = Job(path=job["path"], call_id=f"web-{job['kind']}-{job['take_id']}", agent_id=job["agent"], call_date=job["created"],
                          extra={"source": "web", "kind": job["kind"], "take": job["take_id"], "file": job["label"], "by": job["username"]})
-                row, sentences = result_row(bj, job["key"], job["file_sha256"], job["key"].split(":", 1)[1], out)
+                row, sentences = result_row(bj, job["key"], job["file_sha256"], job["settings_sha"], out)
                 self.store.put(row, sentences)
             summary = json.dumps(_summary(out.get("report") or {}), ensure_ascii=False)
         with self.engine.begin() as conn:
