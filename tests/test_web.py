@@ -7,6 +7,7 @@ job, no user, no file under the uploads folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import io
 import json
@@ -835,11 +836,74 @@ def test_qa_upload_of_many_files_refuses_only_the_bad_one(server):
 
 
 def test_qa_folder_batch_only_inside_the_configured_roots(server):
+    from voicecoach.web import tables as T
+
     q = Client(server)
     q.login("quinn")
     q.get("/calls")
     r = q.post("/batches/folder", {"folder": "/etc"})
-    assert r.status == 400 and "文件夹" in r.text and "--batch-root" in r.text and not server.state.batches
+    assert r.status == 400 and "文件夹" in r.text and "--batch-root" in r.text
+    with server.state.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(T.folder_batches)).scalar() == 0
+
+
+def test_a_folder_batch_is_recorded_and_one_a_restart_interrupted_resumes(tmp_path, recognizer, monkeypatch):
+    """Folder batches live in the database: started from the page they are recorded first; one
+    left running by a server that stopped is started again on the next start (the store skips
+    what it already holds); one whose folder is no longer allowed fails with its sentence."""
+    from voicecoach.qa.batch import Progress
+    from voicecoach.web import WebConfig, batches
+    from voicecoach.web import tables as T
+
+    calls = []
+
+    def fake_run_batch(jobs, store, settings, *, progress=None, **kw):
+        calls.append(sorted(Path(j.path).name for j in jobs))
+        p = Progress(total=len(jobs), done=len(jobs))
+        if progress:
+            progress(p)
+        return p
+
+    monkeypatch.setattr(batches, "run_batch", fake_run_batch)
+    root, gone = tmp_path / "calls", tmp_path / "elsewhere"
+    for d in (root / "week1", gone):
+        d.mkdir(parents=True)
+        for i in range(3):
+            (d / f"c{i}.wav").write_bytes(_wav(2))
+    config = WebConfig(db=str(tmp_path / "s.sqlite"), data_dir=tmp_path / "d", workers=1, recognizer=recognizer, batch_roots=(str(root),))
+    first = Server(config, start_queue=False)
+    q = first.user("quinn", "qa")
+    now = dt.datetime(2026, 12, 1, 9, 0)
+    with first.state.engine.begin() as conn:  # what a server that stopped mid-batch leaves
+        conn.execute(T.folder_batches.insert(), [
+            dict(id="interrupted", folder=str(root / "week1"), by_id=q.id, state="running", total=3, done=1, failed=0, runs=1, created_at=now),
+            dict(id="notallowed", folder=str(gone), by_id=q.id, state="running", total=3, done=0, failed=0, runs=1, created_at=now)])
+    first.stop()
+    second = Server(config)
+    try:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 20:
+            with second.state.engine.connect() as conn:
+                state = dict(conn.execute(sa.select(T.folder_batches.c.id, T.folder_batches.c.state)).all())
+            if "running" not in state.values():
+                break
+            time.sleep(0.2)
+        assert state == {"interrupted": "done", "notallowed": "failed"}
+        assert calls == [["c0.wav", "c1.wav", "c2.wav"]]  # resumed once, the disallowed folder never read
+        c = Client(second)
+        c.login("quinn")
+        page = c.get("/calls").text
+        assert "week1" in page and "3/3" in page and "--batch-root" in page
+        c.post("/batches/folder", {"folder": str(root / "week1")})
+        t0 = time.monotonic()
+        while len(calls) < 2 and time.monotonic() - t0 < 20:
+            time.sleep(0.2)
+        with second.state.engine.connect() as conn:
+            rows = conn.execute(sa.select(T.folder_batches.c.runs, T.folder_batches.c.by_id).where(T.folder_batches.c.id.notin_(["interrupted", "notallowed"]))).all()
+        assert len(calls) == 2 and [tuple(r) for r in rows] == [(1, q.id)]
+        assert c.get("/calls?lang=en").text.count("week1") == 2
+    finally:
+        second.stop()
 
 
 # ----------------------------------------------------------------------- scripts and trainers

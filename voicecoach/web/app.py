@@ -97,7 +97,7 @@ class _Headers:
 
 def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     """The web app over ``config.db`` and ``config.data_dir``."""
-    from voicecoach.web import admin, agent, qa, trainer
+    from voicecoach.web import admin, agent, batches, qa, trainer
     from voicecoach.web.jobqueue import JobQueue
 
     store = Store(config.db)
@@ -109,11 +109,12 @@ def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     async def lifespan(app):
         if start_queue:
             app.state.queue.start()
+            batches.resume(app.state)  # folder batches a restart interrupted
         try:
             yield
         finally:
             if start_queue:
-                app.state.queue.stop()  # folder batches are daemon threads: the store lets a batch resume when started again
+                app.state.queue.stop()  # folder batches are daemon threads, recorded as running: resumed on the next start
 
     routes = [
         Route("/", home), Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),
@@ -126,7 +127,6 @@ def create_app(config: WebConfig, *, start_queue: bool = True) -> Starlette:
     app.state.config, app.state.store, app.state.engine = config, store, engine
     app.state.secret = _secret(engine)
     app.state.queue = JobQueue(config, engine, store)
-    app.state.batches = {}
     return app
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tempfile
-import threading
 import urllib.parse
 from pathlib import Path
 
@@ -15,14 +14,14 @@ import sqlalchemy as sa
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from voicecoach.web import security
+from voicecoach.web import batches, security
 from voicecoach.web import tables as T
 from voicecoach.web.pages import error_text, lang_of, render
 from voicecoach.web.jobqueue import report_dir
-from voicecoach.web.library import N_, BatchSettings, VoiceCoachError, i18n, dimension_names, discover, export, listening_queue, run_batch, summarise
+from voicecoach.web.library import dimension_names, export, listening_queue, summarise
 from voicecoach.web.uploads import UploadError, receive
 
 AUDIO_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
@@ -36,7 +35,7 @@ def routes() -> list[Route]:
         Route("/calls/{result_id:int}", call_page), Route("/calls/{result_id:int}/audio", call_audio),
         Route("/calls/{result_id:int}/report", call_report),
         Route("/queue", listen_queue), Route("/summary", summary_page),
-        Route("/batches", start_upload_batch, methods=["POST"]), Route("/batches/folder", start_folder_batch, methods=["POST"]),
+        Route("/batches", start_upload_batch, methods=["POST"]), Route("/batches/folder", batches.start_folder_batch, methods=["POST"]),
     ]
 
 
@@ -100,7 +99,7 @@ async def calls_page(request: Request) -> Response:
         teams = sorted({t for (t,) in conn.execute(sa.select(T.users.c.team).distinct()) if t})
     query = urllib.parse.urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page"])
     return render(request, "calls.html", rows=rows, n=n, page=page, pages=pages, f=f, dims=dimension_names(), verdicts=st.store.verdicts(), teams=teams,
-                  batches=st.batches, can_batch=s.user.can("qa"), query=query)
+                  batches=batches.recent(st, lang_of(request)), can_batch=s.user.can("qa"), query=query)
 
 
 async def call_page(request: Request) -> Response:
@@ -205,59 +204,3 @@ async def start_upload_batch(request: Request) -> Response:
             await f.close()
     st.queue.poke()
     return render(request, "batch_started.html", n=n, refused=refused, batch=batch)
-
-
-async def start_folder_batch(request: Request) -> Response:
-    """``voicecoach batch`` over a server folder (inside the configured roots), in the background,
-    with the configured engine (local processes or Ray)."""
-    s = security.require(request, "qa")
-    st = request.app.state
-    form = await request.form(max_fields=5)
-    await security.check_csrf(request, s, form)
-    wanted = str(form.get("folder") or "")
-    folder = _inside_roots(wanted, st.config.batch_roots)
-    if folder is None:
-        return render(request, "message.html", status_code=400, message=i18n.gettext(lang_of(request), NOT_A_BATCH_FOLDER))
-    key = secrets.token_hex(6)
-    st.batches[key] = {"folder": folder.name, "state": "running", "done": 0, "failed": 0, "total": 0, "by": s.user.username}
-    threading.Thread(target=_run_folder, args=(st, key, folder), name=f"voicecoach-web-batch-{key}", daemon=True).start()
-    return RedirectResponse("/calls", status_code=303)
-
-
-NOT_A_BATCH_FOLDER = N_("that folder is not one QA may analyse here; choose a folder under the server's batch folders (voicecoach serve --batch-root)")
-
-
-def _inside_roots(wanted: str, roots) -> Path | None:
-    if not wanted or "\x00" in wanted:
-        return None
-    try:
-        p = Path(wanted).resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None
-    for root in roots:
-        r = Path(root).resolve()
-        if p.is_dir() and (p == r or r in p.parents):
-            return p
-    return None
-
-
-def _run_folder(st, key: str, folder: Path) -> None:
-
-    info = st.batches[key]
-    try:
-        jobs = discover([str(folder)])
-        info["total"] = len(jobs)
-
-        def show(p):
-            info.update(done=p.done + p.skipped + p.duplicates, failed=p.failed)
-
-        run_batch(jobs, st.store, BatchSettings(model=st.config.model, lang=st.config.lang), workers=st.config.workers,
-                  engine=st.config.engine, progress=show)
-        info["state"] = "done"
-    except VoiceCoachError as e:
-        info.update(state="failed", error=e)  # shown in each reader's language (error_text)
-    except Exception as e:  # noqa: BLE001 - shown as one sentence on the calls page; the detail goes to the log
-        import logging
-
-        logging.getLogger(__name__).exception("folder batch")
-        info.update(state="failed", error=VoiceCoachError.of(N_("the batch stopped with an internal error ({kind}); see the server log"), kind=type(e).__name__))

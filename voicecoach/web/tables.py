@@ -104,6 +104,22 @@ jobs = sa.Table(
     sa.Column("cpu_s", sa.Float),  # processor time it used (the worker and its report helper), s
 )
 
+folder_batches = sa.Table(
+    "web_folder_batches", metadata,
+    sa.Column("id", sa.String(16), primary_key=True),  # random; shown nowhere
+    sa.Column("folder", sa.Text, nullable=False),  # resolved server path, checked inside the batch roots when started and again when resumed
+    sa.Column("by_id", sa.Integer, sa.ForeignKey("web_users.id"), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False, index=True),  # running (also: to resume after a restart), done, failed
+    sa.Column("total", sa.Integer, nullable=False, default=0),
+    sa.Column("done", sa.Integer, nullable=False, default=0),  # scored, skipped as already stored, or duplicates
+    sa.Column("failed", sa.Integer, nullable=False, default=0),
+    sa.Column("runs", sa.Integer, nullable=False, default=0),  # 1 + the restarts it was resumed after
+    sa.Column("error_template", sa.Text),  # a failed batch's message id and values, shown in each viewer's language
+    sa.Column("error_params", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+)
+
 ROLES = ("agent", "trainer", "qa", "admin")
 
 ADDED_COLUMNS = (("web_scripts", "version"), ("web_takes", "script_version"), ("web_takes", "benchmark_take_id"),
