@@ -1033,6 +1033,46 @@ def test_jobs_of_a_dead_server_resume_and_nothing_is_lost(tmp_path, recognizer):
         second.stop()
 
 
+def test_the_organisations_phrase_list_and_targets_reach_every_upload(tmp_path, recognizer):
+    """serve --phrases/--targets: the workers judge with them and the store's key changes with them."""
+    from voicecoach.web import WebConfig
+    from voicecoach.web import tables as T
+    from voicecoach.web.jobqueue import settings_hash
+
+    phrases = tmp_path / "ours.toml"
+    phrases.write_text('[[forbidden]]\nid = "too_cheerful"\nphrases = ["很高兴"]\n', encoding="utf-8")  # the stand-in recogniser's 2nd-4th syllables
+    targets = tmp_path / "targets.toml"
+    targets.write_text("[pace.speaking_rate_cps]\nmin = 0.5\nmax = 1.0\n", encoding="utf-8")
+    config = WebConfig(db=str(tmp_path / "s.sqlite"), data_dir=tmp_path / "d", workers=1, recognizer=recognizer, phrases=str(phrases), targets=str(targets))
+    assert settings_hash(config) != settings_hash(WebConfig(db=config.db, data_dir=config.data_dir, recognizer=recognizer))
+    server = Server(config)
+    try:
+        server.user("ann", "agent")
+        c = Client(server)
+        c.login("ann")
+        take = c.upload("/takes", [("file", "t.wav", _wav(8))]).json()["take"]
+        assert c.wait_done(take)["status"] == "done"
+        with server.state.engine.connect() as conn:
+            key = conn.execute(sa.select(T.takes.c.result_key).where(T.takes.c.id == take)).scalar_one()
+        report = server.state.store.report(key)
+        assert "too_cheerful" in {h["rule"] for h in report["wording"]["hits"]}
+        assert report["targets"]["items"]["pace.speaking_rate_cps"]["max"] == 1.0
+    finally:
+        server.stop()
+
+
+def test_serve_refuses_a_bad_phrase_list_with_its_sentence(tmp_path):
+    from typer.testing import CliRunner
+
+    from voicecoach.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[discouraged]]\nid = "x"\nphrases = ["这是规定"]\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "s.sqlite"), "--data", str(tmp_path / "d"), "--phrases", str(bad), "--admin", "root"],
+                             env={"VOICECOACH_ADMIN_PASSWORD": "x" * 12})
+    assert res.exit_code == 4 and "bad.toml line 2" in res.output and "Traceback" not in res.output
+
+
 def test_trusted_header_mode(tmp_path, recognizer):
     from voicecoach.web import WebConfig
 

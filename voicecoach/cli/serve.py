@@ -102,15 +102,20 @@ def serve_cmd(
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Served over TLS (directly or behind a proxy): cookies are Secure."),
     batch_root: list[Path] = typer.Option([], "--batch-root", help="A server folder QA may start batches over (repeatable)."),
     engine: str = typer.Option("local", "--engine", help="QA folder batches: local or ray."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Your organisation's targets TOML, for every upload and batch."),
+    phrases: Optional[Path] = typer.Option(None, "--phrases", help="Your organisation's phrase list TOML (wording rules), for every upload and batch."),
     model: Optional[str] = ModelOpt,
     lang: str = LangOpt,
 ) -> None:
     """Start the web app (agents, trainers, QA) on this result store."""
     from voicecoach.web import serve
     from voicecoach.web.config import WebConfig, default_workers
+    from voicecoach.web.library import load_rules, load_targets
 
+    load_targets(targets), load_rules(phrases)  # a bad file stops here with its sentence, not in every worker
     config = WebConfig(db=db, data_dir=data_dir, workers=workers or default_workers(), trusted_header=trusted_header, secure_cookies=secure_cookies,
-                       batch_roots=tuple(batch_root), engine=engine, model=model or "base", lang=lang)
+                       batch_roots=tuple(batch_root), engine=engine, model=model or "base", lang=lang,
+                       targets=str(targets) if targets else None, phrases=str(phrases) if phrases else None)
     if admin and serve.needs_admin(config):
         password = os.environ.get("VOICECOACH_ADMIN_PASSWORD") or typer.prompt(f"password for {admin}", hide_input=True, confirmation_prompt=True)
         serve.create_admin(config, admin, password)

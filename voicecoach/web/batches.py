@@ -107,7 +107,7 @@ def _run(st, key: str, folder: Path) -> None:
                 last[0] = time.monotonic()
                 write(done=p.done + p.skipped + p.duplicates, failed=p.failed)
 
-        p = run_batch(jobs, st.store, BatchSettings(model=st.config.model, lang=st.config.lang), workers=st.config.workers,
+        p = run_batch(jobs, st.store, BatchSettings(model=st.config.model, lang=st.config.lang, targets=st.config.targets, phrases=st.config.phrases), workers=st.config.workers,
                       engine=st.config.engine, progress=show)
         write(state="done", done=p.done + p.skipped + p.duplicates, failed=p.failed, finished_at=now())
     except VoiceCoachError as e:

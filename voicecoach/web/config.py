@@ -48,6 +48,9 @@ class WebConfig:
         ``local`` or ``ray``, for QA batches over a server folder.
     batch_roots : tuple of Path
         Server folders QA may start a batch over (nothing outside them).
+    targets, phrases : str or None
+        The organisation's targets TOML and phrase list TOML (wording rules), for every
+        upload, comparison and folder batch; None: the guide's defaults.
     """
 
     db: str = "voicecoach.sqlite"
@@ -65,6 +68,8 @@ class WebConfig:
     lang: str = "zh"
     engine: str = "local"
     batch_roots: tuple = ()
+    targets: str | None = None
+    phrases: str | None = None
 
     @property
     def uploads_dir(self) -> Path:

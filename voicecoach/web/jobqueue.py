@@ -47,7 +47,7 @@ def settings_hash(config: WebConfig) -> str:
     """What changes a take's figures (the batch's fingerprint, plus a test recogniser's name)."""
     from voicecoach.web.library import BatchSettings
 
-    base = BatchSettings(model=config.model, lang=config.lang).fingerprint("mix")
+    base = BatchSettings(model=config.model, lang=config.lang, targets=config.targets, phrases=config.phrases).fingerprint("mix")
     return hashlib.sha256(f"{base}|{config.recognizer or ''}|web".encode()).hexdigest() if config.recognizer else base
 
 
@@ -82,6 +82,7 @@ class JobQueue:
         settings = {"recognizer": self.config.recognizer, "model": self.config.model, "lang": self.config.lang,
                     "threads": max(1, (os.cpu_count() or 1) // workers), "db": self.config.db,
                     "db_is_sqlite": engine_url(self.config.db).startswith("sqlite"), "max_duration_s": self.config.max_duration_s,
+                    "targets": self.config.targets, "phrases": self.config.phrases,
                     "parent_pid": os.getpid()}
         from voicecoach.web import worker
 

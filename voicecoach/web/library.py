@@ -10,6 +10,7 @@ from voicecoach.i18n import N_, NP_
 from voicecoach.judge import dimensions as _dimensions
 from voicecoach.judge.advice import dimension_name, verdict_name
 from voicecoach.judge.targets import load_targets
+from voicecoach.wording import load_rules
 from voicecoach.qa.batch import run_batch
 from voicecoach.qa.export import export
 from voicecoach.qa.inputs import Job, discover
@@ -43,6 +44,6 @@ def dimension_names() -> tuple[str, ...]:
     return _dimensions.names()
 
 
-__all__ = ["i18n", "N_", "NP_", "analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "run_batch",
+__all__ = ["i18n", "N_", "NP_", "analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "load_rules", "run_batch",
            "export", "Job", "discover", "listening_queue", "Store", "engine_url", "summarise", "worth_a_listen", "BatchSettings", "result_row",
            "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names", "warm_up"]

@@ -33,13 +33,14 @@ def init(settings: dict) -> None:
     """Once per worker process: the recogniser, the targets, a connection for progress."""
     import sqlalchemy as sa
 
-    from voicecoach.web.library import engine_url, load_targets
+    from voicecoach.web.library import engine_url, load_rules, load_targets
 
     _watch_parent(settings["parent_pid"])
     _W.update(
         settings=settings,
         recognizer=make_recognizer(settings["recognizer"], settings["model"], settings["threads"]),
-        targets=load_targets(None),
+        targets=load_targets(settings.get("targets")),
+        rules=load_rules(settings.get("phrases")),
         engine=sa.create_engine(engine_url(settings["db"]), future=True, **({"connect_args": {"timeout": 30}} if settings["db_is_sqlite"] else {})),
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
@@ -99,7 +100,7 @@ def run(job: dict) -> dict:
     out = {"worker": _W["name"]}
     cpu0 = _cpu_s()
     try:
-        a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"], whole_call=job.get("kind") == "call",
+        a = analyze(job["path"], recognizer=_W["recognizer"], targets=_W["targets"], phrases=_W["rules"], lang=s["lang"], whole_call=job.get("kind") == "call",
                     script_text=job.get("script_text"), max_duration_s=s["max_duration_s"], progress=_stage(job["job_id"]))
         _stage(job["job_id"])("report")
         write_report(a, job["report_dir"], lang=s["lang"])
@@ -137,5 +138,5 @@ def _compare(a, job: dict) -> None:
     from voicecoach.web.library import analyze, compare, write_compare_report
 
     s = _W["settings"]
-    b = analyze(job["benchmark"], recognizer=_W["recognizer"], targets=_W["targets"], lang=s["lang"], script_text=job.get("script_text"))
-    write_compare_report(compare(a, b, lang=s["lang"], targets=_W["targets"]), job["compare_dir"], lang=s["lang"])
+    b = analyze(job["benchmark"], recognizer=_W["recognizer"], targets=_W["targets"], phrases=_W["rules"], lang=s["lang"], script_text=job.get("script_text"))
+    write_compare_report(compare(a, b, lang=s["lang"], targets=_W["targets"], phrases=s.get("phrases")), job["compare_dir"], lang=s["lang"])
