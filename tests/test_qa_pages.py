@@ -45,7 +45,7 @@ def test_each_call_links_its_report_page_and_its_recording(pages):
     base, _, out = pages
     html = out["en"].read_text(encoding="utf-8")
     reports = re.findall(r'class="report" href="([^"]+)"', html)
-    audios = re.findall(r'<audio controls preload="none" src="([^"]+)"', html)
+    audios = re.findall(r'<audio controls preload="metadata" src="([^"]+)"', html)
     assert reports and audios
     for href in reports + audios:
         assert not href.startswith(("/", "file:")), "links are relative: the folder can move"
