@@ -785,6 +785,29 @@ def dt_date(y, m, d):
     return datetime.date(y, m, d)
 
 
+def test_a_trainer_exports_their_own_teams_calls_only(server, ann_take):
+    import csv
+
+    c = Client(server)
+    c.login("cai")  # south
+    r = c.upload("/takes", [("file", "south.wav", _wav(6))])
+    assert c.wait_done(r.json()["take"])["status"] == "done"
+    t = Client(server)
+    t.login("tina")  # trainer, north
+    assert 'id="export-csv"' in t.get("/calls").text
+    got = t.get("/calls/export.csv")
+    assert got.status == 200
+    agents = {row["agent_id"] for row in csv.DictReader(io.StringIO(got.body.decode("utf-8-sig")))}
+    assert "ann" in agents and "cai" not in agents and agents <= {"ann", "bob"}
+    q = Client(server)
+    q.login("quinn")
+    every = {row["agent_id"] for row in csv.DictReader(io.StringIO(q.get("/calls/export.csv").body.decode("utf-8-sig")))}
+    assert {"ann", "cai"} <= every
+    a = Client(server)
+    a.login("ann")
+    assert a.get("/calls/export.csv").status in (403, 303, 401)
+
+
 def test_qa_sees_calls_scored_by_the_command_line_batch(server, tmp_path):
     """A row written as `voicecoach batch` writes it (library result_row + Store.put) is browsable,
     with its audio served from the path the batch stored."""

@@ -138,8 +138,9 @@ async def call_audio(request: Request) -> Response:
 
 async def export_calls(request: Request) -> Response:
     """The filtered calls as CSV or XLSX, through the library's export (formula-safe cells): every
-    row the calls page shows under the same query (:func:`_scope`), on all its pages."""
-    security.require(request, "qa")
+    row the calls page shows under the same query (:func:`_scope`), on all its pages; a
+    trainer's export holds their own team's calls only (the same scope as their calls page)."""
+    security.require(request, "qa", "trainer")
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404)
