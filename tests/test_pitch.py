@@ -87,3 +87,28 @@ def test_no_octave_jumps_left_in_the_reported_track_on_real_speech(shared_audio)
         ok = tr.voiced[1:] & tr.voiced[:-1]
         jumps = np.abs(np.diff(st))[ok]
         assert np.sum(jumps > 9.0) == 0, path.name
+
+
+def test_pitch_within_spans_equals_the_whole_run_there_and_is_unvoiced_elsewhere():
+    """Telephone band: SwiftF0 run only over the spans (a call side's speech) gives, inside them,
+    the frames a run over the whole recording gives, and no voiced frame far outside them."""
+    parts, spans, t = [], [], 0.0
+    for k, (f, dur, gap) in enumerate([(140.0, 1.2, 2.0), (210.0, 0.8, 0.3), (180.0, 1.5, 3.0), (120.0, 0.6, 1.0)]):
+        parts += [tone(f, dur, sr=8000, glide_st=3.0 * (-1) ** k), np.zeros(int(gap * 8000))]
+        spans.append((t, t + dur))
+        t += dur + gap
+    x8 = np.concatenate(parts).astype(np.float32)
+    audio = audio_from_array(resample(x8, from_rate_hz=8000, to_rate_hz=16000), sample_rate_hz=16000).audio
+    full = track_pitch(audio, narrowband=True)
+    part = track_pitch(audio, narrowband=True, within_s=spans)
+    assert np.array_equal(full.times_s, part.times_s)
+    inside = np.zeros(len(full.times_s), bool)
+    for a, b in spans:
+        inside |= (full.times_s >= a) & (full.times_s < b)
+    assert full.voiced[inside].mean() > 0.8  # the tones are tracked at all
+    assert np.array_equal(full.voiced[inside], part.voiced[inside])
+    assert np.allclose(full.f0_hz[inside & full.voiced], part.f0_hz[inside & full.voiced], rtol=0, atol=1e-3)  # float32 inference: within 0.001 Hz
+    far = np.ones(len(full.times_s), bool)
+    for a, b in spans:
+        far &= (full.times_s < a - 0.6) | (full.times_s >= b + 0.6)
+    assert far.sum() > 100 and not part.voiced[far].any()

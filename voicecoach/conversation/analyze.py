@@ -191,7 +191,9 @@ def measure_side(audio: Audio, *, pace: bool = True) -> SideSignal:
     activity = compute_activity(audio, active_level_dbov=level, narrow=narrow)
     syllables = np.zeros(0)
     if pace and activity.is_speech.any():
-        syllables = detect_nuclei(activity, track_pitch(audio, narrow=narrow)).times_s
+        starts, ends = runs(activity.is_speech)
+        spans = [(a * activity.frame_s, b * activity.frame_s) for a, b in zip(starts, ends)]  # pitch only where the side speaks
+        syllables = detect_nuclei(activity, track_pitch(audio, narrow=narrow, within_s=spans)).times_s
     return SideSignal(activity, syllables, float(level))
 
 

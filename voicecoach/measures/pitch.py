@@ -152,7 +152,12 @@ def is_narrowband(audio: Audio, *, max_s: float = 60.0) -> bool:
     return bool(low > 0 and high / low < 1e-4)
 
 
-def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2, narrow: Audio | None = None) -> PitchTrack:
+SWIFT_HOP = 256  # SwiftF0's frame hop, samples at 16 kHz (16 ms)
+SWIFT_PAD_S = 0.5  # context kept around each span of `within_s`: the model looks 11 frames back and 10 ahead (0.18 / 0.16 s)
+
+
+def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ, threads: int = 2, narrow: Audio | None = None,
+                within_s: list[tuple[float, float]] | None = None) -> PitchTrack:
     """Track F0: autocorrelation (two-pass) on wideband audio, SwiftF0 on telephone-band audio.
 
     Parameters
@@ -167,11 +172,16 @@ def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float 
         ONNX Runtime threads for SwiftF0 (>= 1).
     narrow : Audio, optional
         The same audio at 8 kHz, if already made (the autocorrelation tracker works on it).
+    within_s : list of (start_s, end_s), optional
+        Where pitch is wanted (speech); on telephone-band audio SwiftF0 then runs only there,
+        with :data:`SWIFT_PAD_S` of context each side, and every other frame is unvoiced. The
+        frames inside give what a run over the whole recording gives (a two-sided call's
+        channel is silent half the time: this halves the cost of its pitch).
     """
     if narrowband is None:
         narrowband = is_narrowband(audio)
     if narrowband:
-        return clean_octaves(_swift(audio, fmin_hz, fmax_hz, threads))
+        return clean_octaves(_swift(audio, fmin_hz, fmax_hz, threads, within_s))
     from voicecoach.measures.f0_ac import AcSettings, track_two_pass
 
     times, f0 = track_two_pass(audio, AcSettings(floor_hz=fmin_hz, ceiling_hz=fmax_hz), narrow)
@@ -179,11 +189,37 @@ def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float 
     return remove_jumps(PitchTrack(times, f0, voiced))
 
 
-def _swift(audio: Audio, fmin_hz: float, fmax_hz: float, threads: int) -> PitchTrack:
-    result = _detector(threads).detect(audio.samples, audio.sample_rate_hz, fmin=fmin_hz, fmax=fmax_hz)
-    f0 = np.asarray(result.pitch_hz, float)
-    voiced = (np.asarray(result.confidence) >= 0.5) & (f0 >= fmin_hz) & (f0 <= fmax_hz)
-    return PitchTrack(np.asarray(result.timestamps, float), np.where(voiced, f0, np.nan), voiced)
+def _swift(audio: Audio, fmin_hz: float, fmax_hz: float, threads: int, within_s: list[tuple[float, float]] | None = None) -> PitchTrack:
+    detector = _detector(threads)
+    x, rate = audio.samples, audio.sample_rate_hz
+    if within_s is None or rate != 16000:
+        result = detector.detect(x, rate, fmin=fmin_hz, fmax=fmax_hz)
+        times, f0, confidence = np.asarray(result.timestamps, float), np.asarray(result.pitch_hz, float), np.asarray(result.confidence, float)
+    else:
+        n = max(1, len(x) // SWIFT_HOP)
+        frame_s = SWIFT_HOP / rate
+        times, f0, confidence = np.arange(n) * frame_s, np.zeros(n), np.zeros(n)
+        for a, b in _padded_frames(within_s, SWIFT_PAD_S / frame_s, frame_s, n):
+            result = detector.detect(x[a * SWIFT_HOP:(b * SWIFT_HOP if b < n else len(x))], rate, fmin=fmin_hz, fmax=fmax_hz)
+            k = min(b - a, len(result.pitch_hz))
+            f0[a:a + k], confidence[a:a + k] = np.asarray(result.pitch_hz, float)[:k], np.asarray(result.confidence, float)[:k]
+    voiced = (confidence >= 0.5) & (f0 >= fmin_hz) & (f0 <= fmax_hz)
+    return PitchTrack(times, np.where(voiced, f0, np.nan), voiced)
+
+
+def _padded_frames(spans_s: list[tuple[float, float]], pad_frames: float, frame_s: float, n: int) -> list[tuple[int, int]]:
+    """``spans_s`` as frame ranges widened by ``pad_frames`` each side, merged where they touch."""
+    out: list[list[int]] = []
+    pad = int(np.ceil(pad_frames))
+    for start_s, end_s in sorted(spans_s):
+        a, b = max(0, int(start_s / frame_s) - pad), min(n, int(np.ceil(end_s / frame_s)) + pad)
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
 def remove_jumps(track: PitchTrack, *, max_jump_st: float = 9.0, context_s: float = 0.75, min_run_frames: int = 3) -> PitchTrack:
