@@ -24,7 +24,7 @@ from voicecoach.audio import NARROW_RATE_HZ, Audio, LoadedAudio, audio_from_arra
 from voicecoach.recognize.coverage import Coverage, measure_coverage
 from voicecoach.recognize.gapfill import fill_gaps
 from voicecoach.errors import AudioTooShortError, NoSpeechError, Notice, SilentAudioError, UsageError
-from voicecoach.audio.activity import Activity, compute_activity
+from voicecoach.audio.activity import Activity, compute_activity, runs
 from voicecoach.measures.articulation import measure_articulation
 from voicecoach.measures.drawl import DrawlRule, measure_drawl, typical_syllable_s
 from voicecoach.measures.loudness import measure_loudness
@@ -254,7 +254,8 @@ def analyze(
         if not chars:
             raise NoSpeechError.of(N_("none of the script was heard in {name}; check that the recording and the script belong together"), name=name)
     with step("pitch"):
-        pitch_track = track_pitch(audio, narrow=narrow)
+        starts, ends = runs(activity.is_speech)  # telephone band: SwiftF0 only where there is speech (a call's agent side is silent half the time)
+        pitch_track = track_pitch(audio, narrow=narrow, within_s=[(a * activity.frame_s, b * activity.frame_s) for a, b in zip(starts, ends)])
     measures = _measure(chars, audio=audio, loaded=loaded, level=level, activity=activity, pitch_track=pitch_track, targets=tgt, alignment=alignment, coverage=coverage, step=step)
     with step("filled_pauses"):
         fillers = measure_filled_pauses(audio, activity=activity, pitch_track=pitch_track, chars=heard)
