@@ -139,6 +139,6 @@ def _rounded(m: FillerModel, digits: int = 6) -> FillerModel:
     return FillerModel(r(m.centre), r(m.scale), r(m.weights), round(m.bias, digits), round(m.min_score, digits))
 
 
-def model_rule(model: FillerModel) -> FillerRule:
-    """ENVELOPE with the model's score as the last word."""
-    return replace(ENVELOPE, model=model)
+def model_rule(model: FillerModel, cut_st: float) -> FillerRule:
+    """ENVELOPE with the model's score as the last word, on candidates cut at ``cut_st``."""
+    return replace(ENVELOPE, model=model, cut_st=cut_st)

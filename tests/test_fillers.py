@@ -223,8 +223,8 @@ def test_inserted_into_real_speech_and_the_false_flag_gate(shared_audio, whisper
     cases = collect(shared_audio, whisper, log=lambda *_: None, only=keep)
     sc = score(cases, FillerRule())
     assert sc.n_true >= 8
-    # full run: 2 of these 10 found by the shipped rule (34 % held out over all 64 fillers), precision 100 %
-    assert sc.n_found >= 2 and sc.precision >= 0.8, (sc.n_found, sc.precision)
+    # full run: 6 of these 10 found by the shipped rule (fitted on them too; 42 % held out over all 64), precision 100 %
+    assert sc.recall >= 0.4 and sc.precision >= 0.8, (sc.recall, sc.precision)
     assert np.median(np.abs(sc.onset_ms)) <= 50 and np.median(np.abs(sc.offset_ms)) <= 50
     assert sc.false_per_5min <= 1.0, sc.n_false
 
@@ -246,8 +246,8 @@ def test_the_shipped_rule_is_the_folds_choice():
 
     choice = json.loads((ROOT / "benchmarks" / "results" / "fillers.json").read_text(encoding="utf-8"))
     shipped, rule = choice["shipped"], FillerRule()
-    assert {k: getattr(rule, k) for k in ("max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")} == \
-        {k: shipped[k] for k in ("max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")}
+    assert {k: getattr(rule, k) for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")} == \
+        {k: shipped[k] for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")}
     if choice["method"] == "logistic":
         assert rule.model is not None and shipped["model"]["features"] == list(FEATURES)
         for k in ("centre", "scale", "weights", "bias", "min_score"):

@@ -55,6 +55,8 @@ class FillerRule:
     ----------
     min_s : float
         Shortest signal filler, s (voiced, outside recognised syllables).
+    cut_st : float
+        F0 change over 30 ms at which a voiced run is cut into candidates, semitones.
     max_range_st : float
         Largest 10-90 % F0 range inside it, semitones (with ``model``, a loose outer limit).
     max_slope_st_per_s : float
@@ -82,6 +84,7 @@ class FillerRule:
     """
 
     min_s: float = 0.2
+    cut_st: float = 1.0
     max_range_st: float = 4.0
     max_slope_st_per_s: float = 12.0
     max_change_db: float = 3.5
@@ -213,15 +216,14 @@ def transcript_fillers(chars: Sequence, *, pause_s: float) -> list[FilledPause]:
     return out
 
 
-_CUT_ST = 0.75
-"""F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
 _SYLLABLE_S = 0.1
 """Speech a stretched syllable must keep outside a filler found under it, s."""
 _REACH_S = 0.3
 """How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
 
 
-def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float) -> list[Candidate]:
+def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float,
+                      cut_st: float) -> list[Candidate]:
     """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
 
     The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
@@ -229,7 +231,7 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
     there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no
     other syllable) for that syllable to be. Voiced runs are cut
-    where F0 moves faster than ``_CUT_ST`` per 30 ms (a tone's contour, or the jump to the next
+    where F0 moves faster than ``cut_st`` per 30 ms (a tone's contour, or the jump to the next
     voice), so a flat stretch is measured apart from the syllable it touches.
 
     Parameters
@@ -245,6 +247,8 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         Without any, no stretch is a candidate (words and hesitations cannot be told apart).
     min_s : float
         Shortest stretch, s.
+    cut_st : float
+        F0 change over 30 ms at which a voiced run is cut, semitones (0.75: 25 st/s), > 0.
     """
     t = pitch_track.times_s
     if not len(chars) or len(t) < 3:
@@ -262,7 +266,7 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
     st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
     moving = np.zeros(len(t), bool)
-    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > _CUT_ST  # NaN compares False
+    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > cut_st  # NaN compares False
     free &= ~moving
     edges = np.array(sorted(x for w in words for x in w))
     frame = pitch_track.frame_s
@@ -383,7 +387,7 @@ def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: Pitc
     FilledPauses
     """
     said = transcript_fillers(chars, pause_s=rule.pause_s)
-    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s)
+    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s, cut_st=rule.cut_st)
     return combine(said, found, rule=rule, speech_min=float(activity.is_speech.sum() * activity.frame_s / 60.0))
 
 
