@@ -509,7 +509,7 @@ def report(by_cut: dict, *, seconds: float) -> tuple[str, bool]:
                   min_spread=float(np.median([r.min_spread for _, r in folds["thresholds"]])), smooth=sum(r.smooth for _, r in folds["thresholds"]) > len(sources) / 2)
     tables = {cut: filler_fit.table(by_cut[cut]) for cut in CUT_GRID}
     lines += ["", f"**Logistic score** (`voicecoach/measures/filler_model.py`: {len(filler_fit.FEATURES)} figures of each candidate within the loosest "
-              "thresholds; penalty, score threshold and the F0 change per 30 ms that cuts a voiced run into candidates ({', '.join(map(str, CUT_GRID))} st) "
+              f"thresholds; penalty, score threshold and the F0 change per 30 ms that cuts a voiced run into candidates ({', '.join(map(str, CUT_GRID))} st) "
               "chosen by an inner leave-one-source-out on the training sources, benchmarks/filler_fit.py: the cut with the highest inner recall). "
               "Candidates: inserted fillers at least half covered by any signal candidate / by one within the envelope (what bounds recall).", "",
               "| held out | cut st | penalty | score threshold | inner recall | candidates any / envelope | inserted | found | recall | precision | untouched speech min | false flags | per 5 min |",

@@ -79,8 +79,7 @@ class FillerRule:
     pause_s : float
         Gap to the next recognised syllable that counts as a pause around a transcript filler, s.
     model : FillerModel or None
-        A logistic score a candidate within the limits above must also reach
-        (:mod:`voicecoach.measures.filler_model`); None: the limits alone decide.
+        A score a candidate within the limits must also reach (:mod:`~voicecoach.measures.filler_model`); None: limits alone.
     """
 
     min_s: float = 0.2
@@ -111,7 +110,8 @@ class FilledPause:
         The recognised text, "" for a signal-only one.
     confidence : float
         0..1: the recogniser's probability for a transcript one; for a signal one, how far its
-        figures lie inside the rule's limits (0.5 at a limit, 1 far inside).
+        score lies above the rule's threshold (0.5 at it, 1 at certainty; without a model, how far
+        its figures lie inside the limits).
     """
 
     start_s: float
