@@ -223,7 +223,8 @@ def test_inserted_into_real_speech_and_the_false_flag_gate(shared_audio, whisper
     cases = collect(shared_audio, whisper, log=lambda *_: None, only=keep)
     sc = score(cases, FillerRule())
     assert sc.n_true >= 8
-    assert sc.recall >= 0.4 and sc.precision >= 0.8, (sc.recall, sc.precision)  # full run: 34 % held out, 100 %
+    # full run: 6 of these 10 found by the shipped rule (fitted on them too; 42 % held out over all 64), precision 100 %
+    assert sc.recall >= 0.4 and sc.precision >= 0.8, (sc.recall, sc.precision)
     assert np.median(np.abs(sc.onset_ms)) <= 50 and np.median(np.abs(sc.offset_ms)) <= 50
     assert sc.false_per_5min <= 1.0, sc.n_false
 
@@ -234,3 +235,41 @@ def test_held_vowel_is_a_steady_loop():
     assert len(y) == int(0.5 * SR) and np.sqrt(np.mean(y[2000:6000] ** 2)) > 0.01
     f = np.fft.rfftfreq(len(y), 1 / SR)
     assert abs(f[np.argmax(np.abs(np.fft.rfft(y)))] - 200) < 10
+
+
+def test_the_shipped_rule_is_the_folds_choice():
+    """FillerRule's defaults are what benchmarks/fillers.py chose (benchmarks/results/fillers.json:
+    the way with the better held-out figures, refitted on every source by the procedure the folds
+    validated), so the published held-out table is what users get. Rerun the benchmark and copy
+    its "shipped" values into the code when this fails."""
+    from voicecoach.measures.filler_model import FEATURES
+
+    choice = json.loads((ROOT / "benchmarks" / "results" / "fillers.json").read_text(encoding="utf-8"))
+    shipped, rule = choice["shipped"], FillerRule()
+    assert {k: getattr(rule, k) for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")} == \
+        {k: shipped[k] for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")}
+    if choice["method"] == "logistic":
+        assert rule.model is not None and shipped["model"]["features"] == list(FEATURES)
+        for k in ("centre", "scale", "weights", "bias", "min_score"):
+            assert np.asarray(getattr(rule.model, k)) == pytest.approx(np.asarray(shipped["model"][k]), abs=1e-9), k
+    else:
+        assert rule.model is None and shipped["model"] is None
+    held = choice["heldout"][choice["method"]]
+    assert 0 <= held["found"] <= held["inserted"] and held["recall"] == pytest.approx(held["found"] / held["inserted"], abs=1e-4)
+    assert len(choice["folds"]) >= 5 and all("held_out" in f for f in choice["folds"])
+
+
+def test_logistic_fit_recovers_a_known_rule():
+    """Known answer for the fitting: labels made by a known linear rule on two of the features are
+    told apart by the fitted model (the other features are noise), and its weights point the same way."""
+    from voicecoach.measures.filler_model import FEATURES, fit_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = (x[:, 1] - 2 * x[:, 3] > 0.3).astype(int)
+    m = fit_logistic(x, y, l2=0.1)
+    z = (x - np.asarray(m.centre)) / np.asarray(m.scale)
+    p = 1 / (1 + np.exp(-(z @ np.asarray(m.weights) + m.bias)))
+    assert np.mean((p >= 0.5) == (y == 1)) >= 0.97
+    w = np.asarray(m.weights)
+    assert w[1] > 0 > w[3] and abs(w[3]) > abs(w[1]) > 3 * np.max(np.abs(np.delete(w, [1, 3])))

@@ -13,14 +13,18 @@ The recogniser deletes many filled pauses, so they are looked for twice:
   wobbles like a voice (an electronic hum or a synthesiser note is steadier than any larynx),
   and it lies within ``context_s`` of recognised speech (hold music far from any word is not a
   hesitation); or such a stretch under a word the recogniser spread over a filler (:func:`_grown`).
+  Within those limits a logistic score over the stretch's figures decides
+  (:mod:`voicecoach.measures.filler_model`).
 
 Where the two overlap they are one moment, of source "transcript". Pitch and the speech/silence
 decision are the ones the measure stage already made (:mod:`voicecoach.measures.pitch`,
 :mod:`voicecoach.audio.activity`); only the candidate stretches, a few seconds of a
 recording at most, get a spectrum of their own.
 
-Thresholds were chosen leave-one-source-out on the real clips of ../shared/audio with filled
-pauses inserted (benchmarks/fillers.py, benchmarks/results/fillers.md).
+The score's weights and threshold are the ones benchmarks/fillers.py fitted on every source of
+../shared/audio (real clips with filled pauses inserted, untouched TTS and an English call) by
+the procedure its leave-one-source-out folds validated; its held-out figures are what a user
+gets (benchmarks/results/fillers.md).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import numpy as np
 
 from voicecoach.audio import Audio
 from voicecoach.audio.activity import Activity, runs
+from voicecoach.measures.filler_model import SHIPPED, FillerModel
+from voicecoach.measures.filler_spectrum import spectral_figures
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
 from voicecoach.measures.syllables import detect_nuclei
 
@@ -49,8 +55,10 @@ class FillerRule:
     ----------
     min_s : float
         Shortest signal filler, s (voiced, outside recognised syllables).
+    cut_st : float
+        F0 change over 30 ms at which a voiced run is cut into candidates, semitones.
     max_range_st : float
-        Largest 10-90 % F0 range inside it, semitones.
+        Largest 10-90 % F0 range inside it, semitones (with ``model``, a loose outer limit).
     max_slope_st_per_s : float
         Largest absolute F0 slope (least squares), semitones per second.
     max_change_db : float
@@ -70,18 +78,22 @@ class FillerRule:
         Median syllables of recognised time a one-nucleus stretch under them (:func:`_grown`) lies over.
     pause_s : float
         Gap to the next recognised syllable that counts as a pause around a transcript filler, s.
+    model : FillerModel or None
+        A score a candidate within the limits must also reach (:mod:`~voicecoach.measures.filler_model`); None: limits alone.
     """
 
     min_s: float = 0.2
-    max_range_st: float = 1.5
-    max_slope_st_per_s: float = 8.0
-    max_change_db: float = 2.5
+    cut_st: float = 1.0
+    max_range_st: float = 4.0
+    max_slope_st_per_s: float = 12.0
+    max_change_db: float = 3.5
     min_harmonics: int = 3
     min_jitter_st: float = 0.01
     context_s: float = 3.0
     pause_s: float = 0.15
     smooth: bool = False
-    min_spread: float = 2.0
+    min_spread: float = 1.5
+    model: FillerModel | None = SHIPPED
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,8 @@ class FilledPause:
         The recognised text, "" for a signal-only one.
     confidence : float
         0..1: the recogniser's probability for a transcript one; for a signal one, how far its
-        figures lie inside the rule's limits (0.5 at a limit, 1 far inside).
+        score lies above the rule's threshold (0.5 at it, 1 at certainty; without a model, how far
+        its figures lie inside the limits).
     """
 
     start_s: float
@@ -155,7 +168,9 @@ class Candidate:
     ``n_harmonics``; ``jitter_st``: median frame-to-frame F0 change; ``context_s``: distance to
     the nearest recognised syllable, s (inf without any); ``spread``: the median syllables of
     recognised time over a stretch found under them (0 outside); ``curve_st``: F0's 10-90 %
-    range round its straight-line fit.
+    range round its straight-line fit; ``voiced_share``: its pitched frames' share; ``level_db``:
+    its level relative to the speech within 1 s of it; ``pitch_st``: its median F0 relative to the
+    recording's; ``pause_touch``: it borders a pause (mostly silence within 0.15 s of one end).
     """
 
     start_s: float
@@ -168,14 +183,21 @@ class Candidate:
     context_s: float
     spread: float = 0.0
     curve_st: float = float("inf")
+    voiced_share: float = 1.0
+    level_db: float = 0.0
+    pitch_st: float = 0.0
+    pause_touch: bool = False
 
     def passes(self, rule: FillerRule) -> bool:
         return (self.end_s - self.start_s >= rule.min_s and (self.curve_st if rule.smooth else self.range_st) <= rule.max_range_st
                 and abs(self.slope_st_per_s) <= rule.max_slope_st_per_s and self.change_db <= rule.max_change_db
                 and self.n_harmonics >= rule.min_harmonics and self.jitter_st >= rule.min_jitter_st
-                and self.context_s <= rule.context_s and (self.spread == 0.0 or self.spread >= rule.min_spread))
+                and self.context_s <= rule.context_s and (self.spread == 0.0 or self.spread >= rule.min_spread)
+                and (rule.model is None or rule.model.score(self) >= rule.model.min_score))
 
     def confidence(self, rule: FillerRule) -> float:
+        if rule.model is not None:
+            return float(np.clip(0.5 + 0.5 * (rule.model.score(self) - rule.model.min_score) / max(1 - rule.model.min_score, 1e-9), 0.0, 1.0))
         margins = [1 - (self.curve_st if rule.smooth else self.range_st) / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
                    1 - self.change_db / rule.max_change_db]
         return float(np.clip(0.5 + 0.5 * min(margins), 0.0, 1.0))
@@ -194,15 +216,14 @@ def transcript_fillers(chars: Sequence, *, pause_s: float) -> list[FilledPause]:
     return out
 
 
-_CUT_ST = 0.75
-"""F0 change over 30 ms (25 st/s) at which a voiced run is cut, semitones."""
 _SYLLABLE_S = 0.1
 """Speech a stretched syllable must keep outside a filler found under it, s."""
 _REACH_S = 0.3
 """How far from a filler that syllable's sound may lie, s (the recogniser's times are rough)."""
 
 
-def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float) -> list[Candidate]:
+def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float,
+                      cut_st: float) -> list[Candidate]:
     """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
 
     The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
@@ -210,7 +231,7 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
     there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no
     other syllable) for that syllable to be. Voiced runs are cut
-    where F0 moves faster than ``_CUT_ST`` per 30 ms (a tone's contour, or the jump to the next
+    where F0 moves faster than ``cut_st`` per 30 ms (a tone's contour, or the jump to the next
     voice), so a flat stretch is measured apart from the syllable it touches.
 
     Parameters
@@ -226,6 +247,8 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         Without any, no stretch is a candidate (words and hesitations cannot be told apart).
     min_s : float
         Shortest stretch, s.
+    cut_st : float
+        F0 change over 30 ms at which a voiced run is cut, semitones (0.75: 25 st/s), > 0.
     """
     t = pitch_track.times_s
     if not len(chars) or len(t) < 3:
@@ -243,7 +266,7 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
     st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
     moving = np.zeros(len(t), bool)
-    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > _CUT_ST  # NaN compares False
+    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > cut_st  # NaN compares False
     free &= ~moving
     edges = np.array(sorted(x for w in words for x in w))
     frame = pitch_track.frame_s
@@ -256,19 +279,20 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
                for s, e in stretched):
             continue  # it would leave no sound for the syllable the recogniser heard there
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
-        c = _measure(audio, pitch_track, st_all, a, b, start, end, near)
+        c = _measure(audio, activity, pitch_track, st_all, a, b, start, end, near)
         if c is not None:
             out.append(c)
     steady = _close_gaps(pitch_track.voiced & speech, 2) & ~moving
     for a, b, spread in _grown(steady, t, frame, words, typical, activity, detect_nuclei(activity, pitch_track).times_s, out, min_s):
         start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
-        c = _measure(audio, pitch_track, st_all, a, b, start, end, 0.0)
+        c = _measure(audio, activity, pitch_track, st_all, a, b, start, end, 0.0)
         if c is not None:
             out.append(replace(c, spread=spread))
     return sorted(out, key=lambda c: c.start_s)
 
 
-def _measure(audio: Audio, pitch_track: PitchTrack, st_all: np.ndarray, a: int, b: int, start: float, end: float, near: float) -> Candidate | None:
+def _measure(audio: Audio, activity: Activity, pitch_track: PitchTrack, st_all: np.ndarray, a: int, b: int, start: float, end: float,
+             near: float) -> Candidate | None:
     """The figures of frames ``a:b`` (``start``..``end`` s); None with under 5 pitched frames."""
     st, tt = st_all[a:b], pitch_track.times_s[a:b]
     if (ok := np.isfinite(st)).sum() < 5:
@@ -276,9 +300,16 @@ def _measure(audio: Audio, pitch_track: PitchTrack, st_all: np.ndarray, a: int, 
     p10, p90 = np.percentile(st[ok], [10, 90])
     fit = np.polyfit(tt[ok], st[ok], 1)
     c10, c90 = np.percentile(st[ok] - np.polyval(fit, tt[ok]), [10, 90])
-    change, n_harm = _spectral_figures(audio, start, end, float(np.median(pitch_track.f0_hz[a:b][ok])))
+    change, n_harm = spectral_figures(audio, start, end, float(np.median(pitch_track.f0_hz[a:b][ok])))
+    ta, level = activity.times_s, activity.level_db
+    inside = (ta >= start) & (ta <= end) & np.isfinite(level)
+    round_it = (np.abs(ta - (start + end) / 2) <= (end - start) / 2 + 1.0) & ~inside & activity.is_speech & np.isfinite(level)
+    rel_db = float(np.mean(level[inside]) - np.median(level[round_it])) if inside.any() and round_it.any() else 0.0
+    quiet = [np.mean(~activity.is_speech[(ta >= lo) & (ta < hi)]) if ((ta >= lo) & (ta < hi)).any() else 0.0
+             for lo, hi in ((start - 0.15, start), (end, end + 0.15))]
     return Candidate(start, end, float(p90 - p10), float(fit[0]), change, n_harm, float(np.median(np.abs(np.diff(st[ok])))), near,
-                     curve_st=float(c90 - c10))
+                     curve_st=float(c90 - c10), voiced_share=float(ok.mean()), level_db=rel_db,
+                     pitch_st=float(np.median(st[ok]) - np.nanmedian(st_all)), pause_touch=bool(max(quiet) >= 0.5))
 
 
 _SPREAD_SYLLABLES = 1.5
@@ -356,7 +387,7 @@ def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: Pitc
     FilledPauses
     """
     said = transcript_fillers(chars, pause_s=rule.pause_s)
-    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s)
+    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s, cut_st=rule.cut_st)
     return combine(said, found, rule=rule, speech_min=float(activity.is_speech.sum() * activity.frame_s / 60.0))
 
 
@@ -386,34 +417,3 @@ def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
         if s > 0 and e < len(mask) and e - s <= max_gap:
             out[s:e] = True
     return out
-
-
-_BAND_EDGES_HZ = np.geomspace(100.0, 3400.0, 17)
-
-
-def _spectral_figures(audio: Audio, start_s: float, end_s: float, f0_hz: float) -> tuple[float, int]:
-    """Spectral change (dB, see :class:`FillerRule`) and the number of distinct harmonics of a stretch."""
-    sr = audio.sample_rate_hz
-    win = int(round(0.032 * sr))
-    hop = int(round(0.010 * sr))
-    x = audio.samples[max(0, int(start_s * sr)): int(end_s * sr)].astype(np.float64)
-    if len(x) < win + 2 * hop:
-        return float("inf"), 0
-    frames = np.lib.stride_tricks.sliding_window_view(x, win)[::hop]
-    nfft = 1 << int(np.ceil(np.log2(max(win, 0.064 * sr))))  # <= 16 Hz bins, harmonics of 60 Hz apart
-    power = np.abs(np.fft.rfft(frames * np.hanning(win), n=nfft, axis=1)) ** 2 + 1e-20
-    f = np.fft.rfftfreq(nfft, 1.0 / sr)
-    band = np.searchsorted(_BAND_EDGES_HZ, f) - 1
-    inside = (band >= 0) & (band < len(_BAND_EDGES_HZ) - 1)
-    levels = np.stack([power[:, inside & (band == k)].sum(axis=1) for k in range(len(_BAND_EDGES_HZ) - 1)], axis=1)
-    db = 10 * np.log10(levels + 1e-20)
-    db -= db.mean(axis=1, keepdims=True)  # shape, not level: an onset ramp is not a change
-    change = float(np.median(np.mean(np.abs(db[2:] - db[:-2]), axis=1)))
-    mean_db = 10 * np.log10(power.mean(axis=0))
-    n = 0
-    for k in range(1, int(3400 // f0_hz) + 1):
-        peak = mean_db[(f >= (k - 0.2) * f0_hz) & (f <= (k + 0.2) * f0_hz)]
-        valley = mean_db[(f >= (k + 0.35) * f0_hz) & (f <= (k + 0.65) * f0_hz)]
-        if len(peak) and len(valley) and peak.max() - np.median(valley) >= 6.0:
-            n += 1
-    return change, n
