@@ -22,7 +22,7 @@ standardised against, the same cue measured on *that recording's own non-final s
 * ``steady_rel``: the longest steady stretch of the syllable (voiced, within 10 dB of its peak,
   spectral shape in 300-3400 Hz changing less, between frames 40 ms apart
   (:func:`drawl_signal.spectral_change_db`), than the recording's own ``STEADY_PCT`` percentile
-  over its voiced speech frames), over the speaker's median of the same on non-final
+  over its voiced speech frames, or than ``STEADY_MIN_DB``), over the speaker's median of the same on non-final
   syllables (a stretched vowel holds its spectrum longer than that speaker's typical nucleus;
   natural final lengthening, the hypothesis goes, mostly lengthens transitions and the fade);
 * ``steady_z``: the same, standardised by the non-final syllables' median and MAD;
@@ -66,6 +66,7 @@ from voicecoach.measures.drawl import measure_drawl, typical_syllable_s  # noqa:
 
 PLATEAU_DB = 6.0
 STEADY_PCT = 35.0  # "steady": spectral-shape change below this percentile of the recording's voiced frames
+STEADY_MIN_DB = 3.0  # ... or below this, whatever the recording (a perfectly steady voice has no spread)
 STEADY_LEVEL_DB = 10.0
 MIN_REFERENCE = 5  # non-final syllables needed for the speaker's reference
 
@@ -146,7 +147,7 @@ def measure(c) -> RelEnds:
     lv = db[np.clip(np.round(t / c.activity.frame_s - 0.5).astype(int), 0, len(db) - 1)]
     vi = np.clip(np.round((t - c.pitch.times_s[0]) / c.pitch.frame_s).astype(int), 0, len(c.pitch.voiced) - 1)
     speech = c.pitch.voiced[vi] & (lv > c.activity.speech_level_db - STEADY_LEVEL_DB) & np.isfinite(ch_db)
-    steady_db = float(np.percentile(ch_db[speech], STEADY_PCT)) if speech.sum() >= 20 else 5.0
+    steady_db = max(STEADY_MIN_DB, float(np.percentile(ch_db[speech], STEADY_PCT)) if speech.sum() >= 20 else 5.0)
     finals = {p.last_char for p in c.phrases}
     ref = [(ch.end_s - ch.start_s, syllable_cues(c, ch.start_s, ch.end_s, change, steady_db)) for i, ch in enumerate(c.chars)
            if i not in finals and ch.end_s - ch.start_s > 0.02]
@@ -195,7 +196,7 @@ def load_constructs(paths: list[Path]) -> list:
 def features(paths: list[Path], cache: Path | None) -> tuple[list[RelEnds], list]:
     """The cues of every construct, and the shipped measure's :class:`drawl_folds.Ends` of the
     same (``cache``: reuse or write them; the cue settings and parts are the cache's key)."""
-    key = (PLATEAU_DB, STEADY_PCT, STEADY_LEVEL_DB, MIN_REFERENCE, tuple(str(p) for p in paths))
+    key = (PLATEAU_DB, STEADY_PCT, STEADY_MIN_DB, STEADY_LEVEL_DB, MIN_REFERENCE, tuple(str(p) for p in paths))
     if cache is not None and cache.exists():
         with open(cache, "rb") as f:
             k, ends = pickle.load(f)
