@@ -434,6 +434,9 @@ def material(ends: list[RelEnds]) -> list[str]:
     return lines
 
 
+HAND = "## What this shows (written by hand"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--features", type=Path, nargs="+", default=[ROOT / "out" / "drawl_folds" / "constructs.pkl"],
@@ -478,14 +481,17 @@ def main(argv=None) -> int:
     header = (f"# Drawl: cues judged against the same speaker's own syllables, folds that leave one voice out\n\n"
               f"Made by `python benchmarks/drawl_rel.py --features <drawl_folds.py constructs, {len(args.features)} parts> --vocoder "
               f"<drawl_cues.py vocoder constructs, {len(args.vocoder)} parts>` ({time.time() - t0:.0f} s, measured under load; "
-              f"{len(ends)} analyses of {len({e.c.clip for e in ends})} clips reused, no recogniser run); how, in its docstring.")
+              f"{len(ends)} analyses of {len({e.c.clip for e in ends})} clips reused, no recogniser run); how, in its docstring; what it shows, in the last section.")
     md = "\n".join([header, "", "## Rules compared (held out, all folds pooled)", "", *summary, "",
                     "## Stretched finals the detector does not measure (missed whatever the cue)", "",
                     "| voice (fold) | x2 not measured | x3 not measured | gate out of reach in this fold |", "|---|---|---|---|", *unmeasured(ends), "",
                     "## Per fold, held out", *tables, "",
                     "## The material: per voice and clip", "", *material(ends), ""])
+    # the section written by hand from an earlier run is kept (it is to be checked against the new figures)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    hand = old[old.find(HAND):] if HAND in old else ""
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(md, encoding="utf-8")
+    args.out.write_text(md + ("\n" + hand if hand else ""), encoding="utf-8")
     print(f"{args.out} ({time.time() - t0:.0f} s)")
     return 0
 
