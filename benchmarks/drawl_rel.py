@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import drawl_folds as df  # noqa: E402
-from drawl_signal import spectral_change_db  # noqa: E402
+from drawl_signal import HOP_S, spectral_change_db  # noqa: E402
 
 from voicecoach.measures.drawl import measure_drawl, typical_syllable_s  # noqa: E402
 
@@ -106,16 +106,10 @@ def syllable_cues(c, start_s: float, end_s: float, change: tuple[np.ndarray, np.
         cc = ch[inside]
         near_peak = (lv >= peak - STEADY_LEVEL_DB) & pt.voiced[vi]
         ok = (np.nan_to_num(cc, nan=np.inf) < steady_db) & near_peak
-        steady_s = _longest_run(ok) * df_hop()
+        steady_s = _longest_run(ok) * HOP_S
         if (near_peak & np.isfinite(cc)).any():
             change_db = float(np.median(cc[near_peak & np.isfinite(cc)]))
     return {"lvl_s": lvl_s, "steady_s": steady_s, "decay_frac": decay_frac, "change_db": change_db}
-
-
-def df_hop() -> float:
-    from drawl_signal import HOP_S
-
-    return HOP_S
 
 
 def _robust(v: list[float]) -> tuple[float, float]:
@@ -434,6 +428,10 @@ def material(ends: list[RelEnds]) -> list[str]:
     return lines
 
 
+def _per_min(n: int, minutes: float) -> str:
+    return f"{n / minutes:.2f}/min" if minutes else "no speech"
+
+
 HAND = "## What this shows (written by hand"
 
 
@@ -456,7 +454,7 @@ def main(argv=None) -> int:
     h = df.pooled(base, shipped=False)
     summary.append(f"| shipped rule (duration vs the speaker's usual phrase end, voiced share; drawl_folds.py calibration) | {df.ship_fmt(h, 1.3)} | "
                    f"{df.ship_fmt(h, 1.6)} | {df.ship_fmt(h, 2.0)} | {df.ship_fmt(h, 3.0)} | {h.false_real} in {h.real_min:.2f} min ({h.false_per_min:.2f}/min) | "
-                   f"{h.false_tts} in {h.tts_min:.2f} min ({h.false_tts / h.tts_min:.2f}/min) | {h.false_cut_end[0]}/{h.false_cut_end[1]} | "
+                   f"{h.false_tts} in {h.tts_min:.2f} min ({_per_min(h.false_tts, h.tts_min)}) | {h.false_cut_end[0]}/{h.false_cut_end[1]} | "
                    f"{', '.join(f for f, _, sc, _ in base if df.gates(sc)) or 'none'} | | | drawl_folds.md: 5.1 false flags/min for 95 % of x2 |")
     tables = []
     for v in VARIANTS:
@@ -470,7 +468,7 @@ def main(argv=None) -> int:
             ub = "none within 1/min" if best is None else (f"{best[0].describe()}: {df.ship_fmt(best[1], 2.0)}, {df.ship_fmt(best[1], 3.0)}, "
                                                            f"{best[1].false_real} / {best[1].false_tts}")
         summary.append(f"| {variant_name(v)} | {df.ship_fmt(h, 1.3)} | {df.ship_fmt(h, 1.6)} | {df.ship_fmt(h, 2.0)} | {df.ship_fmt(h, 3.0)} | "
-                       f"{h.false_real} in {h.real_min:.2f} min ({h.false_per_min:.2f}/min) | {h.false_tts} in {h.tts_min:.2f} min ({h.false_tts / h.tts_min:.2f}/min) | "
+                       f"{h.false_real} in {h.real_min:.2f} min ({h.false_per_min:.2f}/min) | {h.false_tts} in {h.tts_min:.2f} min ({_per_min(h.false_tts, h.tts_min)}) | "
                        f"{h.false_cut_end[0]}/{h.false_cut_end[1]} | {', '.join(f for f, _, sc, _ in rows if df.gates(sc)) or 'none'} | "
                        f"{fmt(p, 2.0)} / {fmt(q, 2.0)} | {fmt(p, 3.0)} / {fmt(q, 3.0)} | {ub} |")
         print(summary[-1], flush=True)
