@@ -308,10 +308,11 @@ def _frame_pitch_st(d: dict, n: int) -> np.ndarray:
 
 
 def two_means_threshold(v: np.ndarray) -> float:
-    """The threshold of 1-D two-means (Lloyd) from the median: midway between the two means."""
+    """The threshold of 1-D two-means (Lloyd) started midway between the extremes: midway between
+    the two means."""
     v = np.asarray(v, float)
     v = v[np.isfinite(v)]
-    t = float(np.median(v))
+    t = float((v.min() + v.max()) / 2)
     for _ in range(100):
         lo, hi = v[v <= t], v[v > t]
         if not len(lo) or not len(hi):
@@ -333,7 +334,7 @@ def checks(d: dict, labels: np.ndarray) -> dict:
         enough = len(a) >= min_n and len(b) >= min_n
         out[f"{name} diff"] = abs(float(np.median(a) - np.median(b))) if enough else float("nan")
         if name == "pitch":
-            out["pitch d'"] = abs(float(a.mean() - b.mean())) / float(np.sqrt((a.var() + b.var()) / 2)) if enough else float("nan")
+            out["pitch d'"] = abs(float(a.mean() - b.mean())) / max(float(np.sqrt((a.var() + b.var()) / 2)), 1e-9) if enough else float("nan")
         ok = (labels >= 0) & np.isfinite(v)
         agree = float(((v[ok] > two_means_threshold(v[ok])) == (labels[ok] == 1)).mean()) if ok.any() else float("nan")
         out[f"{name}-split agreement"] = max(agree, 1 - agree)
