@@ -213,6 +213,51 @@ def labels_for(d: dict, r: Refine, st: VoiceSettings = VoiceSettings()) -> np.nd
     return labels
 
 
+def anchored_labels(d: dict, min_share: float, st: VoiceSettings = VoiceSettings()) -> np.ndarray:
+    """The shipped split with voice 0 anchored on the first window at least ``min_share`` speech
+    (shipped: the first window kept, >= 0.5) instead of the first window: is a window at a speech
+    onset, mostly silence, what puts voice 0 on the wrong person?"""
+    from voicecoach.measures.voices import _separation
+
+    emb, starts, speech = np.asarray(d["emb"], float), d["starts"], np.asarray(d["speech"], bool)
+    clusters = _kmeans(emb, max(2, min(st.n_clusters, len(emb) // st.min_cluster_windows)))
+    share = np.array([speech[a:a + WINDOW].mean() for a in starts])
+    ok = np.flatnonzero(share >= min_share - 1e-9)
+    first = {int(clusters[ok[0] if len(ok) else 0])}
+    while True:  # as voices._first_voice from another anchor
+        rest = [int(j) for j in np.unique(clusters) if j not in first]
+        in_first = np.isin(clusters, list(first))
+        if not rest:
+            voice = np.zeros(len(emb), int)
+            break
+        dd = [_separation(emb, np.where(in_first, 0, np.where(clusters == j, 1, -1))) for j in rest]
+        j = int(np.argmin(dd))
+        if dd[j] >= st.min_separation:
+            voice = np.where(in_first, 0, 1)
+            break
+        first.add(rest[j])
+    labels = np.full(len(speech), -1, np.int8)
+    labels[speech] = _windows_to_frames(voice, starts, len(speech), st, FRAME_S)[speech]
+    return labels
+
+
+def oracle_window_accuracy(d: dict) -> float:
+    """Share of one-voice windows (over half one reference voice, under a tenth the other) that the
+    nearer of the two TRUE voices' mean d-vectors puts right: how well the d-vectors could split
+    this mix if the clustering found the right two groups."""
+    emb, starts = np.asarray(d["emb"], float), d["starts"]
+    r0 = np.array([np.mean(d["ref0"][a:a + WINDOW]) for a in starts])
+    r1 = np.array([np.mean(d["ref1"][a:a + WINDOW]) for a in starts])
+    truth = (r1 > r0).astype(int)
+    pure = (np.maximum(r0, r1) > 0.5) & (np.minimum(r0, r1) < 0.1)
+    if (truth[pure] == 0).sum() < 1 or (truth[pure] == 1).sum() < 1:
+        return float("nan")
+    e = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    c = np.stack([e[pure & (truth == k)].mean(axis=0) for k in (0, 1)])
+    guess = (e @ c[1] / np.linalg.norm(c[1]) > e @ c[0] / np.linalg.norm(c[0])).astype(int)
+    return float((guess == truth)[pure].mean())
+
+
 # ---------------------------------------------------------------- the mixes and their figures
 
 
@@ -420,6 +465,11 @@ def main() -> int:
         worse = [f"{n} {table[n][0]:.1%} -> {held[n]:.1%}" for n in names if held[n] > table[n][0] + 0.005]
         lines.append(f"| {fam} | {np.median(hn):.1%} / {np.mean(hn):.1%} | " + ", ".join(f"{held[n]:.1%}" for n in names if by[n]["old"])
                      + f" | {'; '.join(worse) or 'none'} |")
+    lines += ["", "## Also tried: voice 0 anchored on a later window (every mix, no choice to hold out)", "",
+              "| first window with at least this share of speech anchors voice 0 | mean DER, 23 mixes | median DER, new mixes |", "|---|---|---|"]
+    for share in (0.5, 0.75, 0.9, 1.0):
+        ders = [der_of(by[n], anchored_labels(by[n], share)) for n in names]
+        lines.append(f"| {share:g}{' (shipped)' if share == 0.5 else ''} | {np.mean(ders):.1%} | {np.median([x for x, n in zip(ders, names) if not by[n]['old']]):.1%} |")
     lines += ["", "## More confidence checks on the shipped split, leave one agent out", "",
               "As separation_guard.md: rule and threshold fitted on the confident new mixes of the other agents (caught bad - lost",
               "good), applied to the held-out agent's. BAD from the cached stereo/mono figures (pace on, as there).", "",
@@ -446,6 +496,7 @@ def main() -> int:
                     lost += fl and not r["bad"]
         lines.append(f"| {k} | {caught} of {n_bad} | {lost} of {len(crow) - n_bad} | {', '.join(sorted(rules))} |")
     worse = [r for r in rows if r["der_new"] > r["der_ship"] + 0.005]
+    oracle = {n: oracle_window_accuracy(by[n]) for n in names}
     reading = [
         f"- Held out, the refinement lowers the median DER of the new mixes from {np.median(dn_s):.1%} to {np.median(dn_n):.1%} and lets "
         f"{good('v_new')} of {len(conf)} confident splits meet the tolerances instead of {good('v_ship')}; but it makes "
@@ -458,7 +509,10 @@ def main() -> int:
         "  +17 dB; four customers at four levels): a level cue is partly learning how these calls were built.",
         "- Even refined, about half of the confident splits miss the agent's stereo figures, and the worst mix",
         "  (funasr_VAD_30s_mono_48k: its first detected speech is a customer, so 'first voice against the rest' puts the other",
-        "  three customers with the agent) is untouched: the failure is the choice of voice 0, not the frame labels.",
+        "  three customers with the agent) is untouched: the failure is how the clusters are grouped into two voices, not the frame labels. With the",
+        f"  true voices' mean d-vectors, the nearer one puts {min(oracle.values()):.0%}-{max(oracle.values()):.0%} of each mix's one-voice windows right "
+        f"({min(v for n, v in oracle.items() if 'real agent' in n):.0%} or more with a real agent);",
+        "  anchoring voice 0 on a later window (table above) is no better on any setting.",
         "- None of the five new confidence checks catches the bad splits held out without losing good ones.",
         "- Decision: nothing shipped. The gate was: DER and confident splits within tolerance better held out, no mix of",
         "  separation_heldout.py harmed. The refinement passes the first two and fails the third."]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.separation_refine import (GUARD_SECTION, Refine, _llr, checks, choose, frame_scores, held_out_der, labels_for,
-                                          refine_windows, two_means_threshold, viterbi_frames, write_guard_section)
+                                          oracle_window_accuracy, refine_windows, two_means_threshold, viterbi_frames, write_guard_section)
 from voicecoach.measures.voices import split_voices, window_starts
 
 
@@ -82,6 +82,14 @@ def test_refinement_fixes_the_frames_a_stray_window_took_from_the_agent():
     refined = labels_for(d, Refine(1, 30.0, 0.3, clip_sd=0.5))
     assert wrong(refined) == 0
     assert (refined[~d["speech"]] == -1).all()
+
+
+def test_oracle_accuracy_misses_exactly_the_stray_window():
+    d = _call(np.random.default_rng(2))
+    r0 = np.array([d["ref0"][a:a + 100].mean() for a in d["starts"]])
+    r1 = np.array([d["ref1"][a:a + 100].mean() for a in d["starts"]])
+    n_pure = int(((np.maximum(r0, r1) > 0.5) & (np.minimum(r0, r1) < 0.1)).sum())
+    assert oracle_window_accuracy(d) == (n_pure - 1) / n_pure
 
 
 def test_llr_favours_the_nearer_class_and_ignores_missing_values():
