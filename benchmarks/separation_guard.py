@@ -180,7 +180,10 @@ def main() -> int:
               "  good' cannot be estimated better than to about one in five.",
               "- Runtime unchanged: nothing here passes the gate (catch the bad splits held out, lose few good)."]
     out = ROOT / "benchmarks" / "results" / "separation_guard.md"
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = ""  # the section benchmarks/separation_refine.py writes at the end stays
+    if out.exists() and "## After: resegmentation" in out.read_text(encoding="utf-8"):
+        kept = "\n## After: resegmentation" + out.read_text(encoding="utf-8").split("## After: resegmentation", 1)[1]
+    out.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
     print("\n".join(lines))
     return 0
 

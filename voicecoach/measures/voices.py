@@ -347,8 +347,9 @@ def _separation(emb: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _windows_to_frames(win_labels: np.ndarray, starts: np.ndarray, n: int, st: VoiceSettings, frame_s: float) -> np.ndarray:
-    """Each frame takes the majority label of the windows covering it (ties: the later
-    window's); frames no window covers take the label of the nearest window."""
+    """Each frame takes the majority label of the windows covering it (ties: voice 0, so a frame
+    covered by one window of each voice goes to voice 0); frames no window covers take the label
+    of the nearest window."""
     w = int(round(st.window_s / frame_s))
     votes = np.zeros((n, 2))
     for a, k in zip(starts, win_labels):
