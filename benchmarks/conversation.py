@@ -331,6 +331,10 @@ def main() -> None:
     if not args.no_speed:
         res["speed"] = speed(args.audio)
         res["speed"]["timed"] = time.strftime("%Y-%m-%d %H:%M")
+        if args.out.with_suffix(".json").exists():  # the end-to-end timing is kept until --end-to-end-only times it again
+            res["end_to_end"] = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8")).get("end_to_end")
+            if res["end_to_end"] is None:
+                del res["end_to_end"]
     elif args.out.with_suffix(".json").exists():  # keep the last timing (time it once, on a quiet machine)
         old = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
         for k in ("speed", "end_to_end"):
