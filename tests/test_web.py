@@ -799,6 +799,13 @@ def test_a_trainer_exports_their_own_teams_calls_only(server, ann_take):
     assert got.status == 200
     agents = {row["agent_id"] for row in csv.DictReader(io.StringIO(got.body.decode("utf-8-sig")))}
     assert "ann" in agents and "cai" not in agents and agents <= {"ann", "bob"}
+    for query in ("team=south", "agent=cai", "team=south&agent=cai"):  # a trainer's scope is their team whatever the query says
+        rows = list(csv.DictReader(io.StringIO(t.get(f"/calls/export.csv?{query}").body.decode("utf-8-sig"))))
+        assert not any(r["agent_id"] == "cai" for r in rows), query
+    server.user("tom", "trainer")  # a trainer with no team sees nobody's calls
+    nobody = Client(server)
+    nobody.login("tom")
+    assert list(csv.DictReader(io.StringIO(nobody.get("/calls/export.csv").body.decode("utf-8-sig")))) == []
     q = Client(server)
     q.login("quinn")
     every = {row["agent_id"] for row in csv.DictReader(io.StringIO(q.get("/calls/export.csv").body.decode("utf-8-sig")))}
@@ -888,11 +895,12 @@ def test_a_folder_batch_is_recorded_and_one_a_restart_interrupted_resumes(tmp_pa
         return p
 
     monkeypatch.setattr(batches, "run_batch", fake_run_batch)
-    root, gone = tmp_path / "calls", tmp_path / "elsewhere"
-    for d in (root / "week1", gone):
+    root, gone = tmp_path.resolve() / "calls", tmp_path.resolve() / "elsewhere"
+    for d in (root / "week1", gone, root / "week2"):
         d.mkdir(parents=True)
         for i in range(3):
             (d / f"c{i}.wav").write_bytes(_wav(2))
+    (root / "week1" / "outside.wav").symlink_to(gone / "c0.wav")  # a link to a file outside the roots is never read
     config = WebConfig(db=str(tmp_path / "s.sqlite"), data_dir=tmp_path / "d", workers=1, recognizer=recognizer, batch_roots=(str(root),))
     first = Server(config, start_queue=False)
     q = first.user("quinn", "qa")
@@ -900,7 +908,11 @@ def test_a_folder_batch_is_recorded_and_one_a_restart_interrupted_resumes(tmp_pa
     with first.state.engine.begin() as conn:  # what a server that stopped mid-batch leaves
         conn.execute(T.folder_batches.insert(), [
             dict(id="interrupted", folder=str(root / "week1"), by_id=q.id, state="running", total=3, done=1, failed=0, runs=1, created_at=now),
-            dict(id="notallowed", folder=str(gone), by_id=q.id, state="running", total=3, done=0, failed=0, runs=1, created_at=now)])
+            dict(id="notallowed", folder=str(gone), by_id=q.id, state="running", total=3, done=0, failed=0, runs=1, created_at=now),
+            dict(id="vanished", folder=str(root / "week9"), by_id=q.id, state="running", total=3, done=0, failed=0, runs=1, created_at=now)])
+        conn.execute(T.folder_batches.insert(), [  # (one insert per set of columns)
+            dict(id="elsewhere", folder=str(root / "week2"), by_id=q.id, state="running", total=3, done=1, failed=0, runs=1, created_at=now,
+                 owner="another-host:123/x", heartbeat_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))])  # another live server's
     first.stop()
     second = Server(config)
     try:
@@ -908,21 +920,23 @@ def test_a_folder_batch_is_recorded_and_one_a_restart_interrupted_resumes(tmp_pa
         while time.monotonic() - t0 < 20:
             with second.state.engine.connect() as conn:
                 state = dict(conn.execute(sa.select(T.folder_batches.c.id, T.folder_batches.c.state)).all())
-            if "running" not in state.values():
+            if [v for k, v in state.items() if k != "elsewhere"].count("running") == 0:
                 break
             time.sleep(0.2)
-        assert state == {"interrupted": "done", "notallowed": "failed"}
-        assert calls == [["c0.wav", "c1.wav", "c2.wav"]]  # resumed once, the disallowed folder never read
+        assert state == {"interrupted": "done", "notallowed": "failed", "vanished": "failed", "elsewhere": "running"}
+        assert calls == [["c0.wav", "c1.wav", "c2.wav"]]  # resumed once; the disallowed, vanished and other server's folders never read
         c = Client(second)
         c.login("quinn")
         page = c.get("/calls").text
-        assert "week1" in page and "3/3" in page and "--batch-root" in page
+        assert "week1" in page and "3/3" in page and "--batch-root" in page and "week9" in page
+        refused = c.post("/batches/folder", {"folder": str(root / "week2")})  # still running on the other server
+        assert refused.status == 409 and "已在运行" in refused.text and len(calls) == 1
         c.post("/batches/folder", {"folder": str(root / "week1")})
         t0 = time.monotonic()
         while len(calls) < 2 and time.monotonic() - t0 < 20:
             time.sleep(0.2)
         with second.state.engine.connect() as conn:
-            rows = conn.execute(sa.select(T.folder_batches.c.runs, T.folder_batches.c.by_id).where(T.folder_batches.c.id.notin_(["interrupted", "notallowed"]))).all()
+            rows = conn.execute(sa.select(T.folder_batches.c.runs, T.folder_batches.c.by_id).where(T.folder_batches.c.id.notin_(["interrupted", "notallowed", "vanished", "elsewhere"]))).all()
         assert len(calls) == 2 and [tuple(r) for r in rows] == [(1, q.id)]
         assert c.get("/calls?lang=en").text.count("week1") == 2
     finally:

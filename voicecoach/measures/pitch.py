@@ -176,7 +176,8 @@ def track_pitch(audio: Audio, *, narrowband: bool | None = None, fmin_hz: float 
         Where pitch is wanted (speech); on telephone-band audio SwiftF0 then runs only there,
         with :data:`SWIFT_PAD_S` of context each side, and every other frame is unvoiced. The
         frames inside give what a run over the whole recording gives (a two-sided call's
-        channel is silent half the time: this halves the cost of its pitch).
+        channel is silent half the time: this halves the cost of its pitch). Used only on
+        16 kHz audio (the analysis copy); at another rate the whole recording is tracked.
     """
     if narrowband is None:
         narrowband = is_narrowband(audio)

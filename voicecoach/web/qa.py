@@ -62,7 +62,9 @@ def _scope(request: Request, f: dict) -> dict:
     scope = {"since": f.get("since"), "until": f.get("until"), "agent": f.get("agent") or None, "verdict": f.get("verdict") or None,
              "dimension": (f.get("dimension") or None) if f.get("verdict") else None}
     team = s.user.team if s.user.role == "trainer" else (f.get("team") or None)
-    if team or s.user.role == "trainer":
+    if s.user.role == "trainer" and not team:
+        scope["agents"] = []  # a trainer without a team sees no one's calls (not every teamless account's)
+    elif team:
         with request.app.state.engine.connect() as conn:
             scope["agents"] = [r.username for r in conn.execute(sa.select(T.users.c.username).where(T.users.c.team == team))]
     return scope

@@ -114,6 +114,9 @@ folder_batches = sa.Table(
     sa.Column("done", sa.Integer, nullable=False, default=0),  # scored, skipped as already stored, or duplicates
     sa.Column("failed", sa.Integer, nullable=False, default=0),
     sa.Column("runs", sa.Integer, nullable=False, default=0),  # 1 + the restarts it was resumed after
+    sa.Column("owner", sa.String(160)),  # the server process running it (host:pid/app): another server never resumes it while that one lives
+    sa.Column("heartbeat_at", sa.DateTime),  # written with its progress; a batch of a host that stopped writing is resumed after BATCH_STALE_S
+    sa.Column("error", sa.Text),  # a failed batch's sentence in English (an error without a message id)
     sa.Column("error_template", sa.Text),  # a failed batch's message id and values, shown in each viewer's language
     sa.Column("error_params", sa.Text),
     sa.Column("created_at", sa.DateTime, nullable=False),
