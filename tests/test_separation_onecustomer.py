@@ -55,6 +55,14 @@ def test_pairwise_grouping_keeps_two_far_customer_clusters_together_when_they_ar
     assert np.array_equal(win, np.r_[np.zeros(16, int), np.ones(16, int)]) and sep > 4
 
 
+def test_pairwise_below_a_threshold_stops_with_three_groups_and_puts_the_anchor_against_the_rest():
+    e = np.eye(4)
+    emb, cl = _blobs([e[0], e[0] + 0.02 * e[1], e[2], e[3]], [8, 8, 8, 8])  # one voice in two clusters, two far others
+    win, sep = pairwise_voices(emb, cl, anchor=0, below=4.0)
+    assert np.array_equal(win, np.r_[np.zeros(16, int), np.ones(16, int)]) and sep > 4
+    win2, _ = pairwise_voices(emb, cl, anchor=2)  # down to two groups, anchored on cluster 2: the one voice stays whole
+    assert win2[16:24].max() == 0 and win2[:16].min() == 1
+
 def test_anchor_is_the_cluster_most_early_windows_hold_not_a_single_first_window():
     clusters = np.array([3, 1, 1, 1, 2, 3, 2, 2])
     starts = np.arange(8) * 50  # a window every 0.5 s of continuous speech
