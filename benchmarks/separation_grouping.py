@@ -205,6 +205,23 @@ def main() -> int:
         b = sum(table[id(d)][i] < table[id(d)][0] - 0.005 for d in data)
         med = [np.median([table[id(d)][i] for d in data if d["kind"] == k]) for k in kinds]
         lines.append(f"| {g.label()} | {all_mean[i]:.1%} | " + " | ".join(f"{m:.1%}" for m in med) + f" | {w} / {b} |")
+    one = [r for r in fx if r["kind"] == "one customer"]
+    lines += ["", "## Reading", "",
+              "- No candidate passes the gate (better held out on both sets, no mix of separation_heldout.py harmed): what the one-customer",
+              "  calls need and what the four-customer mixes need pull apart. The choice held out lands on an edge of the grid (anchor 8 s)",
+              "  and flips between the two pairwise modes from fold to fold; adding the third mode to the grid made the held-out",
+              "  one-customer figure worse (median 13.6 % with the first two modes only), so the held-out figures are unstable.",
+              f"- Pairwise merging down to two groups, with no free number, helps the calls with ONE customer most (the mode was added after seeing how they fail; no number was tuned): median DER "
+              f"{np.median([r['der'] for r in one]):.1%} against the shipped {np.median([r['der0'] for r in rows if r['kind'] == 'one customer']):.1%}, "
+              f"confident splits within tolerance {sum(r['good'] for r in one)} of {sum(r['conf'] for r in one)} against "
+              f"{sum(r['good0'] for r in rows if r['kind'] == 'one customer')} of {sum(r['conf0'] for r in rows if r['kind'] == 'one customer')}; "
+              "the real two-person English call keeps 0.5 %. But it wrecks every mix with several customers (why is not examined: with four customers far from each other,",
+              "  two groups no longer follow the agent against the rest): four-customer median 37.9 %, the TTS call 16 kHz 1.3 % -> 49.3 %. Not shipped under the gate;",
+              "  whether real calls ever hold several far-apart voices on the customer's side (hold music, a transfer, a second person) decides",
+              "  which construction should rule, and that is not measured here.",
+              "- Failures (a) and (b) of separation_refine.md are not fixed: held out, "
+              + "; ".join(f"{r['name']} {r['der0']:.1%} -> {r['der1']:.1%}" for r in rows
+                          if r["kind"] == "four customers" and ("funasr_VAD" in r["name"] or "wenet_ios" in r["name"])) + "."]
     out = ROOT / "benchmarks" / "results" / "separation_grouping.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
