@@ -90,7 +90,12 @@ def real_agent_call(audio_dir: Path, agent: str, customers: tuple[str, ...]):
     overlap where the agent comes in early; the agent's recording is cut in three pieces, each
     used twice (six agent turns), the customers' four recordings once each."""
     a = _pieces(load_real_clip(audio_dir / "real" / f"{agent}.wav"), 3)
-    cs = [load_real_clip(audio_dir / "real" / f"{n}.wav") for n in customers]
+    return layout_call(a, [load_real_clip(audio_dir / "real" / f"{n}.wav") for n in customers])
+
+
+def layout_call(a: list[Clip], cs: list[Clip]):
+    """:func:`real_agent_call`'s layout: three agent pieces ``a`` (each used twice) and four
+    customer turns ``cs``; returns the agent and customer tracks."""
     b = _Builder(120.0)
     t = b.put("agent", "A0", a[0], onset_s=0.5)
     gaps = [0.6, 0.9, -0.8, 5.0, 0.7, 0.6, 0.8, 0.9]

@@ -140,7 +140,7 @@ def separation_view(c, lang: str) -> dict | None:
         return None
     d = f"{s.separation:.1f}" if np.isfinite(s.separation) else "–"
     if s.confident:
-        text = i18n.gettext(lang, "The two voices of this mono recording were told apart (separation {d}), but treat the figures below as indicative: checked against two-track recordings, separated mono calls with real agents came out with the wrong number of turns, waits or level in 12 of 17 cases (benchmarks/results/separation_guard.md). Listen to the moments before acting on them; record the two sides on two channels for figures you can rely on.").format(d=d)
+        text = i18n.gettext(lang, "The two voices of this mono recording were told apart (separation {d}), but treat the figures below as indicative: checked against two-track recordings, separated mono calls with real agents came out with the wrong number of turns, waits or level in 62 of 73 cases with one customer per call and 12 of 17 with four (benchmarks/results/separation_onecustomer.md). Listen to the moments before acting on them; record the two sides on two channels for figures you can rely on.").format(d=d)
     else:
         text = i18n.gettext(lang, "The two voices of this mono recording could not be told apart with confidence (separation {d}): the call's figures would mix the agent and the customer, so none is judged and the agent's delivery is not assessed. Record the two sides on two channels.").format(d=d)
     return {"confident": s.confident, "text": text}
