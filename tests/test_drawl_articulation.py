@@ -25,12 +25,13 @@ def _rule() -> DrawlRule:
                      min_other_ends=int(t.value("drawl.min_other_ends")), voiced_share=t.value("drawl.voiced_share"))
 
 
-def _measure(sp, *, probs=None):
+def _measure(sp, *, probs=None, punct=None):
     audio = Audio(sp.samples.astype(np.float32), SR)
     act = compute_activity(audio, active_level_dbov=active_level(sp.samples, sample_rate_hz=SR).active_level_dbov)
     pauses = detect_pauses(act, min_pause_s=0.25)
     probs = probs or [0.9] * len(sp.chars)
-    chars = [Char(t, t, s, e, p) for (t, s, e), p in zip(sp.chars, probs)]
+    punct = punct or {}
+    chars = [Char(t, t, s, e, p, punct.get(k, "")) for k, ((t, s, e), p) in enumerate(zip(sp.chars, probs))]
     seg = segment(chars, pauses, sentence_pause_s=0.5)
     typical = typical_syllable_s(chars, seg.phrases, fallback_s=0.2)
     pitch = track_pitch(audio)
@@ -112,6 +113,66 @@ def test_last_syllable_stretched_at_the_recording_end_is_flagged(phrases):
 def test_last_syllable_cut_by_the_recording_end_is_not_judged():
     # 30 ms of silence after the last syllable: its decay is not visible (< 50 ms), so no verdict.
     sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.03)
+    *_, d = _measure(sp)
+    assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
+
+
+def test_a_recogniser_word_over_the_silence_after_the_final_does_not_hide_it():
+    # Hearing a dragged vowel, the recogniser completes the word from context and places the
+    # added syllable over the silence after it (or places the real final late): the final is
+    # the last character that holds a syllable in the signal.
+    for factor, flagged in ((1.4, False), (2.8, True)):
+        sp = utterance([5, 6], final_factor=[factor, 1.4], pause_s=0.8)
+        k, start, end = sp.finals[0]
+        sp.chars = sp.chars[:k + 1] + [("义", end + 0.15, end + 0.3)] + sp.chars[k + 1:]
+        *_, d = _measure(sp)
+        first = d.ends[0]
+        assert first.char_index == k and not first.at_recording_end
+        assert (first.start_s, first.end_s) == pytest.approx((start, end), abs=0.03)
+        assert first.final_ratio == pytest.approx(factor, abs=0.2)
+        assert first.flagged is flagged
+        assert len(d.ends) == 2  # the inserted character is no phrase end of its own
+
+
+def test_a_dragged_vowel_left_as_a_gap_before_a_mistimed_word_is_measured_whole():
+    # The recogniser writes a comma after the final, ends it after its first 0.2 s, leaves the
+    # rest of the dragged vowel as a gap, and places the next word across the pause, from the
+    # vowel's last 20 ms (where it fades): so the comma ends a phrase with no pause after it,
+    # and the next word alone is a phrase before the pause. The final is still measured, from
+    # its start to where the signal falls, and flagged.
+    sp = utterance([5, 6], final_factor=[2.8, 1.4], pause_s=0.8)
+    k, start, end = sp.finals[0]
+    chars = list(sp.chars)
+    chars[k] = (chars[k][0], start, start + 0.2)
+    chars[k + 1] = (chars[k + 1][0], end - 0.02, end + 0.78)
+    sp.chars = chars
+    _, _, _, seg, d = _measure(sp, punct={k: "，"})
+    assert [(p.last_char, p.pause_after_s > 0) for p in seg.phrases[:2]] == [(k, False), (k + 1, True)]  # as recognised
+    assert d.ends[0].char_index == k
+    assert (d.ends[0].start_s, d.ends[0].end_s) == pytest.approx((start, end), abs=0.03)
+    assert d.ends[0].final_ratio == pytest.approx(2.8, abs=0.2) and d.ends[0].flagged
+
+
+@pytest.mark.parametrize("n_added", [1, 7])
+def test_words_stacked_after_the_last_syllable_do_not_hide_it(n_added):
+    # The recording stops 80 ms after a dragged last syllable; the recogniser hallucinates words
+    # of the script, all stacked into the silence at the end: the last syllable is still measured.
+    sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.08)
+    k, start, end = sp.finals[-1]
+    sp.chars = sp.chars + [("上", end + 0.01, end + 0.1)] * n_added
+    *_, d = _measure(sp)
+    last = d.ends[-1]
+    assert last.at_recording_end and last.char_index == k
+    assert last.end_s == pytest.approx(end, abs=0.03)
+    assert last.flagged and last.final_ratio == pytest.approx(2.8, abs=0.2)
+    assert [e.flagged for e in d.ends] == [False, True]
+
+
+def test_words_after_a_final_cut_by_the_recording_end_do_not_make_it_judged():
+    # The decay is not visible (30 ms of silence); a word placed after it changes nothing.
+    sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.03)
+    k, start, end = sp.finals[-1]
+    sp.chars = sp.chars + [("上", end - 0.01, end + 0.03)]
     *_, d = _measure(sp)
     assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
 

@@ -200,6 +200,7 @@ def measure_drawl(
     rule: DrawlRule,
     tail_db: float = 25.0,
     end_quiet_s: float = 0.05,
+    min_syllable_s: float = 0.05,
 ) -> DrawlMeasures:
     """Measure every phrase-final syllable followed by a pause, and the recording's last one.
 
@@ -220,23 +221,31 @@ def measure_drawl(
     end_quiet_s : float
         The recording's last syllable is measured when at least this much of its decay is
         recorded below the end level, s.
+    min_syllable_s : float
+        A recognised character whose span holds less than this much syllable in the signal
+        (from its start to where the level falls) is not the phrase's final syllable, s (> 0).
     """
     if typical_syllable_s <= 0 or not np.isfinite(typical_syllable_s):
         return DrawlMeasures(float("nan"), (), 0, 0.0, float("nan"))
     found = []
+    phrase_start = np.full(len(chars), -np.inf)
+    for ph in phrases:
+        phrase_start[ph.first_char:ph.last_char + 1] = ph.start_s
+    lowest = 0  # the first character after the previous measured phrase end
     for k, ph in enumerate(phrases):
         last_phrase = k == len(phrases) - 1
         if ph.pause_after_s <= 0 and not last_phrase:
             continue
-        i = ph.last_char
-        start = max(chars[i].start_s, ph.start_s)
         # The end is looked for up to the next speech (or the end of the recording): the pause
         # is part of the search, since the telephone-band speech decision ends a soft low tail
         # before the full-band level has fallen.
         until = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
-        end = _signal_end(activity, start, until, tail_db, at_recording_end=last_phrase, end_quiet_s=end_quiet_s)
-        if end is None or end - start < 0.03:
+        hit = _final_syllable(chars, phrase_start, range(ph.last_char, lowest - 1, -1), activity, until, tail_db,
+                              at_recording_end=last_phrase, end_quiet_s=end_quiet_s, min_syllable_s=min_syllable_s)
+        lowest = ph.last_char + 1
+        if hit is None:
             continue
+        i, start, end = hit
         inside = (pitch.times_s >= start) & (pitch.times_s <= end)
         voiced = float(pitch.voiced[inside].sum() * pitch.frame_s) / typical_syllable_s
         found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0))
@@ -254,6 +263,29 @@ def measure_drawl(
         flagged_ratio=n_flag / len(ends) if ends else 0.0,
         median_final_ratio=float(np.median(ratios)) if ratios else float("nan"),
     )
+
+
+def _final_syllable(chars: Sequence[TimedChar], phrase_start: np.ndarray, candidates: range, activity: Activity, until_s: float,
+                    tail_db: float, *, at_recording_end: bool, end_quiet_s: float, min_syllable_s: float) -> tuple[int, float, float] | None:
+    """The phrase's final syllable: (character index, start s, signal end s), or None.
+
+    The last recognised character that holds a syllable in the signal: one whose span, from its
+    start to where the level falls (:func:`_signal_end`), lasts at least ``min_syllable_s``.
+    Characters after it that hold none lie over the final's decay or the pause: the recogniser
+    placed a real syllable late, filled the silence after a dragged vowel with words from
+    context, or heard the dragged vowel as a gap followed by the next word; they are passed
+    over (``candidates``: from the phrase's last character back to the first one after the
+    previous measured phrase end). Where the level never falls (speech runs on, or the
+    recording is cut inside the syllable), the end is not seen and nothing is measured.
+    """
+    for i in candidates:
+        start = max(chars[i].start_s, phrase_start[i])
+        end = _signal_end(activity, start, until_s, tail_db, at_recording_end=at_recording_end, end_quiet_s=end_quiet_s)
+        if end is None:
+            return None
+        if end - start >= min_syllable_s:
+            return i, float(start), float(end)
+    return None
 
 
 def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: float, *, at_recording_end: bool = False,
