@@ -14,6 +14,7 @@ from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pauses import detect_pauses
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.measures.segmentation import segment
+from voicecoach.measures.sentences import sentence_details
 from voicecoach.judge.targets import load_targets
 from voicecoach.recognize.types import Char
 
@@ -160,9 +161,12 @@ def test_words_stacked_after_the_last_syllable_do_not_hide_it(n_added):
     sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.08)
     k, start, end = sp.finals[-1]
     sp.chars = sp.chars + [("上", end + 0.01, end + 0.1)] * n_added
-    *_, d = _measure(sp)
+    audio, act, chars, seg, d = _measure(sp)
     last = d.ends[-1]
-    assert last.at_recording_end and last.char_index == k
+    assert last.at_recording_end and last.char_index == k and last.phrase_last_char == len(sp.chars) - 1
+    # the sentence that ends with the stacked words reports its final's ratio
+    details = sentence_details(seg.sentences, chars, activity=act, pitch=track_pitch(audio), drawl=d)
+    assert details[-1].final_ratio == pytest.approx(last.final_ratio)
     assert last.end_s == pytest.approx(end, abs=0.03)
     assert last.flagged and last.final_ratio == pytest.approx(2.8, abs=0.2)
     assert [e.flagged for e in d.ends] == [False, True]

@@ -26,7 +26,14 @@ lengthens the syllable by less than the spread of one speaker's natural phrase e
 
 Every phrase end followed by a pause is measured, and the last syllable of the recording when
 its decay is visible: at least ``end_quiet_s`` (50 ms) below the syllable's level before the
-recording stops, as when an agent stops recording right after the last word.
+recording stops, as when an agent stops recording right after the last word. The final
+syllable is the last recognised character that holds a syllable in the signal (at least
+``min_syllable_s`` from its start to where the level falls): hearing a dragged vowel, the
+recogniser may add words from context over the silence after it, stack hallucinated words at
+the recording's end, or leave the vowel as a gap and start the next word over its fading end;
+such characters are passed over, not taken for the final (benchmarks/results/drawl_rel.md,
+"Stretched finals the detector does not measure"). A final whose level never falls (speech
+runs on, or the recording is cut inside it) is still not judged.
 
 The recogniser's timestamps are too coarse for this (20 ms steps, and the end of a token
 before a pause is often placed inside the pause). The syllable's *end* is taken from the
@@ -128,6 +135,9 @@ class PhraseEnd:
         ``final_ratio`` reached ``threshold_ratio`` and the syllable is voiced enough.
     at_recording_end : bool
         The last syllable of the recording (no pause after it, the recording stops).
+    phrase_last_char : int
+        The phrase's last recognised character: ``char_index`` unless characters after the final
+        that hold no syllable in the signal were passed over (-1: not given).
     """
 
     phrase_index: int
@@ -141,6 +151,7 @@ class PhraseEnd:
     threshold_ratio: float
     flagged: bool
     at_recording_end: bool = False
+    phrase_last_char: int = -1
 
     @property
     def duration_s(self) -> float:
@@ -154,7 +165,7 @@ class PhraseEnd:
             "voiced_ratio": round(self.voiced_ratio, 3),
             "usual_ratio": round(self.usual_ratio, 3) if np.isfinite(self.usual_ratio) else None,
             "threshold_ratio": round(self.threshold_ratio, 3), "flagged": self.flagged,
-            "at_recording_end": self.at_recording_end,
+            "at_recording_end": self.at_recording_end, "phrase_last_char": self.phrase_last_char,
         }
 
 
@@ -248,12 +259,12 @@ def measure_drawl(
         i, start, end = hit
         inside = (pitch.times_s >= start) & (pitch.times_s <= end)
         voiced = float(pitch.voiced[inside].sum() * pitch.frame_s) / typical_syllable_s
-        found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0))
+        found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0, ph.last_char))
     ratios = [f[4] for f in found]
     flags = rule.flags(ratios, [f[5] for f in found])
     ends = tuple(
-        PhraseEnd(p, i, chars[i].text, s, e, float(r), v, usual_final_ratio(ratios, n, min_other_ends=rule.min_other_ends), float(thr), flag, bool(last))
-        for n, ((p, i, s, e, r, v, last), thr, flag) in enumerate(zip(found, rule.thresholds(ratios), flags))
+        PhraseEnd(p, i, chars[i].text, s, e, float(r), v, usual_final_ratio(ratios, n, min_other_ends=rule.min_other_ends), float(thr), flag, bool(last), int(j))
+        for n, ((p, i, s, e, r, v, last, j), thr, flag) in enumerate(zip(found, rule.thresholds(ratios), flags))
     )
     n_flag = sum(e.flagged for e in ends)
     return DrawlMeasures(
