@@ -26,13 +26,12 @@ def _rule() -> DrawlRule:
                      min_other_ends=int(t.value("drawl.min_other_ends")), voiced_share=t.value("drawl.voiced_share"))
 
 
-def _measure(sp, *, probs=None, punct=None):
+def _measure(sp, *, probs=None):
     audio = Audio(sp.samples.astype(np.float32), SR)
     act = compute_activity(audio, active_level_dbov=active_level(sp.samples, sample_rate_hz=SR).active_level_dbov)
     pauses = detect_pauses(act, min_pause_s=0.25)
     probs = probs or [0.9] * len(sp.chars)
-    punct = punct or {}
-    chars = [Char(t, t, s, e, p, punct.get(k, "")) for k, ((t, s, e), p) in enumerate(zip(sp.chars, probs))]
+    chars = [Char(t, t, s, e, p) for (t, s, e), p in zip(sp.chars, probs)]
     seg = segment(chars, pauses, sentence_pause_s=0.5)
     typical = typical_syllable_s(chars, seg.phrases, fallback_s=0.2)
     pitch = track_pitch(audio)
@@ -118,40 +117,30 @@ def test_last_syllable_cut_by_the_recording_end_is_not_judged():
     assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
 
 
-def test_a_recogniser_word_over_the_silence_after_the_final_does_not_hide_it():
-    # Hearing a dragged vowel, the recogniser completes the word from context and places the
-    # added syllable over the silence after it (or places the real final late): the final is
-    # the last character that holds a syllable in the signal.
+def test_a_recogniser_word_over_the_silence_after_the_last_syllable_does_not_hide_it():
+    # Hearing a dragged last vowel, the recogniser completes the word from context and places
+    # the added syllable over the silence after it: the last syllable is the last character
+    # that holds a syllable in the signal, measured and judged.
     for factor, flagged in ((1.4, False), (2.8, True)):
-        sp = utterance([5, 6], final_factor=[factor, 1.4], pause_s=0.8)
-        k, start, end = sp.finals[0]
-        sp.chars = sp.chars[:k + 1] + [("义", end + 0.15, end + 0.3)] + sp.chars[k + 1:]
+        sp = utterance([5, 6], final_factor=[1.4, factor], tail_s=0.5)
+        k, start, end = sp.finals[-1]
+        sp.chars = sp.chars + [("义", end + 0.15, end + 0.3)]
         *_, d = _measure(sp)
-        first = d.ends[0]
-        assert first.char_index == k and not first.at_recording_end
-        assert (first.start_s, first.end_s) == pytest.approx((start, end), abs=0.03)
-        assert first.final_ratio == pytest.approx(factor, abs=0.2)
-        assert first.flagged is flagged
-        assert len(d.ends) == 2  # the inserted character is no phrase end of its own
+        last = d.ends[-1]
+        assert len(d.ends) == 2 and last.char_index == k and last.phrase_last_char == k + 1
+        assert (last.start_s, last.end_s) == pytest.approx((start, end), abs=0.03)
+        assert last.final_ratio == pytest.approx(factor, abs=0.2)
+        assert last.flagged is flagged
 
 
-def test_a_dragged_vowel_left_as_a_gap_before_a_mistimed_word_is_measured_whole():
-    # The recogniser writes a comma after the final, ends it after its first 0.2 s, leaves the
-    # rest of the dragged vowel as a gap, and places the next word across the pause, from the
-    # vowel's last 20 ms (where it fades): so the comma ends a phrase with no pause after it,
-    # and the next word alone is a phrase before the pause. The final is still measured, from
-    # its start to where the signal falls, and flagged.
+def test_a_word_over_a_mid_recording_pause_still_hides_the_final():
+    # Mid-recording the same insertion is not passed over (doing so measured more natural ends
+    # and raised false flags; benchmarks/results/drawl_rel.md): the phrase end is not judged.
     sp = utterance([5, 6], final_factor=[2.8, 1.4], pause_s=0.8)
     k, start, end = sp.finals[0]
-    chars = list(sp.chars)
-    chars[k] = (chars[k][0], start, start + 0.2)
-    chars[k + 1] = (chars[k + 1][0], end - 0.02, end + 0.78)
-    sp.chars = chars
-    _, _, _, seg, d = _measure(sp, punct={k: "，"})
-    assert [(p.last_char, p.pause_after_s > 0) for p in seg.phrases[:2]] == [(k, False), (k + 1, True)]  # as recognised
-    assert d.ends[0].char_index == k
-    assert (d.ends[0].start_s, d.ends[0].end_s) == pytest.approx((start, end), abs=0.03)
-    assert d.ends[0].final_ratio == pytest.approx(2.8, abs=0.2) and d.ends[0].flagged
+    sp.chars = sp.chars[:k + 1] + [("义", end + 0.15, end + 0.3)] + sp.chars[k + 1:]
+    *_, d = _measure(sp)
+    assert [e.char_index for e in d.ends] == [len(sp.chars) - 1]
 
 
 @pytest.mark.parametrize("n_added", [1, 7])

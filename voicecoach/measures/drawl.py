@@ -26,14 +26,17 @@ lengthens the syllable by less than the spread of one speaker's natural phrase e
 
 Every phrase end followed by a pause is measured, and the last syllable of the recording when
 its decay is visible: at least ``end_quiet_s`` (50 ms) below the syllable's level before the
-recording stops, as when an agent stops recording right after the last word. The final
+recording stops, as when an agent stops recording right after the last word. There the last
 syllable is the last recognised character that holds a syllable in the signal (at least
-``min_syllable_s`` from its start to where the level falls): hearing a dragged vowel, the
-recogniser may add words from context over the silence after it, stack hallucinated words at
-the recording's end, or leave the vowel as a gap and start the next word over its fading end;
-such characters are passed over, not taken for the final (benchmarks/results/drawl_rel.md,
-"Stretched finals the detector does not measure"). A final whose level never falls (speech
-runs on, or the recording is cut inside it) is still not judged.
+``min_syllable_s`` from its start to where the level falls): hearing a dragged last vowel, the
+recogniser may add words from context over the silence after it, or stack hallucinated words at
+the recording's end; such characters are passed over, not taken for the final. A final whose
+level never falls (speech runs on, or the recording is cut inside it) is still not judged.
+Before a mid-recording pause the same passing-over (and bridging a gap the recogniser leaves
+over a dragged vowel) measured the two stretched finals it hid, but also more natural ends,
+and one of those lowered a voice's usual phrase end so that one more untouched end was flagged;
+so it is not done there (benchmarks/results/drawl_rel.md, "Stretched finals the detector does
+not measure").
 
 The recogniser's timestamps are too coarse for this (20 ms steps, and the end of a token
 before a pause is often placed inside the pause). The syllable's *end* is taken from the
@@ -234,7 +237,8 @@ def measure_drawl(
         recorded below the end level, s.
     min_syllable_s : float
         A recognised character whose span holds less than this much syllable in the signal
-        (from its start to where the level falls) is not the phrase's final syllable, s (> 0).
+        (from its start to where the level falls) is not a final syllable, s (> 0); at the
+        recording's end the character before it is tried instead.
     """
     if typical_syllable_s <= 0 or not np.isfinite(typical_syllable_s):
         return DrawlMeasures(float("nan"), (), 0, 0.0, float("nan"))
@@ -251,7 +255,10 @@ def measure_drawl(
         # is part of the search, since the telephone-band speech decision ends a soft low tail
         # before the full-band level has fallen.
         until = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
-        hit = _final_syllable(chars, phrase_start, range(ph.last_char, lowest - 1, -1), activity, until, tail_db,
+        # At the recording's end only, characters that hold no syllable are passed over (mid-recording
+        # this measured more natural ends and raised false flags: benchmarks/results/drawl_rel.md)
+        candidates = range(ph.last_char, lowest - 1, -1) if last_phrase else range(ph.last_char, ph.last_char - 1, -1)
+        hit = _final_syllable(chars, phrase_start, candidates, activity, until, tail_db,
                               at_recording_end=last_phrase, end_quiet_s=end_quiet_s, min_syllable_s=min_syllable_s)
         lowest = ph.last_char + 1
         if hit is None:
@@ -280,14 +287,13 @@ def _final_syllable(chars: Sequence[TimedChar], phrase_start: np.ndarray, candid
                     tail_db: float, *, at_recording_end: bool, end_quiet_s: float, min_syllable_s: float) -> tuple[int, float, float] | None:
     """The phrase's final syllable: (character index, start s, signal end s), or None.
 
-    The last recognised character that holds a syllable in the signal: one whose span, from its
-    start to where the level falls (:func:`_signal_end`), lasts at least ``min_syllable_s``.
-    Characters after it that hold none lie over the final's decay or the pause: the recogniser
-    placed a real syllable late, filled the silence after a dragged vowel with words from
-    context, or heard the dragged vowel as a gap followed by the next word; they are passed
-    over (``candidates``: from the phrase's last character back to the first one after the
-    previous measured phrase end). Where the level never falls (speech runs on, or the
-    recording is cut inside the syllable), the end is not seen and nothing is measured.
+    The first of ``candidates`` (character indices, last first) that holds a syllable in the
+    signal: one whose span, from its start to where the level falls (:func:`_signal_end`), lasts
+    at least ``min_syllable_s``. Characters that hold none lie over the final's decay or the
+    silence (the recogniser filled the silence after a dragged vowel with words from context,
+    or stacked hallucinated words at the recording's end) and are passed over. Where the level
+    never falls (speech runs on, or the recording is cut inside the syllable), the end is not
+    seen and nothing is measured.
     """
     for i in candidates:
         start = max(chars[i].start_s, phrase_start[i])
