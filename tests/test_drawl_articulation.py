@@ -14,6 +14,7 @@ from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pauses import detect_pauses
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.measures.segmentation import segment
+from voicecoach.measures.sentences import sentence_details
 from voicecoach.judge.targets import load_targets
 from voicecoach.recognize.types import Char
 
@@ -112,6 +113,59 @@ def test_last_syllable_stretched_at_the_recording_end_is_flagged(phrases):
 def test_last_syllable_cut_by_the_recording_end_is_not_judged():
     # 30 ms of silence after the last syllable: its decay is not visible (< 50 ms), so no verdict.
     sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.03)
+    *_, d = _measure(sp)
+    assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
+
+
+def test_a_recogniser_word_over_the_silence_after_the_last_syllable_does_not_hide_it():
+    # Hearing a dragged last vowel, the recogniser completes the word from context and places
+    # the added syllable over the silence after it: the last syllable is the last character
+    # that holds a syllable in the signal, measured and judged.
+    for factor, flagged in ((1.4, False), (2.8, True)):
+        sp = utterance([5, 6], final_factor=[1.4, factor], tail_s=0.5)
+        k, start, end = sp.finals[-1]
+        sp.chars = sp.chars + [("义", end + 0.15, end + 0.3)]
+        *_, d = _measure(sp)
+        last = d.ends[-1]
+        assert len(d.ends) == 2 and last.char_index == k and last.phrase_last_char == k + 1
+        assert (last.start_s, last.end_s) == pytest.approx((start, end), abs=0.03)
+        assert last.final_ratio == pytest.approx(factor, abs=0.2)
+        assert last.flagged is flagged
+
+
+def test_a_word_over_a_mid_recording_pause_still_hides_the_final():
+    # Mid-recording the same insertion is not passed over (doing so measured more natural ends
+    # and raised false flags; benchmarks/results/drawl_rel.md): the phrase end is not judged.
+    sp = utterance([5, 6], final_factor=[2.8, 1.4], pause_s=0.8)
+    k, start, end = sp.finals[0]
+    sp.chars = sp.chars[:k + 1] + [("义", end + 0.15, end + 0.3)] + sp.chars[k + 1:]
+    *_, d = _measure(sp)
+    assert [e.char_index for e in d.ends] == [len(sp.chars) - 1]
+
+
+@pytest.mark.parametrize("n_added", [1, 7])
+def test_words_stacked_after_the_last_syllable_do_not_hide_it(n_added):
+    # The recording stops 80 ms after a dragged last syllable; the recogniser hallucinates words
+    # of the script, all stacked into the silence at the end: the last syllable is still measured.
+    sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.08)
+    k, start, end = sp.finals[-1]
+    sp.chars = sp.chars + [("上", end + 0.01, end + 0.1)] * n_added
+    audio, act, chars, seg, d = _measure(sp)
+    last = d.ends[-1]
+    assert last.at_recording_end and last.char_index == k and last.phrase_last_char == len(sp.chars) - 1
+    # the sentence that ends with the stacked words reports its final's ratio
+    details = sentence_details(seg.sentences, chars, activity=act, pitch=track_pitch(audio), drawl=d)
+    assert details[-1].final_ratio == pytest.approx(last.final_ratio)
+    assert last.end_s == pytest.approx(end, abs=0.03)
+    assert last.flagged and last.final_ratio == pytest.approx(2.8, abs=0.2)
+    assert [e.flagged for e in d.ends] == [False, True]
+
+
+def test_words_after_a_final_cut_by_the_recording_end_do_not_make_it_judged():
+    # The decay is not visible (30 ms of silence); a word placed after it changes nothing.
+    sp = utterance([5, 6], final_factor=[1.4, 2.8], tail_s=0.03)
+    k, start, end = sp.finals[-1]
+    sp.chars = sp.chars + [("上", end - 0.01, end + 0.03)]
     *_, d = _measure(sp)
     assert [e.char_index for e in d.ends] == [sp.finals[0][0]]
 

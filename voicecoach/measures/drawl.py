@@ -26,7 +26,17 @@ lengthens the syllable by less than the spread of one speaker's natural phrase e
 
 Every phrase end followed by a pause is measured, and the last syllable of the recording when
 its decay is visible: at least ``end_quiet_s`` (50 ms) below the syllable's level before the
-recording stops, as when an agent stops recording right after the last word.
+recording stops, as when an agent stops recording right after the last word. There the last
+syllable is the last recognised character that holds a syllable in the signal (at least
+``min_syllable_s`` from its start to where the level falls): hearing a dragged last vowel, the
+recogniser may add words from context over the silence after it, or stack hallucinated words at
+the recording's end; such characters are passed over, not taken for the final. A final whose
+level never falls (speech runs on, or the recording is cut inside it) is still not judged.
+Before a mid-recording pause the same passing-over (and bridging a gap the recogniser leaves
+over a dragged vowel) measured the two stretched finals it hid, but also more natural ends,
+and one of those lowered a voice's usual phrase end so that one more untouched end was flagged;
+so it is not done there (benchmarks/results/drawl_rel.md, "Stretched finals the detector does
+not measure").
 
 The recogniser's timestamps are too coarse for this (20 ms steps, and the end of a token
 before a pause is often placed inside the pause). The syllable's *end* is taken from the
@@ -128,6 +138,9 @@ class PhraseEnd:
         ``final_ratio`` reached ``threshold_ratio`` and the syllable is voiced enough.
     at_recording_end : bool
         The last syllable of the recording (no pause after it, the recording stops).
+    phrase_last_char : int
+        The phrase's last recognised character: ``char_index`` unless characters after the final
+        that hold no syllable in the signal were passed over (-1: not given).
     """
 
     phrase_index: int
@@ -141,6 +154,7 @@ class PhraseEnd:
     threshold_ratio: float
     flagged: bool
     at_recording_end: bool = False
+    phrase_last_char: int = -1
 
     @property
     def duration_s(self) -> float:
@@ -154,7 +168,7 @@ class PhraseEnd:
             "voiced_ratio": round(self.voiced_ratio, 3),
             "usual_ratio": round(self.usual_ratio, 3) if np.isfinite(self.usual_ratio) else None,
             "threshold_ratio": round(self.threshold_ratio, 3), "flagged": self.flagged,
-            "at_recording_end": self.at_recording_end,
+            "at_recording_end": self.at_recording_end, "phrase_last_char": self.phrase_last_char,
         }
 
 
@@ -200,6 +214,7 @@ def measure_drawl(
     rule: DrawlRule,
     tail_db: float = 25.0,
     end_quiet_s: float = 0.05,
+    min_syllable_s: float = 0.05,
 ) -> DrawlMeasures:
     """Measure every phrase-final syllable followed by a pause, and the recording's last one.
 
@@ -220,31 +235,43 @@ def measure_drawl(
     end_quiet_s : float
         The recording's last syllable is measured when at least this much of its decay is
         recorded below the end level, s.
+    min_syllable_s : float
+        A recognised character whose span holds less than this much syllable in the signal
+        (from its start to where the level falls) is not a final syllable, s (> 0); at the
+        recording's end the character before it is tried instead.
     """
     if typical_syllable_s <= 0 or not np.isfinite(typical_syllable_s):
         return DrawlMeasures(float("nan"), (), 0, 0.0, float("nan"))
     found = []
+    phrase_start = np.full(len(chars), -np.inf)
+    for ph in phrases:
+        phrase_start[ph.first_char:ph.last_char + 1] = ph.start_s
+    lowest = 0  # the first character after the previous measured phrase end
     for k, ph in enumerate(phrases):
         last_phrase = k == len(phrases) - 1
         if ph.pause_after_s <= 0 and not last_phrase:
             continue
-        i = ph.last_char
-        start = max(chars[i].start_s, ph.start_s)
         # The end is looked for up to the next speech (or the end of the recording): the pause
         # is part of the search, since the telephone-band speech decision ends a soft low tail
         # before the full-band level has fallen.
         until = activity.times_s[-1] if last_phrase else ph.end_s + ph.pause_after_s
-        end = _signal_end(activity, start, until, tail_db, at_recording_end=last_phrase, end_quiet_s=end_quiet_s)
-        if end is None or end - start < 0.03:
+        # At the recording's end only, characters that hold no syllable are passed over (mid-recording
+        # this measured more natural ends and raised false flags: benchmarks/results/drawl_rel.md)
+        candidates = range(ph.last_char, lowest - 1, -1) if last_phrase else range(ph.last_char, ph.last_char - 1, -1)
+        hit = _final_syllable(chars, phrase_start, candidates, activity, until, tail_db,
+                              at_recording_end=last_phrase, end_quiet_s=end_quiet_s, min_syllable_s=min_syllable_s)
+        lowest = ph.last_char + 1
+        if hit is None:
             continue
+        i, start, end = hit
         inside = (pitch.times_s >= start) & (pitch.times_s <= end)
         voiced = float(pitch.voiced[inside].sum() * pitch.frame_s) / typical_syllable_s
-        found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0))
+        found.append((ph.index, i, float(start), float(end), (end - start) / typical_syllable_s, voiced, last_phrase and ph.pause_after_s <= 0, ph.last_char))
     ratios = [f[4] for f in found]
     flags = rule.flags(ratios, [f[5] for f in found])
     ends = tuple(
-        PhraseEnd(p, i, chars[i].text, s, e, float(r), v, usual_final_ratio(ratios, n, min_other_ends=rule.min_other_ends), float(thr), flag, bool(last))
-        for n, ((p, i, s, e, r, v, last), thr, flag) in enumerate(zip(found, rule.thresholds(ratios), flags))
+        PhraseEnd(p, i, chars[i].text, s, e, float(r), v, usual_final_ratio(ratios, n, min_other_ends=rule.min_other_ends), float(thr), flag, bool(last), int(j))
+        for n, ((p, i, s, e, r, v, last, j), thr, flag) in enumerate(zip(found, rule.thresholds(ratios), flags))
     )
     n_flag = sum(e.flagged for e in ends)
     return DrawlMeasures(
@@ -254,6 +281,28 @@ def measure_drawl(
         flagged_ratio=n_flag / len(ends) if ends else 0.0,
         median_final_ratio=float(np.median(ratios)) if ratios else float("nan"),
     )
+
+
+def _final_syllable(chars: Sequence[TimedChar], phrase_start: np.ndarray, candidates: range, activity: Activity, until_s: float,
+                    tail_db: float, *, at_recording_end: bool, end_quiet_s: float, min_syllable_s: float) -> tuple[int, float, float] | None:
+    """The phrase's final syllable: (character index, start s, signal end s), or None.
+
+    The first of ``candidates`` (character indices, last first) that holds a syllable in the
+    signal: one whose span, from its start to where the level falls (:func:`_signal_end`), lasts
+    at least ``min_syllable_s``. Characters that hold none lie over the final's decay or the
+    silence (the recogniser filled the silence after a dragged vowel with words from context,
+    or stacked hallucinated words at the recording's end) and are passed over. Where the level
+    never falls (speech runs on, or the recording is cut inside the syllable), the end is not
+    seen and nothing is measured.
+    """
+    for i in candidates:
+        start = max(chars[i].start_s, phrase_start[i])
+        end = _signal_end(activity, start, until_s, tail_db, at_recording_end=at_recording_end, end_quiet_s=end_quiet_s)
+        if end is None:
+            return None
+        if end - start >= min_syllable_s:
+            return i, float(start), float(end)
+    return None
 
 
 def _signal_end(activity: Activity, start_s: float, until_s: float, tail_db: float, *, at_recording_end: bool = False,

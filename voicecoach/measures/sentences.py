@@ -101,7 +101,7 @@ def span_detail(index: int, start_s: float, end_s: float, first_char: int, last_
         med = rng = float("nan")
     probs = [c.probability for c in chars[first_char:last_char + 1]]
     n = last_char - first_char + 1
-    final = next((e.final_ratio for e in drawl.ends if e.char_index == last_char), float("nan"))
+    final = next((e.final_ratio for e in drawl.ends if last_char in (e.char_index, e.phrase_last_char)), float("nan"))
     return SentenceDetail(
         index=index, start_s=start_s, end_s=end_s, text=text, n_syllables=n,
         rate_cps=n / (end_s - start_s) if end_s > start_s else float("nan"),
