@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.separation_guard import bad_reasons  # noqa: E402
 from voicecoach.audio import FRAME_S  # noqa: E402
 from voicecoach.conversation.separate import diarization_error_rate  # noqa: E402
-from voicecoach.measures.voices import VoiceSettings, _cosine, _kmeans, _separation, _windows_to_frames  # noqa: E402
+from voicecoach.measures.voices import VoiceSettings, _cosine, _first_voice, _kmeans, _separation, _windows_to_frames  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -101,17 +101,7 @@ def split(d: dict, g: Grouping, st: VoiceSettings = VoiceSettings()) -> tuple[np
 
 def first_vs_rest(emb: np.ndarray, clusters: np.ndarray, anchor: int, min_separation: float) -> tuple[np.ndarray, float]:
     """voices._first_voice started from cluster ``anchor`` (the shipped rule when it is the first window's)."""
-    first = {int(anchor)}
-    while True:
-        rest = [int(j) for j in np.unique(clusters) if j not in first]
-        if not rest:
-            return np.zeros(len(emb), int), 0.0
-        in_first = np.isin(clusters, list(first))
-        d = [_separation(emb, np.where(in_first, 0, np.where(clusters == j, 1, -1))) for j in rest]
-        j = int(np.argmin(d))
-        if d[j] >= min_separation:
-            return np.where(in_first, 0, 1), float(d[j])
-        first.add(rest[j])
+    return _first_voice(emb, clusters, min_separation, anchor=anchor)
 
 
 def load() -> list[dict]:

@@ -217,25 +217,12 @@ def anchored_labels(d: dict, min_share: float, st: VoiceSettings = VoiceSettings
     """The shipped split with voice 0 anchored on the first window at least ``min_share`` speech
     (shipped: the first window kept, >= 0.5) instead of the first window: is a window at a speech
     onset, mostly silence, what puts voice 0 on the wrong person?"""
-    from voicecoach.measures.voices import _separation
 
     emb, starts, speech = np.asarray(d["emb"], float), d["starts"], np.asarray(d["speech"], bool)
     clusters = _kmeans(emb, max(2, min(st.n_clusters, len(emb) // st.min_cluster_windows)))
     share = np.array([speech[a:a + WINDOW].mean() for a in starts])
     ok = np.flatnonzero(share >= min_share - 1e-9)
-    first = {int(clusters[ok[0] if len(ok) else 0])}
-    while True:  # as voices._first_voice from another anchor
-        rest = [int(j) for j in np.unique(clusters) if j not in first]
-        in_first = np.isin(clusters, list(first))
-        if not rest:
-            voice = np.zeros(len(emb), int)
-            break
-        dd = [_separation(emb, np.where(in_first, 0, np.where(clusters == j, 1, -1))) for j in rest]
-        j = int(np.argmin(dd))
-        if dd[j] >= st.min_separation:
-            voice = np.where(in_first, 0, 1)
-            break
-        first.add(rest[j])
+    voice, _ = _first_voice(emb, clusters, st.min_separation, anchor=int(clusters[ok[0] if len(ok) else 0]))  # from another anchor
     labels = np.full(len(speech), -1, np.int8)
     labels[speech] = _windows_to_frames(voice, starts, len(speech), st, FRAME_S)[speech]
     return labels

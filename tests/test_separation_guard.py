@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from benchmarks.separation_guard import bad_reasons, fit, flagged
 from benchmarks.separation_heldout import MORE_AGENTS, more_real_agents

@@ -309,12 +309,13 @@ def _kmeans(emb: np.ndarray, k: int, n_iter: int = 30) -> np.ndarray:
     return labels
 
 
-def _first_voice(emb: np.ndarray, clusters: np.ndarray, min_separation: float) -> tuple[np.ndarray, float]:
-    """Voice 0: the first window's cluster, joined one at a time by the nearest other cluster
-    (:func:`_separation`) while it lies within ``min_separation``; voice 1: the clusters left.
+def _first_voice(emb: np.ndarray, clusters: np.ndarray, min_separation: float, *, anchor: int | None = None) -> tuple[np.ndarray, float]:
+    """Voice 0: the first window's cluster (or cluster ``anchor``), joined one at a time by the
+    nearest other cluster (:func:`_separation`) while it lies within ``min_separation``; voice 1:
+    the clusters left.
 
     Returns each window's voice and the separation of the nearest cluster left (0 when none is)."""
-    first = {int(clusters[0])}
+    first = {int(clusters[0] if anchor is None else anchor)}
     while True:
         rest = [int(j) for j in np.unique(clusters) if j not in first]
         if not rest:

@@ -172,7 +172,7 @@ class Store:
                 # whose is it now? (a batch inserting the same key at this moment wins or loses
                 # as a whole; rowcount is not reliable for ON CONFLICT DO NOTHING on every driver)
                 return conn.execute(sa.select(c.owner).where(c.key == key)).scalar() == owner
-            if held.owner != owner and held.expires_at > now and _alive(held.owner):
+            if held.owner != owner and held.expires_at > now and owner_alive(held.owner):
                 return False
             taken = conn.execute(self.claims.update().where((c.key == key) & (c.owner == held.owner)).values(owner=owner, expires_at=until))
             return taken.rowcount == 1
@@ -359,7 +359,7 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(owner: str) -> bool:
+def owner_alive(owner: str) -> bool:
     """Whether a claim's owner may still be running (a process on another host is assumed to be)."""
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():

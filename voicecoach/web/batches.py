@@ -25,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from voicecoach.web import security
 from voicecoach.web import tables as T
 from voicecoach.web.accounts import now
-from voicecoach.web.library import N_, BatchSettings, VoiceCoachError, discover, i18n, run_batch
+from voicecoach.web.library import N_, BatchSettings, VoiceCoachError, discover, i18n, owner_alive, run_batch
 from voicecoach.web.pages import lang_of, render
 
 NOT_A_BATCH_FOLDER = N_("that folder is not one QA may analyse here; choose a folder under the server's batch folders (voicecoach serve --batch-root)")
@@ -95,18 +95,10 @@ def resume(st) -> int:
 def _owner_alive(held_by: str, beat) -> bool:
     """Whether the server that holds a batch may still be running it: a process on this host
     that exists (and is not this one's earlier app), else a heartbeat younger than STALE_S."""
-    host_pid, _, _app = held_by.partition("/")
-    host, _, pid = host_pid.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        if int(pid) == os.getpid():
-            return False  # this process's own earlier app (a restart inside one process): resume it
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+    host_pid = held_by.partition("/")[0]
+    if host_pid.rpartition(":")[0] == socket.gethostname():
+        # this process's own earlier app (a restart inside one process) is gone too: resume it
+        return host_pid != f"{socket.gethostname()}:{os.getpid()}" and owner_alive(host_pid)
     return beat is not None and (now() - beat) < dt.timedelta(seconds=STALE_S)
 
 

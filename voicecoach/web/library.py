@@ -15,7 +15,7 @@ from voicecoach.qa.batch import run_batch
 from voicecoach.qa.export import export
 from voicecoach.qa.inputs import Job, discover
 from voicecoach.qa.queue import listening_queue
-from voicecoach.qa.store import Store, engine_url
+from voicecoach.qa.store import Store, engine_url, owner_alive
 from voicecoach.qa.summary import summarise, worth_a_listen
 from voicecoach.qa.work import BatchSettings, result_row
 from voicecoach.recognize import build_recognizer
@@ -45,5 +45,5 @@ def dimension_names() -> tuple[str, ...]:
 
 
 __all__ = ["i18n", "N_", "NP_", "analyze", "InputError", "UsageError", "VoiceCoachError", "dimension_name", "verdict_name", "load_targets", "load_rules", "run_batch",
-           "export", "Job", "discover", "listening_queue", "Store", "engine_url", "summarise", "worth_a_listen", "BatchSettings", "result_row",
+           "export", "Job", "discover", "listening_queue", "Store", "engine_url", "owner_alive", "summarise", "worth_a_listen", "BatchSettings", "result_row",
            "build_recognizer", "write_report", "compare", "write_compare_report", "dimension_names", "warm_up"]
