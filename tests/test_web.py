@@ -802,9 +802,9 @@ def test_a_trainer_exports_their_own_teams_calls_only(server, ann_take):
     for query in ("team=south", "agent=cai", "team=south&agent=cai"):  # a trainer's scope is their team whatever the query says
         rows = list(csv.DictReader(io.StringIO(t.get(f"/calls/export.csv?{query}").body.decode("utf-8-sig"))))
         assert not any(r["agent_id"] == "cai" for r in rows), query
-    server.user("tom", "trainer")  # a trainer with no team sees nobody's calls
+    server.user("tess", "trainer")  # a trainer with no team sees nobody's calls
     nobody = Client(server)
-    nobody.login("tom")
+    nobody.login("tess")
     assert list(csv.DictReader(io.StringIO(nobody.get("/calls/export.csv").body.decode("utf-8-sig")))) == []
     q = Client(server)
     q.login("quinn")
