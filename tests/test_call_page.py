@@ -201,6 +201,8 @@ def test_mono_pages_say_whether_the_separation_was_confident(stereo_sample, tmp_
                            agent=_delivery(mono, c) if c.separation.confident else None)
     html = page.read_text(encoding="utf-8")
     assert f'data-confident="{"yes" if c.separation.confident else "no"}"' in html
+    # confident or not, no check of a separated call is judged (quality.separation_reliability)
+    assert 'data-within="yes"' not in html and 'data-within="no"' not in html
     # one voice per frame after separation: overtalk is not measured (never a 0 % "on target")
     assert _stereo_overtalk_judged(call)
     for key in ("overtalk_ratio", "agent_interruptions_per_min"):

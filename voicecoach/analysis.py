@@ -261,7 +261,7 @@ def analyze(
         fillers = measure_filled_pauses(audio, activity=activity, pitch_track=pitch_track, chars=heard)
     with step("wording"):
         wording = analyze_wording(chars, rules, script_text=alignment.script_text if alignment is not None else None, whole_call=whole_call)
-    measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers, wording=wording)
+    measures = dataclasses.replace(measures, voices=voices, filled_pauses=fillers, wording=wording, separation_reliability=loaded.separation_reliability)
     notices += _quality_notices(measures, loaded, tgt)
     with step("assess"):
         dims = assess(measures, tgt, lang=lang)

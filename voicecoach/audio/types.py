@@ -124,9 +124,14 @@ class LoadedAudio:
         scale, mean square) of the loudest *other* channel, to tell a pause from listening.
     notices : tuple of Notice
         Degraded-input warnings found while loading.
+    separation_reliability : float or None
+        For one side separated from a mono mix (:func:`voicecoach.conversation.agent.agent_recording`):
+        how often such separations kept the agent's figures within the two-track tolerances
+        (:data:`voicecoach.measures.voices.SPLIT_RELIABILITY`), 0..1; None for a recorded channel.
     """
 
     audio: Audio
     source: SourceInfo
     other_level_db: np.ndarray | None = None
     notices: tuple[Notice, ...] = field(default_factory=tuple)
+    separation_reliability: float | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import os
 from pathlib import Path
 from typing import Optional
@@ -57,8 +59,8 @@ def call_cmd(
         _write_call_page(result, call, html, recording=recording, targets=targets, lang=lang, model=model, delivery=not no_delivery)
     if not quiet:
         for c in result.checks:
-            mark = "  " if c.within is None else ("ok" if c.within else "!!")
-            value = "-" if c.within is None else f"{c.value:.2f}"
+            mark = "  " if c.within is None else ("ok" if c.within else "!!")  # blank: not measured, or shown but not judged
+            value = f"{c.value:.2f}" if math.isfinite(c.value) else "-"
             _say(f"{mark} {c.key.split('.', 1)[1]:<28} {value:>8} {c.unit}")
         for n in result.notices:
             _say(f"note: {n.message}")

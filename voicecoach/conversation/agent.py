@@ -6,7 +6,10 @@ level beside it (``other_level_db``) so that a silence of the agent while the cu
 is *listening*, never a pause, dead air, or time counted against the speaking rate. For a
 mono call the agent's side is the mix with the customer's frames silenced; when the two voices
 were not told apart with confidence there is no agent side to analyse (None), and no verdict
-on the agent's delivery is built on mixed speech.
+on the agent's delivery is built on mixed speech. When they were, the side carries the
+separation's measured reliability (``separation_reliability``), and while that is under its
+target (``quality.separation_reliability``) every delivery dimension is measured and shown but
+judged "uncertain" (:func:`voicecoach.judge.assess.quality_checks`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import dataclasses
 
 from voicecoach.audio import FRAME_S, LoadedAudio, audio_from_array, frame_power_db
 from voicecoach.conversation.inputs import CallAudio
+from voicecoach.measures.voices import SPLIT_RELIABILITY
 
 
 def agent_recording(call: CallAudio, *, agent_index: int) -> LoadedAudio | None:
@@ -44,4 +48,4 @@ def agent_recording(call: CallAudio, *, agent_index: int) -> LoadedAudio | None:
         source = dataclasses.replace(source, channel=side if call.layout in ("stereo", "mono") else source.channel)
     else:
         source = audio_from_array(agent.samples, sample_rate_hz=agent.sample_rate_hz).source
-    return LoadedAudio(agent, source, other_db, ())
+    return LoadedAudio(agent, source, other_db, (), SPLIT_RELIABILITY if call.layout == "mono" else None)

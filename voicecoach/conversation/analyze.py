@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import dataclasses
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -30,7 +31,8 @@ from voicecoach.audio.activity import Activity, compute_activity, runs
 from voicecoach.measures.p56 import active_level
 from voicecoach.measures.pitch import track_pitch
 from voicecoach.measures.syllables import detect_nuclei
-from voicecoach.measures.voices import VoiceSplit
+from voicecoach.measures.voices import SPLIT_RELIABILITY, VoiceSplit
+from voicecoach.judge.scoring import check
 from voicecoach.judge.targets import Targets, load_targets
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,11 @@ class CallCheck:
     min, max : float or None
         The band.
     unit, source : str
+    judged : bool
+        False for a figure shown but not judged (a separated mono call: its split is not
+        reliable enough for a verdict, ``quality.separation_reliability``).
     within : bool or None
-        None when the value is NaN.
+        None when the value is NaN or the figure is not judged.
     """
 
     key: str
@@ -59,16 +64,17 @@ class CallCheck:
     max: float | None
     unit: str
     source: str
+    judged: bool = True
 
     @property
     def within(self) -> bool | None:
-        if not np.isfinite(self.value):
+        if not self.judged or not np.isfinite(self.value):
             return None
         return (self.min is None or self.value >= self.min - 1e-9) and (self.max is None or self.value <= self.max + 1e-9)
 
     def to_dict(self) -> dict:
         return {"key": self.key, "value": round(float(self.value), 3) if np.isfinite(self.value) else None,
-                "min": self.min, "max": self.max, "unit": self.unit, "within": self.within, "source": self.source}
+                "min": self.min, "max": self.max, "unit": self.unit, "within": self.within, "judged": self.judged, "source": self.source}
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,8 +295,19 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
     if call.separation is not None and not call.separation.confident:
         # mixed speech: report what was measured, judge nothing (the notice comes from the loader)
         checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source) for c in checks)
+    elif call.separation is not None and not separation_trusted(tgt):
+        # told apart, but such splits rarely keep the figures within tolerance: shown, not judged
+        checks = tuple(dataclasses.replace(c, judged=False) for c in checks)
+        notices.append(Notice("separation_unreliable", f"the two voices were separated, but such separations kept the agent's figures within tolerance in {SPLIT_RELIABILITY:.0%} of test calls; the figures are shown, none is judged", {"reliability": round(SPLIT_RELIABILITY, 3), "min": tgt["quality.separation_reliability"].min}))
     return CallAnalysis(call.duration_s, call.layout, agent_index, guessed, turns, backchannels, pace_result,
                         checks, agent, customer, tuple(notices), timings, tgt.files, tuple(call.sources), call.separation)
+
+
+def separation_trusted(tgt: Targets) -> bool:
+    """Whether figures of a confidently separated mono call may be judged: the separation's
+    measured reliability (``voices.SPLIT_RELIABILITY``) inside ``quality.separation_reliability``."""
+    c = check("quality.separation_reliability", SPLIT_RELIABILITY, tgt["quality.separation_reliability"])
+    return c is None or c.inside
 
 
 def _checks(turns: TurnTaking, pace: PaceMatch | None, tgt: Targets) -> tuple[CallCheck, ...]:

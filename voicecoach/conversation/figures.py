@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from voicecoach.conversation.turn_types import CUSTOMER
+from voicecoach.measures.voices import SPLIT_RELIABILITY
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class CallFigures:
     n_holds: float
     hold_s: float
     n_agent_backchannels: float
+    separation_reliability: float = math.nan  # a separated mono call: voices.SPLIT_RELIABILITY (quality.separation_reliability)
 
     def to_dict(self) -> dict:
         return {k: (round(v, 3) if math.isfinite(v) else None) for k, v in asdict(self).items()}
@@ -65,5 +67,7 @@ def call_figures(call) -> CallFigures:
     }
     extra = {k: (float(v) if judged and not (call.layout == "mono" and k in MONO_UNMEASURED) else nan) for k, v in extra.items()}
     fields = CallFigures.__dataclass_fields__
-    return CallFigures(**{k: checked.get(k, nan) for k in fields if k not in extra}, **extra)
+    reliability = SPLIT_RELIABILITY if call.separation is not None else nan
+    return CallFigures(**{k: checked.get(k, nan) for k in fields if k not in extra and k != "separation_reliability"}, **extra,
+                       separation_reliability=reliability)
 

@@ -20,6 +20,7 @@ import numpy as np
 from voicecoach import i18n
 from voicecoach.i18n import NP_
 from voicecoach.judge.advice import notice_text
+from voicecoach.measures.voices import SPLIT_RELIABILITY, SPLIT_TESTED, SPLIT_WITHIN
 from voicecoach.report.figures import band_text, format_band, format_value, shown_overall
 from voicecoach.report.html import MAX_EMBED_S, _dimension, audio_data_uri, environment, first_screen, fmt_created, png_data_uri
 
@@ -139,11 +140,20 @@ def separation_view(c, lang: str) -> dict | None:
     if s is None:
         return None
     d = f"{s.separation:.1f}" if np.isfinite(s.separation) else "–"
-    if s.confident:
+    if s.confident and not all(x.judged for x in c.checks):
+        text = i18n.gettext(lang, "The two voices of this mono recording were told apart (separation {d}), but such separations are not reliable enough to judge by: checked against the same calls recorded on two tracks, they kept the agent's figures within tolerance in {share} of calls with real agents ({n} of {m}, benchmarks/results/separation_onecustomer.md; at least {min} is needed). So the figures below and the agent's delivery are shown as measured, and none is judged or scored. Listen to the moments before acting on them; record the two sides on two channels for figures you can rely on.").format(
+            d=d, share=f"{SPLIT_RELIABILITY:.0%}", n=SPLIT_WITHIN, m=SPLIT_TESTED, min=_needed(c))
+    elif s.confident:
         text = i18n.gettext(lang, "The two voices of this mono recording were told apart (separation {d}), but treat the figures below as indicative: checked against two-track recordings, separated mono calls with real agents came out with the wrong number of turns, waits or level in 62 of 73 cases with one customer per call and 12 of 17 with four (benchmarks/results/separation_onecustomer.md). Listen to the moments before acting on them; record the two sides on two channels for figures you can rely on.").format(d=d)
     else:
         text = i18n.gettext(lang, "The two voices of this mono recording could not be told apart with confidence (separation {d}): the call's figures would mix the agent and the customer, so none is judged and the agent's delivery is not assessed. Record the two sides on two channels.").format(d=d)
     return {"confident": s.confident, "text": text}
+
+
+def _needed(c) -> str:
+    """The reliability a separation needs (``quality.separation_reliability``'s min), from the notice that withheld the verdicts."""
+    v = next((n.params.get("min") for n in c.notices if n.code == "separation_unreliable"), None)
+    return f"{v:.0%}" if isinstance(v, (int, float)) else "–"
 
 
 def call_mix(call) -> np.ndarray:
@@ -200,7 +210,7 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
         pace_pngs=[png_data_uri(p) for p in charts["pace"]], audio_src=src, file_name=file_name,
         layout=i18n.pgettext(lang, "layout", LAYOUTS.get(c.layout, c.layout)), created=fmt_created(created) if created else "",
         targets_names=[os.path.basename(f) for f in c.targets_files],
-        notices=[(n.code, notice_text(n, lang)) for n in c.notices if n.code != "separation_not_confident"],
+        notices=[(n.code, notice_text(n, lang)) for n in c.notices if n.code not in ("separation_not_confident", "separation_unreliable")],
     )
 
 

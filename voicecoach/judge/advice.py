@@ -28,10 +28,12 @@ CHECK_LABELS = {
     "quality.acoustic_count_ratio": NP_("figure", "signal / transcript syllables"),
     "quality.speech_s": NP_("figure", "speech time"),
     "quality.transcript_confidence": NP_("figure", "recogniser confidence"),
+    "quality.separation_reliability": NP_("figure", "mono separations within tolerance"),
 }
 
 # why a dimension is "uncertain" (keys of scoring.UNCERTAIN_REASONS)
 UNCERTAIN_NOTES = {
+    "separated_mono": N_("This was measured on speech separated from a mono recording. Checked against two-track recordings, such separations kept the agent's figures within tolerance in only {value:.0%} of calls (at least {min:.0%} is needed), so it is shown but not scored and not counted in the overall score. Listen before acting on it; record the two sides on two channels for figures you can rely on."),
     "second_voice": N_("Two voices were heard on this channel (the second speaks {value:.0%} of the time): this figure mixes both people, so it is not scored and not counted in the overall score. Analyse the agent's own channel, or the call with voicecoach call."),
     "little_speech": N_("Only {value:.1f} s of speech (at least {min:g} s is needed): this is a rough guide only, not scored and not counted in the overall score."),
     "low_coverage": N_("The transcript covers only {value:.0%} of the speech (at least {min:.0%} is needed): what it missed is not counted here, so this is unreliable, not scored and not counted in the overall score."),
@@ -72,6 +74,7 @@ NOTICES = {
     "agent_guessed": N_("the agent's side was guessed (the side that speaks first); give --agent-channel if that is wrong"),
     "one_side_silent": N_("one side of the call holds no speech; check that both sides were recorded"),
     "separation_not_confident": N_("two voices could not be told apart in this mono recording; the call's figures would mix the agent and the customer, so none is judged: record the sides on two channels"),
+    "separation_unreliable": N_("the two voices were separated, but such separations kept the agent's figures within tolerance in {reliability:.0%} of test calls; the figures are shown, none is judged"),
     "overtalk_not_measured": N_("on a mono recording two voices at once cannot be told apart, so overtalk and interruptions are not measured"),
     "channels_differ": N_("the {n_channels} channels carry different sound (level correlation {similarity}), probably different speakers; they were mixed: choose the agent's channel with --channel left/right"),
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from voicecoach.judge import dimensions
 from voicecoach.judge.advice import not_measured_note, tip, uncertain_note
 from voicecoach.measures.measure_set import MeasureSet
@@ -33,21 +35,14 @@ def uncertain_dimensions() -> dict[str, tuple[str, ...]]:
 def assess(m: MeasureSet, targets: Targets, *, lang: str) -> tuple[DimensionResult, ...]:
     """Judge every registered dimension, attach tips in ``lang``, and mark doubtful ones "uncertain"."""
     doubts = quality_checks(m, targets)
-    out = []
-    for dim in dimensions.registered():
-        d = dim.assess(m, targets)
-        t, rule = tip(d.name, d.verdict, lang)
-        d = dataclasses.replace(d, tip=t if d.scored else "", rule=rule, note=d.note if d.measured else not_measured_note(d.note, lang))
-        reason = _doubt(d, dim.doubted_by, m, doubts)
-        if reason:
-            d = make_uncertain(d, doubts[reason], reason, uncertain_note(reason, _note_params(reason, doubts[reason], m), lang))
-        out.append(d)
-    return tuple(out)
+    return tuple(assess_one(dim, m, targets, lang=lang, doubts=doubts) for dim in dimensions.registered())
 
 
 def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
     """The checks of the figures' own reliability that failed, by reason (``UNCERTAIN_REASONS``).
 
+    * ``separated_mono``: how often separations of mono mixes kept the agent's figures within
+      tolerance (``quality.separation_reliability``), for a side separated from a mono mix;
     * ``second_voice``: share of the speech in a second voice, when the detector is confident
       there are two (``quality.second_voice_share``): every dimension then mixes two people;
     * ``little_speech``: speaking time (``quality.speech_s``);
@@ -57,7 +52,13 @@ def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
     * ``count_disagreement``: syllable nuclei counted in the signal over the transcript's
       syllables (``quality.acoustic_count_ratio``), from ``MIN_SYLLABLES_FOR_COUNT_CHECK`` syllables.
     """
-    figures = {"little_speech": m.pace.speaking_time_s}
+    figures = {}
+    reliability = getattr(m, "separation_reliability", None)  # a MeasureSet, or a call's CallFigures
+    if reliability is not None and np.isfinite(reliability):
+        figures["separated_mono"] = reliability
+    if not isinstance(m, MeasureSet):  # a call's figures: only the separation is in doubt
+        return _failed(figures, t)
+    figures["little_speech"] = m.pace.speaking_time_s
     if m.voices is not None and m.voices.confident:  # only a confident detector speaks of a second voice
         figures["second_voice"] = m.voices.share_of_second_voice
     if m.coverage is not None:
@@ -66,6 +67,11 @@ def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
         figures["low_confidence"] = m.wording.mean_probability
     if m.n_acoustic_syllables and m.pace.n_syllables >= MIN_SYLLABLES_FOR_COUNT_CHECK:
         figures["count_disagreement"] = m.n_acoustic_syllables / m.pace.n_syllables
+    return _failed(figures, t)
+
+
+def _failed(figures: dict[str, float], t: Targets) -> dict[str, Check]:
+    """The quality checks of ``figures`` (reason -> value) that fall outside their bands."""
     out = {}
     for reason, value in figures.items():
         key = UNCERTAIN_REASONS[reason]
@@ -73,6 +79,19 @@ def quality_checks(m: MeasureSet, t: Targets) -> dict[str, Check]:
         if c is not None and not c.inside:
             out[reason] = c
     return out
+
+
+def assess_one(dim, m, targets: Targets, *, lang: str, doubts: dict[str, Check] | None = None) -> DimensionResult:
+    """Judge one registered dimension on its measures ``m`` (a MeasureSet, or a call's
+    CallFigures), with its tip in ``lang``, made "uncertain" when one of its doubts holds."""
+    doubts = quality_checks(m, targets) if doubts is None else doubts
+    d = dim.assess(m, targets)
+    t, rule = tip(d.name, d.verdict, lang)
+    d = dataclasses.replace(d, tip=t if d.scored else "", rule=rule, note=d.note if d.measured else not_measured_note(d.note, lang))
+    reason = _doubt(d, dim.doubted_by, m, doubts)
+    if reason:
+        d = make_uncertain(d, doubts[reason], reason, uncertain_note(reason, _note_params(reason, doubts[reason], m), lang))
+    return d
 
 
 def _doubt(d: DimensionResult, doubted_by: tuple[str, ...], m: MeasureSet, doubts: dict[str, Check]) -> str:

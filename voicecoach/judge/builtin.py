@@ -43,7 +43,7 @@ register(Dimension(
         Figure("n_syllables", "n_syllables", "count"),
     ),
     moments={"fast_sentence": NP_("moment", "too fast"), "slow_sentence": NP_("moment", "too slow")},
-    doubted_by=("second_voice", "little_speech", "low_coverage", "count_disagreement"),
+    doubted_by=("separated_mono", "second_voice", "little_speech", "low_coverage", "count_disagreement"),
     chart=Chart(timeline="pace"),
     contrasts=(
         Contrast("speaking_rate_cps", "syllables/s", "faster", "slower", "compare.rate_ratio", relative=True, match="ratio",
@@ -90,7 +90,7 @@ register(Dimension(
         Figure("pause_ratio", "pause_ratio", "0-1", "pauses.pause_ratio"),
     ),
     moments={"long_pause": NP_("moment", "long pause"), "dead_air": NP_("moment", "dead air")},
-    doubted_by=("second_voice",),
+    doubted_by=("separated_mono", "second_voice"),
     chart=Chart(),  # drawn in the volume panel of the timeline
     contrasts=(
         Contrast("pause_ratio", "ratio", "more_pauses", "fewer_pauses", label=NP_("contrast", "share of time in pauses")),
@@ -138,7 +138,7 @@ register(Dimension(
         Figure("level_variation_db", "level_variation_db", "dB", "volume.level_variation_db"),
     ),
     moments={"quiet_phrase": NP_("moment", "quiet")},
-    doubted_by=("second_voice",),
+    doubted_by=("separated_mono", "second_voice"),
     chart=Chart(timeline="volume"),
     contrasts=(
         Contrast("active_level_dbov", "dBov", "louder", "quieter", "compare.level_db", match="threshold",
@@ -183,7 +183,7 @@ register(Dimension(
         Figure("monotone_ratio", "monotone_ratio", "0-1", "pitch.monotone_ratio"),
     ),
     moments={"monotone": NP_("moment", "monotone")},
-    doubted_by=("second_voice", "little_speech"),
+    doubted_by=("separated_mono", "second_voice", "little_speech"),
     chart=Chart(timeline="pitch"),
     contrasts=(
         Contrast("pitch_range_st", "st", "livelier", "flatter", "compare.pitch_range_st", match="floor",
@@ -215,7 +215,7 @@ register(Dimension(
     measures=lambda a: a.articulation,
     figures=(Figure("low_confidence_ratio", "low_confidence_ratio", "0-1", "articulation.low_confidence_ratio"),),
     moments={"unclear": NP_("moment", "unclear"), "omitted": NP_("moment", "omitted"), "added": NP_("moment", "added")},
-    doubted_by=("second_voice", "low_coverage"),
+    doubted_by=("separated_mono", "second_voice", "low_coverage"),
     chart=Chart(),
     contrasts=(
         Contrast("low_confidence_ratio", "ratio", "less_clear", "clearer", label=NP_("contrast", "share of unclear syllables")),
@@ -246,7 +246,7 @@ register(Dimension(
     measures=lambda a: a.drawl,
     figures=(Figure("drawl_flagged_ratio", "flagged_ratio", "0-1", "drawl.flagged_ratio"),),
     moments={"drawl": NP_("moment", "drawl")},
-    doubted_by=("second_voice", "low_coverage"),
+    doubted_by=("separated_mono", "second_voice", "low_coverage"),
     chart=Chart(),  # drawn in the pitch panel of the timeline
     contrasts=(
         Contrast("drawl_flagged_ratio", "ratio", "more_drawl", "less_drawl", label=NP_("contrast", "share of drawled endings")),
@@ -302,7 +302,7 @@ register(Dimension(
         "filler": NP_("moment", "filler"),
         "pet_phrase": NP_("moment", "pet phrase"),
     },
-    doubted_by=("second_voice", "low_coverage", "low_confidence"),
+    doubted_by=("separated_mono", "second_voice", "low_coverage", "low_confidence"),
     chart=Chart(),
     contrasts=(
         Contrast("wording_discouraged_per_5min", "1/5 min", "more_habitual", "fewer_habitual", threshold="compare.wording_per_5min",
@@ -384,7 +384,7 @@ register(Dimension(
         Figure("pace_gap_cps", "pace_gap_cps", "syllables/s", "conversation.pace_gap_cps"),
     ),
     moments={},
-    doubted_by=(),
+    doubted_by=("separated_mono",),
     chart=Chart(),
     # no weight: a call's conversation is judged per call, beside the agent's delivery score
     # (data/targets.toml: "not part of the overall delivery score"; the guide gives it none)

@@ -33,11 +33,12 @@ QUALITY_WORDS: dict[str, tuple[str, str]] = {
     "quality.acoustic_count_ratio": (UNCERTAIN, UNCERTAIN),
     "quality.speech_s": (UNCERTAIN, "within"),
     "quality.transcript_confidence": (UNCERTAIN, "within"),
+    "quality.separation_reliability": (UNCERTAIN, "within"),
 }
 DEFAULT_WORDS = ("too_low", "too_high")
 
 # why a dimension is uncertain: reason code -> the quality check that found it
-UNCERTAIN_REASONS = {"second_voice": "quality.second_voice_share", "low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s",
+UNCERTAIN_REASONS = {"separated_mono": "quality.separation_reliability", "second_voice": "quality.second_voice_share", "low_coverage": "quality.covered_ratio", "count_disagreement": "quality.acoustic_count_ratio", "little_speech": "quality.speech_s",
                      "low_confidence": "quality.transcript_confidence"}
 
 

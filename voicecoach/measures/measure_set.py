@@ -49,6 +49,9 @@ class MeasureSet:
     wording : WordingResult or None
         The wording rules applied to the syllables (:mod:`voicecoach.wording`); None when not
         analysed.
+    separation_reliability : float or None
+        For a side separated from a mono mix: how often such separations kept the agent's
+        figures within tolerance (``LoadedAudio.separation_reliability``); None otherwise.
     """
 
     chars: tuple
@@ -66,6 +69,7 @@ class MeasureSet:
     voices: TwoVoices | None = None
     filled_pauses: FilledPauses | None = None
     wording: WordingResult | None = None
+    separation_reliability: float | None = None
 
     @property
     def count_source(self) -> str:

@@ -34,6 +34,14 @@ from voicecoach.audio import FRAME_S, Audio, resample
 from voicecoach.audio.activity import Activity
 
 
+SPLIT_WITHIN, SPLIT_TESTED = 11, 73
+SPLIT_RELIABILITY = SPLIT_WITHIN / SPLIT_TESTED
+"""Share of confident mono splits whose agent figures stayed within the two-track tolerances
+(turn count, waits, dead air, level): 11 of 73 realistic one-customer mixes of real agents
+(benchmarks/results/separation_onecustomer.md; tests/test_separation_reliability.py keeps the
+two equal). A side separated from a mono mix carries it, and every verdict built on that side
+is "uncertain" while it is under ``quality.separation_reliability`` (data/targets.toml)."""
+
 MAX_DETECTOR_WINDOWS = 120
 """Windows the two-voices detector embeds at most (1 min of speech spread over the recording; under 1 s of work on 2 cores)."""
 

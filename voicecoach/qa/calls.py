@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from voicecoach.judge import dimensions
+from voicecoach.judge.assess import assess_one
 from voicecoach.qa.inputs import Job
 
 MIX = ("", "mix", "auto")
@@ -109,7 +110,8 @@ def call_report(m: MeasuredCall, targets) -> dict:
     delivery dimensions and measures when measured; ``agent``: the agent's delivery report;
     ``delivery``: ``{"status", "note"}`` (:class:`MeasuredCall`)."""
     report = m.analysis.to_dict()
-    report["dimensions"] = [d.assess(d.measures(m.analysis), targets).to_dict() for d in dimensions.registered("call")]
+    # a separated mono call's conversation is "uncertain" (quality.separation_reliability); notes in English, as the store's
+    report["dimensions"] = [assess_one(d, d.measures(m.analysis), targets, lang="en").to_dict() for d in dimensions.registered("call")]
     report["measures"] = {d.name: d.measures(m.analysis).to_dict() for d in dimensions.registered("call")}
     report["delivery"] = {"status": m.delivery, "note": DELIVERY_NOTES.get(m.delivery)}
     if m.agent is not None:
