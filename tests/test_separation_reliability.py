@@ -98,7 +98,9 @@ def test_a_separated_mono_call_is_measured_but_not_judged(mono, tmp_path):
     # the page says why, and shows no on/off-target mark
     html = write_call_page(c, call, tmp_path / "mono.html", agent=a, lang="en", file_name="mono.wav").read_text(encoding="utf-8")
     assert 'data-within="yes"' not in html and 'data-within="no"' not in html
-    assert f"{SPLIT_WITHIN} of {SPLIT_TESTED}" in html and "none is judged" in html
+    assert f"{SPLIT_WITHIN} of {SPLIT_TESTED}" in html and "none is judged" in html and 'class="card sep unjudged"' in html
+    # the delivery's own figures are shown (not scored), the reason once for the section
+    assert html.count('id="delivery-uncertain"') == 1 and html.count("Measured, not scored") >= 3
     zh = write_call_page(c, call, tmp_path / "mono-zh.html", agent=a, lang="zh", file_name="mono.wav").read_text(encoding="utf-8")
     assert f"{SPLIT_WITHIN} of {SPLIT_TESTED}" not in zh and str(SPLIT_TESTED) in zh
 

@@ -147,7 +147,7 @@ def separation_view(c, lang: str) -> dict | None:
         text = i18n.gettext(lang, "The two voices of this mono recording were told apart (separation {d}), but treat the figures below as indicative: checked against two-track recordings, separated mono calls with real agents came out with the wrong number of turns, waits or level in 62 of 73 cases with one customer per call and 12 of 17 with four (benchmarks/results/separation_onecustomer.md). Listen to the moments before acting on them; record the two sides on two channels for figures you can rely on.").format(d=d)
     else:
         text = i18n.gettext(lang, "The two voices of this mono recording could not be told apart with confidence (separation {d}): the call's figures would mix the agent and the customer, so none is judged and the agent's delivery is not assessed. Record the two sides on two channels.").format(d=d)
-    return {"confident": s.confident, "text": text}
+    return {"confident": s.confident, "judged": all(x.judged for x in c.checks), "text": text}
 
 
 def _needed(c) -> str:
@@ -195,7 +195,9 @@ def render_call_html(c, call, *, agent=None, charts: dict[str, list[Path]], lang
         agent = dataclasses.replace(agent, dimensions=assess(agent.measures, agent.targets, lang=lang), lang=lang)
     if agent is not None:
         dims = [_dimension(d, lang) for d in agent.dimensions]
-        delivery = {"a": agent, "dims": dims, "first": first_screen(dims, lang), "overall": shown_overall(agent)}
+        doubted = {d.note for d in agent.dimensions if d.measured and d.reason == "separated_mono"}
+        shared = next(iter(doubted)) if len(doubted) == 1 and all(d.reason == "separated_mono" for d in agent.dimensions if d.measured) else ""
+        delivery = {"a": agent, "dims": dims, "first": first_screen(dims, lang), "overall": shown_overall(agent), "shared_note": shared}
     not_assessed = None
     if agent is None:
         not_assessed = (i18n.gettext(lang, "Not assessed: the agent's speech could not be separated from the customer's with confidence.")
