@@ -93,6 +93,8 @@ def test_a_separated_mono_call_is_measured_but_not_judged(mono, tmp_path):
     measured = [d for d in a.dimensions if d.measured]
     assert measured and all(d.verdict == "uncertain" and d.reason == "separated_mono" and not d.moments for d in measured)
     assert a.overall.score is None
+    # the customer's frames were silenced on this side: its background is unknown, not 100 dB under the speech
+    assert a.measures.loudness.snr_db != a.measures.loudness.snr_db
     report = a.to_dict()
     jsonschema.validate(report, json.loads(schema_path().read_text(encoding="utf-8")))
     # the page says why, and shows no on/off-target mark

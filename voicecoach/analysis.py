@@ -295,7 +295,7 @@ def _measure(chars: Sequence[Char], *, audio: Audio, loaded: LoadedAudio, level:
         n_nuclei = int(np.sum((nuclei.times_s >= span[0]) & (nuclei.times_s <= span[1])))
         pace = measure_pace(centres, span_s=span, pauses=pauses, sentences=seg.sentences, window_s=tgt.value("pace.rate_window_s"))
     with step("volume"):
-        loud = measure_loudness(activity, level=level, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio)
+        loud = measure_loudness(activity, level=level, phrases=seg.phrases, peak_dbfs=loaded.source.peak_dbfs, clipped_ratio=loaded.source.clipped_ratio, background_known=loaded.separation_reliability is None)
     with step("pitch_measures"):
         pitch = measure_pitch(pitch_track, monotone_range_st=tgt.value("pitch.monotone_window_range_st"), window_s=tgt.value("pitch.monotone_window_s"))
     with step("drawl"):

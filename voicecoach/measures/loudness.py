@@ -98,6 +98,7 @@ def measure_loudness(
     peak_dbfs: float,
     clipped_ratio: float,
     min_phrase_s: float = 0.3,
+    background_known: bool = True,
 ) -> LoudnessMeasures:
     """Volume figures from the P.56 level, the activity track and the phrases.
 
@@ -114,6 +115,9 @@ def measure_loudness(
         From the loader (measured on the original samples).
     min_phrase_s : float
         Phrases shorter than this are left out of the variation, s.
+    background_known : bool
+        False for a side separated from a mono mix: the other voice's frames were silenced
+        there, so the background is not in the recording; noise floor and SNR are NaN.
     """
     levels = []
     for ph in phrases:
@@ -126,7 +130,7 @@ def measure_loudness(
         if len(lv):
             levels.append(PhraseLevel(ph.index, ph.start_s, ph.end_s, float(10 * np.log10(np.mean(10 ** (lv / 10))))))
     variation = float(np.std([p.level_dbov for p in levels], ddof=1)) if len(levels) >= 3 else float("nan")
-    noise = activity.noise_floor_db
+    noise = activity.noise_floor_db if background_known else float("nan")
     return LoudnessMeasures(
         active_level_dbov=level.active_level_dbov,
         activity_ratio=level.activity_ratio,
