@@ -246,8 +246,8 @@ def test_the_shipped_rule_is_the_folds_choice():
 
     choice = json.loads((ROOT / "benchmarks" / "results" / "fillers.json").read_text(encoding="utf-8"))
     shipped, rule = choice["shipped"], FillerRule()
-    assert {k: getattr(rule, k) for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")} == \
-        {k: shipped[k] for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")}
+    keys = ("cut_st", "whole_runs", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")
+    assert {k: getattr(rule, k) for k in keys} == {k: shipped[k] for k in keys}
     if choice["method"] == "logistic":
         assert rule.model is not None and shipped["model"]["features"] == list(FEATURES)
         for k in ("centre", "scale", "weights", "bias", "min_score"):
@@ -273,3 +273,27 @@ def test_logistic_fit_recovers_a_known_rule():
     assert np.mean((p >= 0.5) == (y == 1)) >= 0.97
     w = np.asarray(m.weights)
     assert w[1] > 0 > w[3] and abs(w[3]) > abs(w[1]) > 3 * np.max(np.abs(np.delete(w, [1, 3])))
+
+
+@pytest.mark.parametrize("band", ["16k", "8k"])
+def test_a_rising_falling_en_is_offered_uncut(band):
+    """Known answer for FillerRule.whole_runs: a 0.4 s 嗯 whose F0 rises 2 st then falls 4 st within 0.15 s (as the real 嗯
+    of the benchmark's clip does), alone in a pause. Cut where F0 moves faster than 1 st per 30 ms, no piece covers half of it;
+    offered uncut too, exactly one candidate does, and it spans the 嗯 within 50 ms."""
+    from voicecoach.measures.fillers import signal_candidates
+
+    sp = _speech_with_gaps()
+    y = filled_pause(0.4, sr=SR, f0_hz=190, rng=np.random.default_rng(7), vowel="nasal", jitter=0.005,
+                     contour_st=((0.0, 0.0), (0.08, 0.0), (0.13, 2.0), (0.23, -2.0), (0.4, -2.0)))
+    x, ((t0, t1),) = _splice_into_gaps(sp, [(0.5, y)])
+    a = _analyse(x, sp.chars, band=band)
+    kw = dict(activity=a.activity, pitch_track=a.pitch_track, chars=a.chars, min_s=FillerRule.min_s, cut_st=1.0)
+
+    def covering(whole_runs):
+        found = signal_candidates(a.loaded.audio, whole_runs=whole_runs, **kw)
+        return [c for c in found if min(c.end_s, t1) - max(c.start_s, t0) >= 0.5 * (t1 - t0)]
+
+    assert covering(False) == []
+    (c,) = covering(True)
+    assert abs(c.start_s - t0) <= 0.05 and abs(c.end_s - t1) <= 0.05, (c, t0, t1)
+    assert c.range_st >= 2.5, c  # the whole contour is measured, not a flat piece of it
