@@ -34,6 +34,7 @@ import numpy as np
 
 from voicecoach.audio import Audio
 from voicecoach.audio.activity import Activity, runs
+from voicecoach.measures.filler_frames import close_gaps, median_st, room_s, within
 from voicecoach.measures.filler_model import SHIPPED, FillerModel
 from voicecoach.measures.filler_spectrum import spectral_figures
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
@@ -55,6 +56,9 @@ class FillerRule:
         Shortest signal filler, s (voiced, outside recognised syllables).
     cut_st : float
         F0 change over 30 ms at which a voiced run is cut into candidates, semitones.
+    cut_median : int
+        Frames of the running median F0 is smoothed with before that cut (odd; 1: none), so a
+        one-frame pitch error does not cut a held sound in two.
     whole_runs : bool
         Also offer each voiced run so cut, uncut (a real 嗯 may rise 2 st and fall 4 st within 0.15 s).
     max_range_st : float
@@ -84,6 +88,7 @@ class FillerRule:
 
     min_s: float = 0.2
     cut_st: float = 1.0
+    cut_median: int = 3
     max_range_st: float = 4.0
     max_slope_st_per_s: float = 12.0
     max_change_db: float = 3.5
@@ -224,16 +229,17 @@ _REACH_S = 0.3
 
 
 def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float,
-                      cut_st: float, whole_runs: bool) -> list[Candidate]:
+                      cut_st: float, cut_median: int, whole_runs: bool) -> list[Candidate]:
     """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
 
     The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
     timed 0.90-1.48 s over a 0.34 s 呃 and its own 0.24 s). So a syllable more than twice the
     recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
     there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no other
-    syllable) for that syllable to be. Voiced runs are cut where F0 moves faster than ``cut_st``
-    per 30 ms (a tone's contour, or the jump to the next voice), so a flat stretch is measured apart
-    from the syllable it touches; with ``whole_runs``, each run so cut is offered uncut as well.
+    syllable) for that syllable to be. Voiced runs are cut where F0 (its running median over
+    ``cut_median`` frames) moves faster than ``cut_st`` per 30 ms (a tone's contour, or the jump to
+    the next voice), so a flat stretch is measured apart from the syllable it touches; with
+    ``whole_runs``, each run so cut is offered uncut as well.
 
     Parameters
     ----------
@@ -250,6 +256,8 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         Shortest stretch, s.
     cut_st : float
         F0 change over 30 ms at which a voiced run is cut, semitones (0.75: 25 st/s), > 0.
+    cut_median : int
+        Frames of the running median F0 is smoothed with for that cut (odd, >= 1; 1: none).
     whole_runs : bool
         Also offer each voiced run that F0 moves cut, uncut.
     """
@@ -264,25 +272,26 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     speech = activity.is_speech[np.clip(np.round(t / activity.frame_s - 0.5).astype(int), 0, len(activity.is_speech) - 1)]
     free = pitch_track.voiced & speech
     ordinary = np.array([(s, e) for s, e in words if e - s <= long_s]).reshape(-1, 2)
-    free[_within(t, ordinary)] = False
-    free = _close_gaps(free, 2)
-    spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
+    free[within(t, ordinary)] = False
+    free = close_gaps(free, 2)
+    spare = activity.is_speech & ~within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
     st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
     moving = np.zeros(len(t), bool)
-    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > cut_st  # NaN compares False
+    sm = median_st(st_all, cut_median)
+    moving[3:] = np.abs(sm[3:] - sm[:-3]) > cut_st  # NaN compares False
     edges = np.array(sorted(x for w in words for x in w))
     frame = pitch_track.frame_s
 
     def free_stretch(a: int, b: int) -> Candidate | None:  # None: too short, or no sound left for a stretched syllable over it
         start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
-        if (b - a) * frame < min_s or any(s < end and start < e and _room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S,
+        if (b - a) * frame < min_s or any(s < end and start < e and room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S,
                                                                             start, end) < _SYLLABLE_S for s, e in stretched):
             return None
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
         return _measure(audio, activity, pitch_track, st_all, a, b, start, end, near)
 
     out = [c for a, b in zip(*runs(free & ~moving)) if (c := free_stretch(a, b)) is not None]
-    steady = _close_gaps(pitch_track.voiced & speech, 2) & ~moving
+    steady = close_gaps(pitch_track.voiced & speech, 2) & ~moving
     for a, b, spread in _grown(steady, t, frame, words, typical, activity, detect_nuclei(activity, pitch_track).times_s, out, min_s):
         c = _measure(audio, activity, pitch_track, st_all, a, b, float(t[a] - frame / 2), float(t[b - 1] + frame / 2), 0.0)
         if c is not None:
@@ -352,19 +361,6 @@ def _grown(steady: np.ndarray, t: np.ndarray, frame: float, words: Sequence, typ
     return out
 
 
-def _within(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """bool mask of the (sorted) times ``t`` that lie in any of ``spans`` (n, 2), ends included."""
-    mark = np.zeros(len(t) + 1, int)
-    np.add.at(mark, np.searchsorted(t, spans[:, 0], side="left"), 1)
-    np.add.at(mark, np.searchsorted(t, spans[:, 1], side="right"), -1)
-    return np.cumsum(mark)[:-1] > 0
-
-
-def _room_s(activity: Activity, spare: np.ndarray, lo_s: float, hi_s: float, start_s: float, end_s: float) -> float:
-    """Seconds of ``spare`` speech between ``lo_s`` and ``hi_s`` outside ``start_s``..``end_s``."""
-    t = activity.times_s
-    inside = (t >= lo_s) & (t <= hi_s) & ~((t >= start_s) & (t <= end_s))
-    return float(np.sum(spare & inside) * activity.frame_s)
 
 
 def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, rule: FillerRule = FillerRule()) -> FilledPauses:
@@ -388,7 +384,7 @@ def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: Pitc
     """
     said = transcript_fillers(chars, pause_s=rule.pause_s)
     found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s, cut_st=rule.cut_st,
-                              whole_runs=rule.whole_runs)
+                              cut_median=rule.cut_median, whole_runs=rule.whole_runs)
     return combine(said, found, rule=rule, speech_min=float(activity.is_speech.sum() * activity.frame_s / 60.0))
 
 
@@ -408,13 +404,3 @@ def combine(said: Sequence[FilledPause], found: Sequence[Candidate], *, rule: Fi
     moments = sorted(moments + heard, key=lambda m: m.start_s)
     per_min = len(moments) / speech_min if speech_min > 0 else float("nan")
     return FilledPauses(tuple(moments), speech_min, per_min, sum(m.source == "signal" for m in moments), sum(m.source == "transcript" for m in moments))
-
-
-def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
-    """Fill False runs of at most ``max_gap`` frames between True frames."""
-    out = mask.copy()
-    starts, ends = runs(~mask)
-    for s, e in zip(starts, ends):
-        if s > 0 and e < len(mask) and e - s <= max_gap:
-            out[s:e] = True
-    return out
