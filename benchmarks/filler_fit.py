@@ -139,6 +139,7 @@ def _rounded(m: FillerModel, digits: int = 6) -> FillerModel:
     return FillerModel(r(m.centre), r(m.scale), r(m.weights), round(m.bias, digits), round(m.min_score, digits))
 
 
-def model_rule(model: FillerModel, cut_st: float) -> FillerRule:
-    """ENVELOPE with the model's score as the last word, on candidates cut at ``cut_st``."""
-    return replace(ENVELOPE, model=model, cut_st=cut_st)
+def model_rule(model: FillerModel, cut_st: float, whole_runs: bool, cut_median: int) -> FillerRule:
+    """ENVELOPE with the model's score as the last word, on candidates cut at ``cut_st`` (F0 median-smoothed over ``cut_median``
+    frames for the cut; also offered uncut where ``whole_runs``)."""
+    return replace(ENVELOPE, model=model, cut_st=cut_st, whole_runs=whole_runs, cut_median=cut_median)

@@ -34,12 +34,15 @@ def resonator(x: np.ndarray, f_hz: float, bw_hz: float, sr: int) -> np.ndarray:
 
 
 def filled_pause(duration_s: float, *, sr: int, f0_hz: float, rng: np.random.Generator, vowel: str = "schwa", jitter: float = 0.01,
-                 shimmer: float = 0.05, drift_st: float = 0.0, level_dbfs: float = -20.0, edge_s: float = 0.04, breath_db: float = -35.0) -> np.ndarray:
+                 shimmer: float = 0.05, drift_st: float = 0.0, level_dbfs: float = -20.0, edge_s: float = 0.04, breath_db: float = -35.0,
+                 contour_st: tuple[tuple[float, float], ...] = ()) -> np.ndarray:
+    """See the module docstring; ``contour_st``: (time s, semitones re ``f0_hz``) points F0 follows, linearly between them,
+    instead of the linear ``drift_st`` (a real 嗯 rises 2 st and falls 4 st within 0.15 s)."""
     n = int(round(duration_s * sr))
     src = np.zeros(n)
     t = 0.0
     while t < duration_s:
-        f = f0_hz * 2 ** (drift_st * t / duration_s / 12)
+        f = f0_hz * 2 ** ((np.interp(t, *zip(*contour_st)) if contour_st else drift_st * t / duration_s) / 12)
         src[min(n - 1, int(round(t * sr)))] += 1 + shimmer * rng.standard_normal()
         t += (1 + jitter * rng.standard_normal()) / f
     pole = np.exp(-2 * np.pi * 100.0 / sr)

@@ -223,7 +223,7 @@ def test_inserted_into_real_speech_and_the_false_flag_gate(shared_audio, whisper
     cases = collect(shared_audio, whisper, log=lambda *_: None, only=keep)
     sc = score(cases, FillerRule())
     assert sc.n_true >= 8
-    # full run: 6 of these 10 found by the shipped rule (fitted on them too; 42 % held out over all 64), precision 100 %
+    # last full run: 4 of these 10 found by the shipped rule (fitted on them too; 47 % held out over all 64), precision 100 %
     assert sc.recall >= 0.4 and sc.precision >= 0.8, (sc.recall, sc.precision)
     assert np.median(np.abs(sc.onset_ms)) <= 50 and np.median(np.abs(sc.offset_ms)) <= 50
     assert sc.false_per_5min <= 1.0, sc.n_false
@@ -246,8 +246,8 @@ def test_the_shipped_rule_is_the_folds_choice():
 
     choice = json.loads((ROOT / "benchmarks" / "results" / "fillers.json").read_text(encoding="utf-8"))
     shipped, rule = choice["shipped"], FillerRule()
-    assert {k: getattr(rule, k) for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")} == \
-        {k: shipped[k] for k in ("cut_st", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")}
+    keys = ("cut_st", "cut_median", "whole_runs", "max_range_st", "max_slope_st_per_s", "max_change_db", "min_spread", "smooth")
+    assert {k: getattr(rule, k) for k in keys} == {k: shipped[k] for k in keys}
     if choice["method"] == "logistic":
         assert rule.model is not None and shipped["model"]["features"] == list(FEATURES)
         for k in ("centre", "scale", "weights", "bias", "min_score"):
@@ -273,3 +273,68 @@ def test_logistic_fit_recovers_a_known_rule():
     assert np.mean((p >= 0.5) == (y == 1)) >= 0.97
     w = np.asarray(m.weights)
     assert w[1] > 0 > w[3] and abs(w[3]) > abs(w[1]) > 3 * np.max(np.abs(np.delete(w, [1, 3])))
+
+
+@pytest.mark.parametrize("band", ["16k", "8k"])
+def test_a_rising_falling_en_is_offered_uncut(band):
+    """Known answer for FillerRule.whole_runs: a 0.4 s 嗯 whose F0 rises 2 st then falls 4 st within 0.15 s (as the real 嗯
+    of the benchmark's clip does), alone in a pause. Cut where F0 moves faster than 1 st per 30 ms, no piece covers half of it;
+    offered uncut too, exactly one candidate does, and it spans the 嗯 within 50 ms."""
+    from voicecoach.measures.fillers import signal_candidates
+
+    sp = _speech_with_gaps()
+    y = filled_pause(0.4, sr=SR, f0_hz=190, rng=np.random.default_rng(7), vowel="nasal", jitter=0.005,
+                     contour_st=((0.0, 0.0), (0.08, 0.0), (0.13, 2.0), (0.23, -2.0), (0.4, -2.0)))
+    x, ((t0, t1),) = _splice_into_gaps(sp, [(0.5, y)])
+    a = _analyse(x, sp.chars, band=band)
+    kw = dict(activity=a.activity, pitch_track=a.pitch_track, chars=a.chars, min_s=FillerRule.min_s, cut_st=1.0, cut_median=1)
+
+    def covering(whole_runs):
+        found = signal_candidates(a.loaded.audio, whole_runs=whole_runs, **kw)
+        return [c for c in found if min(c.end_s, t1) - max(c.start_s, t0) >= 0.5 * (t1 - t0)]
+
+    assert covering(False) == []
+    (c,) = covering(True)
+    assert abs(c.start_s - t0) <= 0.05 and abs(c.end_s - t1) <= 0.05, (c, t0, t1)
+    assert c.range_st >= 2.5, c  # the whole contour is measured, not a flat piece of it
+
+
+def test_median_st_known_answers():
+    """The running median the cut reads: a one-frame octave slip is gone, a step stays a step, unvoiced frames stay NaN and are
+    not counted in their neighbours' windows, 1 frame returns the track."""
+    from voicecoach.measures.filler_frames import median_st
+
+    nan = np.nan
+    st = np.array([5.0, 5.0, -7.0, 5.0, 5.0, nan, 9.0, 9.0, 2.0, 2.0, 2.0])
+    assert np.array_equal(median_st(st, 3), np.array([5.0, 5.0, 5.0, 5.0, 5.0, nan, 9.0, 9.0, 2.0, 2.0, 2.0]), equal_nan=True)
+    assert median_st(st, 1) is st
+    assert np.isnan(median_st(np.full(4, nan), 5)).all()
+
+
+@pytest.mark.parametrize("band", ["16k", "8k"])
+def test_a_one_frame_pitch_slip_no_longer_cuts_a_filler(band):
+    """Known answer for FillerRule.cut_median: a steady 0.6 s filler alone in a pause, its measured F0 track given one-frame
+    octave slips at a third and two thirds of it (what an 8 kHz tracker does). Cut on the raw track, no piece covers half of
+    it; on the 3-frame running median, one candidate spans it within 50 ms, with the flat F0 it has."""
+    from voicecoach.measures.fillers import signal_candidates
+
+    sp = _speech_with_gaps()
+    y = filled_pause(0.6, sr=SR, f0_hz=190, rng=np.random.default_rng(8), vowel="schwa", jitter=0.005)
+    x, ((t0, t1),) = _splice_into_gaps(sp, [(0.4, y)])
+    a = _analyse(x, sp.chars, band=band)
+    pt = a.pitch_track
+    f0 = pt.f0_hz.copy()
+    for k in (1, 2):
+        i = int(np.argmin(np.abs(pt.times_s - (t0 + k * (t1 - t0) / 3))))
+        assert np.isfinite(f0[i]), "the filler is voiced where the slip goes"
+        f0[i] /= 2
+    slipped = dataclasses.replace(pt, f0_hz=f0)
+    kw = dict(activity=a.activity, pitch_track=slipped, chars=a.chars, min_s=FillerRule.min_s, cut_st=1.0, whole_runs=False)
+
+    def covering(cut_median):
+        found = signal_candidates(a.loaded.audio, cut_median=cut_median, **kw)
+        return [c for c in found if min(c.end_s, t1) - max(c.start_s, t0) >= 0.5 * (t1 - t0)]
+
+    assert covering(1) == []
+    (c,) = covering(3)
+    assert abs(c.start_s - t0) <= 0.05 and abs(c.end_s - t1) <= 0.05, (c, t0, t1)

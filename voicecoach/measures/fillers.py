@@ -13,13 +13,11 @@ The recogniser deletes many filled pauses, so they are looked for twice:
   wobbles like a voice (an electronic hum or a synthesiser note is steadier than any larynx),
   and it lies within ``context_s`` of recognised speech (hold music far from any word is not a
   hesitation); or such a stretch under a word the recogniser spread over a filler (:func:`_grown`).
-  Within those limits a logistic score over the stretch's figures decides
-  (:mod:`voicecoach.measures.filler_model`).
+  Within those limits a logistic score over its figures decides (:mod:`~voicecoach.measures.filler_model`).
 
 Where the two overlap they are one moment, of source "transcript". Pitch and the speech/silence
 decision are the ones the measure stage already made (:mod:`voicecoach.measures.pitch`,
-:mod:`voicecoach.audio.activity`); only the candidate stretches, a few seconds of a
-recording at most, get a spectrum of their own.
+:mod:`voicecoach.audio.activity`); only the candidate stretches get a spectrum of their own.
 
 The score's weights and threshold are the ones benchmarks/fillers.py fitted on every source of
 ../shared/audio (real clips with filled pauses inserted, untouched TTS and an English call) by
@@ -36,6 +34,7 @@ import numpy as np
 
 from voicecoach.audio import Audio
 from voicecoach.audio.activity import Activity, runs
+from voicecoach.measures.filler_frames import close_gaps, median_st, room_s, within
 from voicecoach.measures.filler_model import SHIPPED, FillerModel
 from voicecoach.measures.filler_spectrum import spectral_figures
 from voicecoach.measures.pitch import ST_REF_HZ, PitchTrack, hz_to_st
@@ -57,6 +56,11 @@ class FillerRule:
         Shortest signal filler, s (voiced, outside recognised syllables).
     cut_st : float
         F0 change over 30 ms at which a voiced run is cut into candidates, semitones.
+    cut_median : int
+        Frames of the running median F0 is smoothed with before that cut (odd; 1: none), so a
+        one-frame pitch error does not cut a held sound in two.
+    whole_runs : bool
+        Also offer each voiced run so cut, uncut (a real 嗯 may rise 2 st and fall 4 st within 0.15 s).
     max_range_st : float
         Largest 10-90 % F0 range inside it, semitones (with ``model``, a loose outer limit).
     max_slope_st_per_s : float
@@ -84,6 +88,7 @@ class FillerRule:
 
     min_s: float = 0.2
     cut_st: float = 1.0
+    cut_median: int = 3
     max_range_st: float = 4.0
     max_slope_st_per_s: float = 12.0
     max_change_db: float = 3.5
@@ -93,6 +98,7 @@ class FillerRule:
     pause_s: float = 0.15
     smooth: bool = False
     min_spread: float = 1.5
+    whole_runs: bool = False
     model: FillerModel | None = SHIPPED
 
 
@@ -156,8 +162,8 @@ class FilledPauses:
 
     def to_dict(self) -> dict:
         return {"n_filled_pauses": len(self.moments), "per_min": None if not np.isfinite(self.per_min) else round(self.per_min, 3),
-                "speech_min": round(self.speech_min, 3), "signal_count": self.signal_count,
-                "transcript_count": self.transcript_count, "moments": [m.to_dict() for m in self.moments]}
+                "speech_min": round(self.speech_min, 3), "signal_count": self.signal_count, "transcript_count": self.transcript_count,
+                "moments": [m.to_dict() for m in self.moments]}
 
 
 @dataclass(frozen=True)
@@ -198,8 +204,8 @@ class Candidate:
     def confidence(self, rule: FillerRule) -> float:
         if rule.model is not None:
             return float(np.clip(0.5 + 0.5 * (rule.model.score(self) - rule.model.min_score) / max(1 - rule.model.min_score, 1e-9), 0.0, 1.0))
-        margins = [1 - (self.curve_st if rule.smooth else self.range_st) / rule.max_range_st, 1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s,
-                   1 - self.change_db / rule.max_change_db]
+        margins = [1 - (self.curve_st if rule.smooth else self.range_st) / rule.max_range_st,
+                   1 - abs(self.slope_st_per_s) / rule.max_slope_st_per_s, 1 - self.change_db / rule.max_change_db]
         return float(np.clip(0.5 + 0.5 * min(margins), 0.0, 1.0))
 
 
@@ -223,16 +229,17 @@ _REACH_S = 0.3
 
 
 def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, min_s: float,
-                      cut_st: float) -> list[Candidate]:
+                      cut_st: float, cut_median: int, whole_runs: bool) -> list[Candidate]:
     """Voiced speech stretches of at least ``min_s`` where no recognised syllable lies, with their figures.
 
     The recogniser often stretches a neighbouring syllable over a filler it deleted ("出"
     timed 0.90-1.48 s over a 0.34 s 呃 and its own 0.24 s). So a syllable more than twice the
     recording's median syllable (and over 0.4 s) does not hide what lies under it; but a stretch
-    there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no
-    other syllable) for that syllable to be. Voiced runs are cut
-    where F0 moves faster than ``cut_st`` per 30 ms (a tone's contour, or the jump to the next
-    voice), so a flat stretch is measured apart from the syllable it touches.
+    there must leave at least ``_SYLLABLE_S`` of speech near it (within ``_REACH_S``, in no other
+    syllable) for that syllable to be. Voiced runs are cut where F0 (its running median over
+    ``cut_median`` frames) moves faster than ``cut_st`` per 30 ms (a tone's contour, or the jump to
+    the next voice), so a flat stretch is measured apart from the syllable it touches; with
+    ``whole_runs``, each run so cut is offered uncut as well.
 
     Parameters
     ----------
@@ -249,6 +256,10 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
         Shortest stretch, s.
     cut_st : float
         F0 change over 30 ms at which a voiced run is cut, semitones (0.75: 25 st/s), > 0.
+    cut_median : int
+        Frames of the running median F0 is smoothed with for that cut (odd, >= 1; 1: none).
+    whole_runs : bool
+        Also offer each voiced run that F0 moves cut, uncut.
     """
     t = pitch_track.times_s
     if not len(chars) or len(t) < 3:
@@ -261,34 +272,32 @@ def signal_candidates(audio: Audio, *, activity: Activity, pitch_track: PitchTra
     speech = activity.is_speech[np.clip(np.round(t / activity.frame_s - 0.5).astype(int), 0, len(activity.is_speech) - 1)]
     free = pitch_track.voiced & speech
     ordinary = np.array([(s, e) for s, e in words if e - s <= long_s]).reshape(-1, 2)
-    free[_within(t, ordinary)] = False
-    free = _close_gaps(free, 2)
-    spare = activity.is_speech & ~_within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
+    free[within(t, ordinary)] = False
+    free = close_gaps(free, 2)
+    spare = activity.is_speech & ~within(activity.times_s, ordinary)  # speech no ordinary syllable accounts for
     st_all = hz_to_st(pitch_track.f0_hz, ref_hz=ST_REF_HZ)
     moving = np.zeros(len(t), bool)
-    moving[3:] = np.abs(st_all[3:] - st_all[:-3]) > cut_st  # NaN compares False
-    free &= ~moving
+    sm = median_st(st_all, cut_median)
+    moving[3:] = np.abs(sm[3:] - sm[:-3]) > cut_st  # NaN compares False
     edges = np.array(sorted(x for w in words for x in w))
     frame = pitch_track.frame_s
-    out = []
-    for a, b in zip(*runs(free)):
-        if (b - a) * frame < min_s:
-            continue
+
+    def free_stretch(a: int, b: int) -> Candidate | None:  # None: too short, or no sound left for a stretched syllable over it
         start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
-        if any(s < end and start < e and _room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S, start, end) < _SYLLABLE_S
-               for s, e in stretched):
-            continue  # it would leave no sound for the syllable the recogniser heard there
+        if (b - a) * frame < min_s or any(s < end and start < e and room_s(activity, spare, max(s, start - _REACH_S), min(e, end) + _REACH_S,
+                                                                            start, end) < _SYLLABLE_S for s, e in stretched):
+            return None
         near = float(np.min(np.abs(edges - np.clip(edges, start, end)))) if len(edges) else np.inf
-        c = _measure(audio, activity, pitch_track, st_all, a, b, start, end, near)
-        if c is not None:
-            out.append(c)
-    steady = _close_gaps(pitch_track.voiced & speech, 2) & ~moving
+        return _measure(audio, activity, pitch_track, st_all, a, b, start, end, near)
+
+    out = [c for a, b in zip(*runs(free & ~moving)) if (c := free_stretch(a, b)) is not None]
+    steady = close_gaps(pitch_track.voiced & speech, 2) & ~moving
     for a, b, spread in _grown(steady, t, frame, words, typical, activity, detect_nuclei(activity, pitch_track).times_s, out, min_s):
-        start, end = float(t[a] - frame / 2), float(t[b - 1] + frame / 2)
-        c = _measure(audio, activity, pitch_track, st_all, a, b, start, end, 0.0)
+        c = _measure(audio, activity, pitch_track, st_all, a, b, float(t[a] - frame / 2), float(t[b - 1] + frame / 2), 0.0)
         if c is not None:
             out.append(replace(c, spread=spread))
-    return sorted(out, key=lambda c: c.start_s)
+    whole = [c for a, b in zip(*runs(free)) if whole_runs and moving[a:b].any() and (c := free_stretch(a, b)) is not None]
+    return sorted(out + whole, key=lambda c: c.start_s)  # uncut runs: a 嗯 whose F0 rises and falls within 0.15 s
 
 
 def _measure(audio: Audio, activity: Activity, pitch_track: PitchTrack, st_all: np.ndarray, a: int, b: int, start: float, end: float,
@@ -352,19 +361,6 @@ def _grown(steady: np.ndarray, t: np.ndarray, frame: float, words: Sequence, typ
     return out
 
 
-def _within(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """bool mask of the (sorted) times ``t`` that lie in any of ``spans`` (n, 2), ends included."""
-    mark = np.zeros(len(t) + 1, int)
-    np.add.at(mark, np.searchsorted(t, spans[:, 0], side="left"), 1)
-    np.add.at(mark, np.searchsorted(t, spans[:, 1], side="right"), -1)
-    return np.cumsum(mark)[:-1] > 0
-
-
-def _room_s(activity: Activity, spare: np.ndarray, lo_s: float, hi_s: float, start_s: float, end_s: float) -> float:
-    """Seconds of ``spare`` speech between ``lo_s`` and ``hi_s`` outside ``start_s``..``end_s``."""
-    t = activity.times_s
-    inside = (t >= lo_s) & (t <= hi_s) & ~((t >= start_s) & (t <= end_s))
-    return float(np.sum(spare & inside) * activity.frame_s)
 
 
 def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: PitchTrack, chars: Sequence, rule: FillerRule = FillerRule()) -> FilledPauses:
@@ -387,7 +383,8 @@ def measure_filled_pauses(audio: Audio, *, activity: Activity, pitch_track: Pitc
     FilledPauses
     """
     said = transcript_fillers(chars, pause_s=rule.pause_s)
-    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s, cut_st=rule.cut_st)
+    found = signal_candidates(audio, activity=activity, pitch_track=pitch_track, chars=chars, min_s=rule.min_s, cut_st=rule.cut_st,
+                              cut_median=rule.cut_median, whole_runs=rule.whole_runs)
     return combine(said, found, rule=rule, speech_min=float(activity.is_speech.sum() * activity.frame_s / 60.0))
 
 
@@ -407,13 +404,3 @@ def combine(said: Sequence[FilledPause], found: Sequence[Candidate], *, rule: Fi
     moments = sorted(moments + heard, key=lambda m: m.start_s)
     per_min = len(moments) / speech_min if speech_min > 0 else float("nan")
     return FilledPauses(tuple(moments), speech_min, per_min, sum(m.source == "signal" for m in moments), sum(m.source == "transcript" for m in moments))
-
-
-def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
-    """Fill False runs of at most ``max_gap`` frames between True frames."""
-    out = mask.copy()
-    starts, ends = runs(~mask)
-    for s, e in zip(starts, ends):
-        if s > 0 and e < len(mask) and e - s <= max_gap:
-            out[s:e] = True
-    return out
