@@ -121,3 +121,22 @@ def test_an_organisation_that_validated_its_recordings_gets_verdicts_back(mono, 
     a = analyze(agent_recording(call, agent_index=c.agent_index), recognizer=FakeRecognizer([]), use_cache=False, script_text=SCRIPT,
                 targets=tgt, lang="en")
     assert not any(d.reason == "separated_mono" for d in a.dimensions)
+
+
+@needs_weights
+@needs_audio
+def test_a_registered_dimension_is_not_judged_on_a_separated_side_either(mono):
+    """A dimension an organisation registers without listing ``separated_mono`` in its doubts is
+    still uncertain there: with a weight, it alone would otherwise make the overall score."""
+    from test_registry import _check_verdicts_now, headroom
+    from voicecoach.judge.dimensions import registered_for
+
+    _, call = mono
+    side = agent_recording(call, agent_index=analyze_call(call).agent_index)
+    with registered_for(headroom()) as dim:
+        assert "separated_mono" not in dim.doubted_by
+        a = analyze(side, recognizer=FakeRecognizer([]), use_cache=False, script_text=SCRIPT, lang="en")
+        extra = next(d for d in a.dimensions if d.name == "headroom")
+        assert extra.measured and extra.verdict == "uncertain" and extra.reason == "separated_mono"
+        assert a.overall.score is None
+        _check_verdicts_now()  # while the dimension is registered (as tests/test_registry.py does)

@@ -294,7 +294,7 @@ def analyze_call(call: CallAudio, *, targets: Targets | str | None = None, agent
         notices.append(Notice("overtalk_not_measured", "on a mono recording two voices at once cannot be told apart, so overtalk and interruptions are not measured", {}))
     if call.separation is not None and not call.separation.confident:
         # mixed speech: report what was measured, judge nothing (the notice comes from the loader)
-        checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source) for c in checks)
+        checks = tuple(CallCheck(c.key, float("nan"), c.min, c.max, c.unit, c.source, judged=False) for c in checks)
     elif call.separation is not None and not separation_trusted(tgt):
         # told apart, but such splits rarely keep the figures within tolerance: shown, not judged
         checks = tuple(dataclasses.replace(c, judged=False) for c in checks)

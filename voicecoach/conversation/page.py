@@ -6,7 +6,8 @@ interruption, long wait, dead air, hold) as a button that plays that stretch of 
 audio, the per-exchange pace chart with the follow slope, and the agent's delivery measured on
 the agent's side only (:func:`voicecoach.conversation.agent.agent_recording`). For a mono call
 it says whether the two voices were told apart with confidence; when they were not, nothing is
-judged and the agent's delivery is not assessed.
+judged and the agent's delivery is not assessed; when they were, everything is shown as measured
+and nothing is judged either (``quality.separation_reliability``).
 """
 
 from __future__ import annotations

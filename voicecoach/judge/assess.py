@@ -98,6 +98,8 @@ def _doubt(d: DimensionResult, doubted_by: tuple[str, ...], m: MeasureSet, doubt
     """The reason ``d`` is uncertain ("" when it is not): the first of ``doubted_by`` found."""
     if not d.measured:
         return ""
+    if "separated_mono" in doubts:  # every dimension, registered ones too: no verdict rests on a split mono call
+        return "separated_mono"
     for reason in doubted_by:
         if reason not in doubts:
             continue
@@ -110,4 +112,4 @@ def _doubt(d: DimensionResult, doubted_by: tuple[str, ...], m: MeasureSet, doubt
 def _note_params(reason: str, c: Check, m: MeasureSet) -> dict:
     if reason == "count_disagreement":
         return {"n": m.pace.n_syllables, "nuclei": m.n_acoustic_syllables}
-    return {"value": c.value, "min": c.min}
+    return {"value": c.value, "min": c.min if c.min is not None else float("nan")}  # an organisation may drop a min

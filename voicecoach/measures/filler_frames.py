@@ -38,7 +38,9 @@ def median_st(st: np.ndarray, n_frames: int) -> np.ndarray:
     """Running median of an F0 track (semitones, NaN where unvoiced) over ``n_frames`` frames centred on each
     (odd, >= 1; 1 returns ``st``), ignoring the unvoiced ones; NaN where ``st`` is. A one-frame pitch error
     (an octave slip, common at 8 kHz) then moves the track by nothing rather than by an octave."""
-    if n_frames <= 1:
+    if n_frames < 1 or n_frames % 2 == 0:
+        raise ValueError(f"the running median's window is {n_frames} frames; it must be odd and >= 1")
+    if n_frames == 1:
         return st
     win = np.lib.stride_tricks.sliding_window_view(np.pad(st, n_frames // 2, constant_values=np.nan), n_frames)
     with warnings.catch_warnings():
